@@ -1,0 +1,212 @@
+"""The command line: the window by default, headless sub-commands for scripts.
+
+Every failure the user can cause ends with one line on stderr and a non-zero exit code,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from desk_app import __version__
+from desk_app.domain.enums import Channel, Impact, Priority, Status, Urgency, parse_enum
+from desk_app.domain.errors import DeskError, ValidationErrors
+from desk_app.domain.ticket import RequesterInput, TicketDraft, format_number
+from desk_app.platform.identity import os_user_name
+from desk_app.platform.paths import chosen_database
+from desk_app.store.migrate import MigrationError
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+LIST_COLUMNS = ("number", "priority", "status", "title", "requester", "organization",
+                "assignee", "created", "updated")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _build_parser() -> _Parser:
+    db_help = "database file or SQLAlchemy URL (default: $DESK_APP_DB, else the user data folder)"
+    parser = _Parser(prog="desk-app", description="Desk App: a desktop help desk.")
+    parser.add_argument("--version", action="version", version=f"desk-app {__version__}")
+    parser.add_argument("--db", help=db_help)
+    parser.add_argument("--demo", action="store_true",
+                        help="open a demo desk (a temporary database unless --db is given)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    seed = sub.add_parser("seed", help="fill a database with generated tickets")
+    seed.add_argument("--db", help=db_help)
+    seed.add_argument("--tickets", type=int, required=True, help="how many tickets")
+    seed.add_argument("--seed", type=int, default=1, help="random seed (same seed, same desk)")
+    seed.add_argument("--days", type=int, default=90, help="spread over the last N days")
+
+    tickets = sub.add_parser("tickets", help="list or add tickets")
+    tsub = tickets.add_subparsers(dest="tickets_command", parser_class=_Parser, required=True)
+    lst = tsub.add_parser("list", help="print tickets")
+    lst.add_argument("--db", help=db_help)
+    lst.add_argument("--status", help="only this status (new, in_progress, waiting_customer, "
+                                      "waiting_third_party, resolved, closed)")
+    lst.add_argument("--search", default="", help="words to find in number, title, "
+                                                  "description or requester")
+    lst.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    lst.add_argument("--limit", type=int, default=0, help="at most N tickets (0: all)")
+
+    add = tsub.add_parser("add", help="log a ticket")
+    add.add_argument("--db", help=db_help)
+    add.add_argument("--title", required=True)
+    add.add_argument("--requester", required=True, help="the requester's name")
+    add.add_argument("--email", default="", help="the requester's email")
+    add.add_argument("--phone", default="")
+    add.add_argument("--organization", default="")
+    add.add_argument("--description", default="")
+    add.add_argument("--priority", help="P1..P4; omit to derive it from impact and urgency")
+    add.add_argument("--impact", default="low", help="high, medium or low")
+    add.add_argument("--urgency", default="medium", help="high, medium or low")
+    add.add_argument("--category", default="Other")
+    add.add_argument("--channel", default="phone",
+                     help="phone, email, walk_in, portal or chat")
+    add.add_argument("--assignee", default="", help="a technician's name")
+    add.add_argument("--as", dest="actor", default=None,
+                     help="who logs it (default: the operating-system user)")
+    return parser
+
+
+def _fail(message: str, code: int = EXIT_FAILURE) -> int:
+    print(f"desk-app: error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        if args.command == "seed":
+            return _cmd_seed(args)
+        if args.command == "tickets":
+            return _cmd_tickets_list(args) if args.tickets_command == "list" \
+                else _cmd_tickets_add(args)
+        return _run_gui(args)
+    except ValidationErrors as exc:
+        return _fail("; ".join(str(e) for e in exc.errors), EXIT_USAGE)
+    except (DeskError, MigrationError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open(db_arg: str | None):  # type: ignore[no-untyped-def]
+    from desk_app.app import open_context
+
+    return open_context(chosen_database(db_arg))
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from desk_app.services.seed import DeskGenerator
+
+    if args.tickets < 0:
+        return _fail("--tickets must be zero or more", EXIT_USAGE)
+    ctx = _open(args.db)
+    try:
+        started = time.perf_counter()
+        report = DeskGenerator(ctx.db, ctx.clock).generate(
+            tickets=args.tickets, seed=args.seed, span_days=args.days)
+        took = time.perf_counter() - started
+    finally:
+        ctx.close()
+    first = format_number(report.first_number) if report.tickets else "-"
+    last = format_number(report.last_number) if report.tickets else "-"
+    print(f"Added {report.tickets:,} tickets ({first} to {last}) with {report.events:,} events "
+          f"in {took:.1f} s.")
+    return 0
+
+
+def _cmd_tickets_list(args: argparse.Namespace) -> int:
+    from desk_app.services.ticket_list import QuickFilter, SortKey, TicketListQuery
+
+    status = parse_enum(Status, args.status, field="--status") if args.status else None
+    ctx = _open(args.db)
+    try:
+        rows = ctx.lists.list_rows(TicketListQuery(
+            quick_filter=QuickFilter.ALL, status=status, search=args.search,
+            sort=SortKey.NUMBER, descending=False))
+    finally:
+        ctx.close()
+    if args.limit > 0:
+        rows = rows[: args.limit]
+    records = [{
+        "number": format_number(r.number), "priority": r.priority.value,
+        "status": r.status.value, "title": r.title, "requester": r.requester,
+        "organization": r.organization, "assignee": r.assignee,
+        "created": r.created_at.isoformat(timespec="seconds"),
+        "updated": r.updated_at.isoformat(timespec="seconds"),
+    } for r in rows]
+    out = sys.stdout
+    if args.format == "json":
+        json.dump(records, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif args.format == "csv":
+        writer = csv.DictWriter(out, fieldnames=LIST_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        _print_table(records)
+    return 0
+
+
+def _print_table(records: list[dict[str, str]]) -> None:
+    shown = ("number", "priority", "status", "title", "requester", "assignee", "updated")
+    if not records:
+        print("No tickets.")
+        return
+    width = {c: max(len(c), *(len(r[c]) for r in records)) for c in shown}
+    width["title"] = min(width["title"], 50)
+    print("  ".join(c.upper().ljust(width[c]) for c in shown))
+    for r in records:
+        cells = [r[c] if len(r[c]) <= width[c] else r[c][: width[c] - 1] + "…" for c in shown]
+        print("  ".join(v.ljust(width[c]) for v, c in zip(cells, shown, strict=True)))
+
+
+def _cmd_tickets_add(args: argparse.Namespace) -> int:
+    override = parse_enum(Priority, args.priority, field="--priority") if args.priority \
+        else None
+    draft = TicketDraft(
+        title=args.title, description=args.description,
+        requester=RequesterInput(name=args.requester, email=args.email, phone=args.phone,
+                                 organization=args.organization),
+        category=args.category,
+        channel=parse_enum(Channel, args.channel, field="--channel"),
+        impact=parse_enum(Impact, args.impact, field="--impact"),
+        urgency=parse_enum(Urgency, args.urgency, field="--urgency"),
+        priority_override=override, assignee=args.assignee,
+    )
+    ctx = _open(args.db)
+    try:
+        actor = args.actor or os_user_name()
+        ctx.directory.ensure_technician(actor)
+        detail = ctx.tickets.create(draft, actor=actor)
+    finally:
+        ctx.close()
+    print(f"{detail.display_number} {detail.priority.value} {detail.title}")
+    return 0
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from desk_app.ui.launch import launch
+
+    db_arg = args.db
+    if args.demo and not db_arg:
+        db_arg = str(Path(tempfile.mkdtemp(prefix="desk-app-demo-")) / "demo.sqlite3")
+    return launch(chosen_database(db_arg), demo=args.demo)

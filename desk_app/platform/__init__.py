@@ -1,0 +1,1 @@
+"""Adapters to the operating system: paths, logging, the user's identity."""

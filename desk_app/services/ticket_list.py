@@ -1,0 +1,48 @@
+"""The ticket list as the window and `tickets list` read it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from desk_app.store.engine import Database
+from desk_app.store.ticket_queries import (
+    QuickFilter,
+    SortKey,
+    TicketListQuery,
+    TicketRow,
+    count_by_filter,
+    ticket_ids,
+    ticket_rows,
+)
+
+__all__ = ["QuickFilter", "SortKey", "TicketListQuery", "TicketListService", "TicketRow"]
+
+
+class TicketListService:
+    """Read-only queries over the ticket list; each call is one short session."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def ids(self, query: TicketListQuery) -> list[int]:
+        with self._db.session_scope() as s:
+            return ticket_ids(s, query)
+
+    def rows(self, ids: Sequence[int]) -> dict[int, TicketRow]:
+        with self._db.session_scope() as s:
+            return ticket_rows(s, ids)
+
+    def counts(self, me_technician_id: int | None) -> dict[QuickFilter, int]:
+        with self._db.session_scope() as s:
+            return count_by_filter(s, me_technician_id)
+
+    def list_rows(self, query: TicketListQuery) -> list[TicketRow]:
+        """Every row of a view, in order (for the command line and exports)."""
+        with self._db.session_scope() as s:
+            ids = ticket_ids(s, query)
+            out: list[TicketRow] = []
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                rows = ticket_rows(s, chunk)
+                out.extend(rows[i] for i in chunk if i in rows)
+            return out

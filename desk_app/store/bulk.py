@@ -1,0 +1,52 @@
+"""Fast bulk writes for generated data (demo and benchmark databases).
+
+Core `executemany` inserts, thousands of rows a statement, in one transaction: 100,000
+tickets with their histories take seconds instead of the minutes the ORM would need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from desk_app.store.models import Contact, Organization, Technician, Ticket, TicketEvent
+
+
+def insert_rows(s: Session, table: Any, rows: Iterable[Mapping[str, Any]],
+                batch: int = 5000) -> int:
+    """Insert plain dict rows in batches; returns how many were written."""
+    count = 0
+    chunk: list[Mapping[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= batch:
+            s.execute(insert(table), chunk)
+            count += len(chunk)
+            chunk = []
+    if chunk:
+        s.execute(insert(table), chunk)
+        count += len(chunk)
+    return count
+
+
+def max_ids(s: Session) -> dict[str, int]:
+    """The highest id (or number) used so far, so generated rows can pick their own ids."""
+    def top(col: Any) -> int:
+        return int(s.execute(select(func.max(col))).scalar() or 0)
+    return {
+        "organization": top(Organization.id), "contact": top(Contact.id),
+        "technician": top(Technician.id), "ticket": top(Ticket.id),
+        "ticket_number": top(Ticket.number), "event": top(TicketEvent.id),
+    }
+
+
+TABLES = {
+    "organization": Organization.__table__,  # type: ignore[attr-defined]
+    "contact": Contact.__table__,  # type: ignore[attr-defined]
+    "technician": Technician.__table__,  # type: ignore[attr-defined]
+    "ticket": Ticket.__table__,  # type: ignore[attr-defined]
+    "event": TicketEvent.__table__,  # type: ignore[attr-defined]
+}

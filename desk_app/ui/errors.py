@@ -1,0 +1,38 @@
+"""Unexpected exceptions in the window: logged, then shown, never a silent exit."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+log = logging.getLogger(__name__)
+
+
+def install_excepthook(log_path: Path) -> None:
+    """Route uncaught exceptions (including those raised in slots) to a dialog."""
+
+    def hook(exc_type: type[BaseException], exc: BaseException,
+             tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.error("unexpected error", exc_info=(exc_type, exc, tb))
+        where = traceback.extract_tb(tb)[-1] if tb else None
+        place = f"{Path(where.filename).name}:{where.lineno} in {where.name}" if where else "?"
+        if QApplication.instance() is None:
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
+                          f"{exc_type.__name__}: {exc}")
+        box.setInformativeText(f"It happened in {place}. Your data is safe; what you were "
+                               f"doing may not have been saved.\n\nDetails are in the log:\n"
+                               f"{log_path}")
+        box.setDetailedText("".join(traceback.format_exception(exc_type, exc, tb)))
+        box.exec()
+
+    sys.excepthook = hook

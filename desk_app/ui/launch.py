@@ -1,0 +1,72 @@
+"""Starts the window: logging, the database (migrated first), settings, then the UI."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desk_app.platform.logs import setup_logging
+
+log = logging.getLogger(__name__)
+DEMO_TICKETS = 300
+
+
+def load_stylesheet() -> str:
+    from importlib import resources
+
+    return (resources.files("desk_app.ui") / "style.qss").read_text(encoding="utf-8")
+
+
+def app_icon() -> QIcon:
+    from importlib import resources
+
+    return QIcon(str(resources.files("desk_app.ui") / "icons" / "desk-app.svg"))
+
+
+def launch(database: str, *, demo: bool = False) -> int:
+    """Run the window on `database` until it closes; returns the exit code."""
+    log_path = setup_logging()
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Desk App")
+    app.setApplicationDisplayName("Desk App")
+    app.setWindowIcon(app_icon())
+    app.setStyleSheet(load_stylesheet())
+
+    from desk_app.app import open_context
+    from desk_app.store.migrate import MigrationError
+    from desk_app.ui.errors import install_excepthook
+    from desk_app.ui.main_window import MainWindow
+    from desk_app.ui.ui_settings import UiSettings
+
+    install_excepthook(log_path)
+    try:
+        ctx = open_context(database)
+    except (MigrationError, OSError) as exc:
+        log.error("cannot open %s: %s", database, exc)
+        QMessageBox.critical(None, "Cannot open the database", f"{exc}\n\nLog: {log_path}")
+        return 1
+    settings = UiSettings()
+    actor = settings.technician
+    if demo and not ctx.lists.ids(_all()):
+        from desk_app.services.seed import DeskGenerator
+
+        DeskGenerator(ctx.db, ctx.clock).generate(tickets=DEMO_TICKETS, seed=42,
+                                                  include_technician=actor)
+    window = MainWindow(ctx, settings, actor=actor)
+    if demo:
+        window.setWindowTitle(f"Desk App — demo ({database})")
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        ctx.close()
+
+
+def _all():  # type: ignore[no-untyped-def]
+    from desk_app.services.ticket_list import QuickFilter, TicketListQuery
+
+    return TicketListQuery(quick_filter=QuickFilter.ALL)

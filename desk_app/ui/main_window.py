@@ -1,0 +1,337 @@
+"""The main window: quick filters and search over the ticket table, the detail pane beside.
+
+Filtering, sorting and searching run in SQL (see store/ticket_queries.py); the window only
+keeps the selection on the ticket the technician was looking at.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from desk_app import __version__
+from desk_app.app import AppContext
+from desk_app.services.ticket_list import QuickFilter, TicketListQuery
+from desk_app.ui.detail_pane import TicketDetailPane
+from desk_app.ui.new_ticket_dialog import NewTicketDialog
+from desk_app.ui.settings_dialog import SettingsDialog
+from desk_app.ui.ticket_table_model import COLUMN_FOR_SORT, Column, TicketTableModel
+from desk_app.ui.ui_settings import UiSettings
+
+log = logging.getLogger(__name__)
+
+SEARCH_DELAY_MS = 250
+FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2",
+                    QuickFilter.OPEN: "Ctrl+3", QuickFilter.WAITING: "Ctrl+4",
+                    QuickFilter.RESOLVED: "Ctrl+5", QuickFilter.ALL: "Ctrl+6"}
+DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 90, Column.TITLE: 260,
+                  Column.REQUESTER: 130, Column.ORGANIZATION: 140, Column.STATUS: 140,
+                  Column.ASSIGNEE: 115, Column.AGE: 60, Column.UPDATED: 90}
+
+
+class MainWindow(QMainWindow):
+    """One window per database."""
+
+    def __init__(self, ctx: AppContext, settings: UiSettings, *, actor: str) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.settings = settings
+        self.actor = actor
+        self.me_id = ctx.directory.ensure_technician(actor)
+        self.setWindowTitle("Desk App")
+        self.shortcut_list: list[tuple[str, str]] = []
+
+        self.model = TicketTableModel(ctx.lists, ctx.clock, self)
+        self.table = QTableView()
+        self.table.setObjectName("ticketTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in DEFAULT_WIDTHS.items():
+            self.table.setColumnWidth(column, width)
+
+        self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor)
+        self.detail.ticket_changed.connect(self._on_ticket_changed)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search number, title, description, requester  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(280)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self.apply_search)
+
+        self.filter_buttons: dict[QuickFilter, QToolButton] = {}
+        self.filter_group = QButtonGroup(self)
+        self.filter_group.setExclusive(True)
+        filters = QHBoxLayout()
+        filters.setSpacing(4)
+        for qf in QuickFilter:
+            button = QToolButton()
+            button.setObjectName(f"filter_{qf.value}")
+            button.setCheckable(True)
+            button.setText(qf.label)
+            button.setToolTip(f"{qf.label} ({FILTER_SHORTCUTS[qf]})")
+            button.clicked.connect(lambda _=False, f=qf: self.set_filter(f))
+            self.filter_group.addButton(button)
+            self.filter_buttons[qf] = button
+            filters.addWidget(button)
+        new_button = QToolButton()
+        new_button.setObjectName("newTicketButton")
+        new_button.setText("+ New ticket")
+        new_button.setToolTip("Log a new ticket (Ctrl+N)")
+        new_button.clicked.connect(self.new_ticket)
+
+        top = QHBoxLayout()
+        top.addWidget(new_button)
+        top.addSpacing(12)
+        top.addLayout(filters)
+        top.addStretch(1)
+        top.addWidget(self.search)
+
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(8, 8, 4, 8)
+        ll.addLayout(top)
+        ll.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.detail.setMinimumWidth(380)
+        self.setCentralWidget(self.splitter)
+
+        self.count_label = QLabel()
+        self.db_label = QLabel(f"Database: {ctx.db.url.removeprefix('sqlite:///')}")
+        self.db_label.setObjectName("dbLabel")
+        self.statusBar().addWidget(self.count_label, 1)
+        self.statusBar().addPermanentWidget(QLabel(f"Signed in as {actor}"))
+        self.statusBar().addPermanentWidget(self.db_label)
+
+        self._build_menus()
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.model.modelReset.connect(self._update_counts)
+        self.resize(1360, 820)
+        self._restore_layout()
+        self.set_filter(settings.last_filter)
+        # Enabled only now: enabling it earlier makes Qt sort by column 0 before our query.
+        self.table.setSortingEnabled(True)
+
+    # -- menus -----------------------------------------------------------------------------
+
+    def _action(self, menu_name: str, text: str, slot: object, shortcut: str | None = None,
+                *, describe: str | None = None) -> QAction:
+        menu = self._menus[menu_name]
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            self.shortcut_list.append((shortcut, describe or text.replace("&", "")
+                                       .rstrip(".…")))
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self._menus = {name: bar.addMenu(name) for name in ("&File", "&View", "&Help")}
+        self._action("&File", "&New ticket…", self.new_ticket, "Ctrl+N")
+        self._action("&File", "&Settings…", self.open_settings, "Ctrl+,")
+        self._menus["&File"].addSeparator()
+        self._action("&File", "&Quit", self.close, "Ctrl+Q")
+        self._action("&View", "&Refresh", self.refresh, "F5")
+        self._action("&View", "&Find…", self.focus_search, "Ctrl+F",
+                     describe="Search tickets")
+        self._menus["&View"].addSeparator()
+        for qf, keys in FILTER_SHORTCUTS.items():
+            self._action("&View", qf.label, lambda _=False, f=qf: self.set_filter(f), keys,
+                         describe=f"Show: {qf.label}")
+        self.shortcut_list += [("Ctrl+S", "Save the ticket's edited fields"),
+                               ("Ctrl+Enter", "Send a reply / save the new ticket"),
+                               ("Esc", "Close a dialog without saving")]
+        self._action("&Help", "&Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._action("&Help", "&About Desk App", self.show_about)
+
+    # -- the view --------------------------------------------------------------------------
+
+    def current_query(self) -> TicketListQuery:
+        return self.model.query
+
+    def set_filter(self, quick_filter: QuickFilter) -> None:
+        self.filter_buttons[quick_filter].setChecked(True)
+        self.settings.last_filter = quick_filter
+        self._run_query(replace(self.model.query, quick_filter=quick_filter,
+                                me_technician_id=self.me_id))
+
+    def apply_search(self) -> None:
+        self._search_timer.stop()
+        text = self.search.text().strip()
+        if text != self.model.query.search:
+            self._run_query(replace(self.model.query, search=text))
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        self.detail.reload_lists()
+        self._run_query(self.model.query)
+
+    def _run_query(self, query: TicketListQuery) -> None:
+        keep = self.selected_ticket_id()
+        try:
+            self.model.set_query(query)
+        except SQLAlchemyError as exc:
+            log.exception("ticket query failed")
+            self.statusBar().showMessage(f"Could not read tickets: {exc.orig or exc}", 10000)
+            return
+        column = COLUMN_FOR_SORT[query.sort]
+        order = Qt.SortOrder.DescendingOrder if query.descending \
+            else Qt.SortOrder.AscendingOrder
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(column, order)
+        header.blockSignals(False)
+        if keep is not None and self.select_ticket(keep):
+            return
+        self.detail.show_ticket(None)
+
+    def select_ticket(self, ticket_id: int) -> bool:
+        """Select and scroll to the ticket if the current view shows it."""
+        row = self.model.row_of(ticket_id)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+        return True
+
+    def selected_ticket_id(self) -> int | None:
+        index = self.table.selectionModel().currentIndex()
+        return self.model.ticket_id(index.row()) if index.isValid() else None
+
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.detail.show_ticket(self.model.ticket_id(current.row()) if current.isValid()
+                                else None)
+
+    def _on_ticket_changed(self, ticket_id: int) -> None:
+        self.model.refresh_rows([ticket_id])
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        try:
+            counts = self.ctx.lists.counts(self.me_id)
+        except SQLAlchemyError:
+            log.exception("counting tickets failed")
+            return
+        for qf, button in self.filter_buttons.items():
+            button.setText(f"{qf.label}  {counts[qf]:,}")
+        shown = self.model.rowCount()
+        search = f" matching “{self.model.query.search}”" if self.model.query.search else ""
+        self.count_label.setText(f"{shown:,} tickets shown{search}")
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def new_ticket(self) -> None:
+        dialog = NewTicketDialog(self.ctx.tickets, self.ctx.directory, actor=self.actor,
+                                 parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.created is None:
+            return
+        created = dialog.created
+        self.detail.reload_lists()
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        query = replace(self.model.query, search="")
+        if query.quick_filter not in (QuickFilter.OPEN, QuickFilter.ALL,
+                                      QuickFilter.UNASSIGNED, QuickFilter.MINE):
+            query = replace(query, quick_filter=QuickFilter.OPEN)
+            self.filter_buttons[QuickFilter.OPEN].setChecked(True)
+        self._run_query(query)
+        if not self.select_ticket(created.id):
+            self.set_filter(QuickFilter.ALL)
+            self.select_ticket(created.id)
+        self.statusBar().showMessage(f"Logged {created.display_number}: {created.title}", 8000)
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.ctx.directory, technician=self.actor, parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.actor = dialog.chosen_technician
+        self.settings.technician = self.actor
+        self.detail.actor = self.actor
+        self.me_id = self.ctx.directory.ensure_technician(self.actor)
+        self.refresh()
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(d)}</td></tr>"
+                       for k, d in self.shortcut_list)
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(f"<table cellpadding='4'>{rows}</table>")
+        box.exec()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Desk App",
+                          f"<b>Desk App {__version__}</b><br>An offline-first help desk."
+                          f"<br><br>Database: {html.escape(self.ctx.db.url)}")
+
+    # -- layout persistence ----------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        s = self.settings
+        if (geometry := s.bytes_value("window/geometry")) is not None:
+            self.restoreGeometry(geometry)
+        if (header := s.bytes_value("window/header")) is not None:
+            self.table.horizontalHeader().restoreState(header)
+        if (splitter := s.bytes_value("window/splitter")) is not None:
+            self.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        s = self.settings
+        s.set_bytes("window/geometry", self.saveGeometry())
+        s.set_bytes("window/header", self.table.horizontalHeader().saveState())
+        s.set_bytes("window/splitter", self.splitter.saveState())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        super().closeEvent(event)

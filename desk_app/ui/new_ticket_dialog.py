@@ -1,0 +1,274 @@
+"""The new-ticket dialog, built for a technician on the phone: keyboard only, fast.
+
+Ctrl+N opens it, Tab walks the fields in reading order, Ctrl+Enter saves. Problems show
+beside their field; a save that fails keeps the dialog open with everything typed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from desk_app.domain.enums import Channel, Impact, Priority, Urgency
+from desk_app.domain.errors import DeskError, ValidationError, ValidationErrors
+from desk_app.domain.priority_matrix import priority_for
+from desk_app.domain.ticket import (
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    RequesterInput,
+    TicketDraft,
+)
+from desk_app.services.directory import ContactChoice, DirectoryService
+from desk_app.services.tickets import TicketService
+from desk_app.services.views import TicketDetail
+from desk_app.ui.widgets import (
+    FieldError,
+    current_enum,
+    fill_enum_combo,
+    select_data,
+    select_text,
+)
+
+log = logging.getLogger(__name__)
+
+
+class NewTicketDialog(QDialog):
+    """Collects a TicketDraft and saves it through TicketService."""
+
+    def __init__(self, tickets: TicketService, directory: DirectoryService, *, actor: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New ticket")
+        self.setObjectName("newTicketDialog")
+        self.setMinimumWidth(560)
+        self._tickets = tickets
+        self._actor = actor
+        self.created: TicketDetail | None = None
+        self._contacts: dict[str, ContactChoice] = {}
+
+        self.banner = QLabel()
+        self.banner.setObjectName("errorBanner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("Short summary, e.g. Outlook keeps asking for password")
+        self.title.setMaxLength(TITLE_MAX + 50)  # let an overlong paste show the error
+        self.requester = QLineEdit()
+        self.requester.setPlaceholderText("Name — start typing to pick a known contact")
+        self.email = QLineEdit()
+        self.email.setPlaceholderText("name@example.com")
+        self.phone = QLineEdit()
+        self.organization = QComboBox()
+        self.organization.setEditable(True)
+        self.category = QComboBox()
+        self.channel = QComboBox()
+        fill_enum_combo(self.channel, Channel, Channel.PHONE)
+        self.impact = QComboBox()
+        fill_enum_combo(self.impact, Impact, Impact.LOW)
+        self.urgency = QComboBox()
+        fill_enum_combo(self.urgency, Urgency, Urgency.MEDIUM)
+        self.priority = QComboBox()
+        fill_enum_combo(self.priority, Priority)
+        self.priority.setEnabled(False)
+        self.override = QCheckBox("Override")
+        self.override.setToolTip("Choose the priority yourself instead of the impact × "
+                                 "urgency matrix")
+        self.assignee = QComboBox()
+        self.product = QLineEdit()
+        self.product.setPlaceholderText("Optional: product or asset tag")
+        self.description = QPlainTextEdit()
+        self.description.setPlaceholderText("What happened, what was tried, error messages…")
+        self.description.setTabChangesFocus(True)
+        self.description.setMinimumHeight(120)
+
+        self.errors = {name: FieldError() for name in (
+            "Title", "Requester", "Email", "Phone", "Organization", "Category", "Assignee",
+            "Product", "Description")}
+
+        self._load_lists(directory, actor)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        def row(label: str, widget: QWidget, error_key: str | None = None) -> None:
+            if error_key is None:
+                form.addRow(label, widget)
+                return
+            box = QWidget()
+            lay = QVBoxLayout(box)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.setSpacing(2)
+            lay.addWidget(widget)
+            lay.addWidget(self.errors[error_key])
+            form.addRow(label, box)
+
+        row("&Title", self.title, "Title")
+        row("&Requester", self.requester, "Requester")
+        row("&Email", self.email, "Email")
+        row("P&hone", self.phone, "Phone")
+        row("&Organization", self.organization, "Organization")
+        row("&Category", self.category, "Category")
+        row("Cha&nnel", self.channel)
+        row("&Impact", self.impact)
+        row("&Urgency", self.urgency)
+        prio = QWidget()
+        prio_lay = QHBoxLayout(prio)
+        prio_lay.setContentsMargins(0, 0, 0, 0)
+        prio_lay.addWidget(self.priority, 1)
+        prio_lay.addWidget(self.override)
+        row("&Priority", prio)
+        row("&Assignee", self.assignee, "Assignee")
+        row("Pro&duct", self.product, "Product")
+        row("&Description", self.description, "Description")
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText("Save (Ctrl+Enter)")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, activated=self.save)
+        self.impact.currentIndexChanged.connect(self._update_priority)
+        self.urgency.currentIndexChanged.connect(self._update_priority)
+        self.override.toggled.connect(self._on_override_toggled)
+        self._update_priority()
+        self.setTabOrder(self.title, self.requester)
+        for a, b in ((self.requester, self.email), (self.email, self.phone),
+                     (self.phone, self.organization), (self.organization, self.category),
+                     (self.category, self.channel), (self.channel, self.impact),
+                     (self.impact, self.urgency), (self.urgency, self.override),
+                     (self.override, self.priority), (self.priority, self.assignee),
+                     (self.assignee, self.product), (self.product, self.description)):
+            self.setTabOrder(a, b)
+        self.title.setFocus()
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def _load_lists(self, directory: DirectoryService, actor: str) -> None:
+        self.category.addItems(directory.categories())
+        select_text(self.category, "Other")
+        self.organization.addItem("")
+        self.organization.addItems(directory.organizations())
+        self.assignee.addItem("Unassigned", "")
+        for name in directory.technicians():
+            self.assignee.addItem(name, name)
+        contacts = directory.contacts()
+        self._contacts = {c.display: c for c in contacts}
+        completer = QCompleter(QStringListModel(list(self._contacts), self), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.activated[str].connect(self._on_contact_chosen)
+        self.requester.setCompleter(completer)
+
+    def _on_contact_chosen(self, display: str) -> None:
+        contact = self._contacts.get(display)
+        if contact is None:
+            return
+        self.requester.setText(contact.name)
+        self.email.setText(contact.email)
+        self.phone.setText(contact.phone)
+        select_text(self.organization, contact.organization)
+
+    def _update_priority(self) -> None:
+        if self.override.isChecked():
+            return
+        impact = current_enum(self.impact, Impact)
+        urgency = current_enum(self.urgency, Urgency)
+        if impact is not None and urgency is not None:
+            select_data(self.priority, priority_for(impact, urgency))
+
+    def _on_override_toggled(self, on: bool) -> None:
+        self.priority.setEnabled(on)
+        if not on:
+            self._update_priority()
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def draft(self) -> TicketDraft:
+        return TicketDraft(
+            title=self.title.text(),
+            requester=RequesterInput(name=self.requester.text(), email=self.email.text(),
+                                     phone=self.phone.text(),
+                                     organization=self.organization.currentText()),
+            description=self.description.toPlainText(),
+            category=self.category.currentText(),
+            channel=current_enum(self.channel, Channel) or Channel.PHONE,
+            impact=current_enum(self.impact, Impact) or Impact.LOW,
+            urgency=current_enum(self.urgency, Urgency) or Urgency.MEDIUM,
+            priority_override=current_enum(self.priority, Priority)
+            if self.override.isChecked() else None,
+            assignee=self.assignee.currentData() or "",
+            product=self.product.text(),
+        )
+
+    def save(self) -> None:
+        """Save and close, or show what is wrong and keep everything typed."""
+        self._show_errors({})
+        draft = self.draft()
+        if len(draft.description) > DESCRIPTION_MAX:
+            self._show_errors({"Description": f"at most {DESCRIPTION_MAX:,} characters"})
+            return
+        try:
+            self.created = self._tickets.create(draft, actor=self._actor)
+        except ValidationErrors as exc:
+            self._show_errors(exc.by_field())
+            return
+        except ValidationError as exc:
+            self._show_errors({exc.field: exc.reason})
+            return
+        except (DeskError, SQLAlchemyError, OSError) as exc:
+            log.exception("saving a new ticket failed")
+            self._show_banner(f"The ticket was not saved: {_plain_reason(exc)}. Everything "
+                              "you typed is still here; try again.")
+            return
+        self.accept()
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self.banner.hide()
+        for field, label in self.errors.items():
+            label.show_error(errors.get(field))
+        unplaced = {k: v for k, v in errors.items() if k not in self.errors}
+        if unplaced:
+            self._show_banner("; ".join(f"{k}: {v}" for k, v in unplaced.items()))
+        first = next((f for f in self.errors if f in errors), None)
+        widget = {"Title": self.title, "Requester": self.requester, "Email": self.email,
+                  "Phone": self.phone, "Description": self.description,
+                  "Product": self.product}.get(first or "")
+        if widget is not None:
+            widget.setFocus()
+
+    def _show_banner(self, message: str) -> None:
+        self.banner.setText(f"⚠ {message}")
+        self.banner.show()
+
+
+def _plain_reason(exc: BaseException) -> str:
+    """The driver's own words ('database is locked', 'disk I/O error') without SQL."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc)
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,211 @@
+"""The ticket table's model: ordered ids from SQL, rows fetched a page at a time.
+
+Holding only ids keeps a 100,000-ticket view cheap to open and sort (Anki's browser does the
+same); rows are read in pages of PAGE_SIZE when the view first paints them and kept in a
+bounded cache.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from desk_app.domain.enums import Priority
+from desk_app.domain.ticket import format_number
+from desk_app.services.clock import Clock
+from desk_app.services.ticket_list import (
+    SortKey,
+    TicketListQuery,
+    TicketListService,
+    TicketRow,
+)
+from desk_app.ui.formatting import full_time, local_time, short_duration
+
+PAGE_SIZE = 200
+_ROOT = QModelIndex()
+CACHE_ROWS = 5000
+TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class Column(IntEnum):
+    NUMBER = 0
+    PRIORITY = 1
+    TITLE = 2
+    REQUESTER = 3
+    ORGANIZATION = 4
+    STATUS = 5
+    ASSIGNEE = 6
+    AGE = 7
+    UPDATED = 8
+
+
+HEADERS = {
+    Column.NUMBER: "Number", Column.PRIORITY: "Priority", Column.TITLE: "Title",
+    Column.REQUESTER: "Requester", Column.ORGANIZATION: "Organization",
+    Column.STATUS: "Status", Column.ASSIGNEE: "Assignee", Column.AGE: "Age",
+    Column.UPDATED: "Updated",
+}
+SORT_KEYS = {
+    Column.NUMBER: SortKey.NUMBER, Column.PRIORITY: SortKey.PRIORITY,
+    Column.TITLE: SortKey.TITLE, Column.REQUESTER: SortKey.REQUESTER,
+    Column.ORGANIZATION: SortKey.ORGANIZATION, Column.STATUS: SortKey.STATUS,
+    Column.ASSIGNEE: SortKey.ASSIGNEE, Column.AGE: SortKey.AGE,
+    Column.UPDATED: SortKey.UPDATED,
+}
+COLUMN_FOR_SORT = {v: k for k, v in SORT_KEYS.items()}
+PRIORITY_NAMES = {p: p.label for p in Priority}
+
+
+class TicketTableModel(QAbstractTableModel):
+    """Rows of the current query; `set_query` replaces the view, `refresh_rows` updates
+    rows in place (selection and scroll position stay)."""
+
+    query_changed = Signal(object)  # the new TicketListQuery
+
+    def __init__(self, lists: TicketListService, clock: Clock, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._lists = lists
+        self._clock = clock
+        self._query = TicketListQuery()
+        self._ids: list[int] = []
+        self._row_of: dict[int, int] = {}
+        self._cache: OrderedDict[int, TicketRow] = OrderedDict()
+        self._now = clock()
+
+    # -- Qt model API ----------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(Column):
+            return HEADERS[Column(section)]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        ticket_id = self._ids[index.row()]
+        if role == TICKET_ID_ROLE:
+            return ticket_id
+        row = self._row(index.row())
+        if row is None:
+            return None
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column in (Column.AGE, Column.UPDATED):
+                return f"Created {full_time(row.created_at)}\nUpdated {full_time(row.updated_at)}"
+            if column is Column.TITLE:
+                return row.title
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.AGE, Column.NUMBER):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._display(row, column)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(Column):
+            return
+        key = SORT_KEYS[Column(column)]
+        descending = order == Qt.SortOrder.DescendingOrder
+        if key is self._query.sort and descending == self._query.descending and self._ids:
+            return
+        self.set_query(_replace(self._query, sort=key, descending=descending))
+
+    # -- our API ---------------------------------------------------------------------------
+
+    @property
+    def query(self) -> TicketListQuery:
+        return self._query
+
+    def set_query(self, query: TicketListQuery) -> None:
+        """Run `query` and show its tickets (a reset: a new view, not an update)."""
+        ids = self._lists.ids(query)
+        self.beginResetModel()
+        self._query = query
+        self._ids = ids
+        self._row_of = {tid: i for i, tid in enumerate(ids)}
+        self._cache.clear()
+        self._now = self._clock()
+        self.endResetModel()
+        self.query_changed.emit(query)
+
+    def reload(self) -> None:
+        self.set_query(self._query)
+
+    def ticket_id(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, ticket_id: int) -> int | None:
+        return self._row_of.get(ticket_id)
+
+    def refresh_rows(self, ticket_ids: list[int]) -> None:
+        """Re-read these tickets and repaint only their rows (no reset)."""
+        present = [t for t in ticket_ids if t in self._row_of]
+        if not present:
+            return
+        fresh = self._lists.rows(present)
+        self._now = self._clock()
+        for tid in present:
+            if tid in fresh:
+                self._cache[tid] = fresh[tid]
+            row = self._row_of[tid]
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+
+    def cached_row(self, ticket_id: int) -> TicketRow | None:
+        return self._cache.get(ticket_id)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _row(self, row_index: int) -> TicketRow | None:
+        ticket_id = self._ids[row_index]
+        row = self._cache.get(ticket_id)
+        if row is not None:
+            self._cache.move_to_end(ticket_id)
+            return row
+        start = max(0, row_index - PAGE_SIZE // 4)
+        page = [i for i in self._ids[start:start + PAGE_SIZE] if i not in self._cache]
+        self._cache.update(self._lists.rows(page))
+        while len(self._cache) > CACHE_ROWS:
+            self._cache.popitem(last=False)
+        return self._cache.get(ticket_id)
+
+    def _display(self, row: TicketRow, column: Column) -> str:
+        match column:
+            case Column.NUMBER:
+                return format_number(row.number)
+            case Column.PRIORITY:
+                return PRIORITY_NAMES[row.priority]
+            case Column.TITLE:
+                return row.title
+            case Column.REQUESTER:
+                return row.requester
+            case Column.ORGANIZATION:
+                return row.organization
+            case Column.STATUS:
+                return row.status.label
+            case Column.ASSIGNEE:
+                return row.assignee or "Unassigned"
+            case Column.AGE:
+                return short_duration(self._now - row.created_at)
+            case Column.UPDATED:
+                return local_time(row.updated_at, self._now)
+        return ""
+
+
+def _replace(query: TicketListQuery, **changes: Any) -> TicketListQuery:
+    from dataclasses import replace
+
+    return replace(query, **changes)

@@ -1,0 +1,1 @@
+"""Qt threads (the SLA monitor, the task runner) arrive with the issues that need them."""

@@ -1,0 +1,80 @@
+"""Shared fixtures. Qt runs offscreen; every test gets its own real SQLite file."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from desk_app.app import AppContext, open_context  # noqa: E402
+from desk_app.domain.enums import Channel, Impact, Urgency  # noqa: E402
+from desk_app.domain.ticket import RequesterInput, TicketDraft  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep settings, logs and default databases out of the real home folder."""
+    root = tmp_path_factory.mktemp("home")
+    saved = {k: os.environ.get(k) for k in ("XDG_DATA_HOME", "XDG_CONFIG_HOME",
+                                             "XDG_STATE_HOME", "XDG_CACHE_HOME", "DESK_APP_DB")}
+    for key in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[key] = str(root / key.lower())
+    os.environ.pop("DESK_APP_DB", None)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+class FakeClock:
+    """A clock the test moves by hand; starts on a Monday morning, UTC."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "desk.sqlite3"
+
+
+@pytest.fixture
+def ctx(db_path: Path, clock: FakeClock) -> Iterator[AppContext]:
+    context = open_context(db_path, clock=clock)
+    context.directory.ensure_technician("Alex Morgan")
+    context.directory.ensure_technician("Priya Raman")
+    yield context
+    context.close()
+
+
+def make_draft(**overrides: object) -> TicketDraft:
+    """A valid draft; tests override only what they are about."""
+    requester = overrides.pop("requester", RequesterInput(
+        name="Anna Adler", email="anna.adler@northwind.example", organization="Northwind"))
+    values: dict[str, object] = {
+        "title": "Printer on 2nd floor offline", "requester": requester,
+        "description": "Since this morning.", "category": "Technical support",
+        "channel": Channel.PHONE, "impact": Impact.MEDIUM, "urgency": Urgency.MEDIUM,
+    }
+    values.update(overrides)
+    return TicketDraft(**values)  # type: ignore[arg-type]
