@@ -18,7 +18,7 @@ from typing import NoReturn
 
 from desk_app import __version__
 from desk_app.domain.enums import Channel, Impact, Priority, Status, Urgency, parse_enum
-from desk_app.domain.errors import DeskError, ValidationErrors
+from desk_app.domain.errors import DeskError, ValidationError, ValidationErrors
 from desk_app.domain.ticket import RequesterInput, TicketDraft, format_number
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
@@ -97,8 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_tickets_list(args) if args.tickets_command == "list" \
                 else _cmd_tickets_add(args)
         return _run_gui(args)
-    except ValidationErrors as exc:
-        return _fail("; ".join(str(e) for e in exc.errors), EXIT_USAGE)
+    except (ValidationError, ValidationErrors) as exc:
+        return _fail(str(exc), EXIT_USAGE)  # bad input, like a bad argument
     except (DeskError, MigrationError) as exc:
         return _fail(str(exc))
     except OSError as exc:

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from desk_app.app import AppContext
+from desk_app.ui.main_window import MainWindow
+from desk_app.ui.ui_settings import UiSettings
+
+ME = "Alex Morgan"
+
+
+@pytest.fixture
+def ui_settings(tmp_path: Path) -> UiSettings:
+    return UiSettings(tmp_path / "settings.ini")
+
+
+@pytest.fixture
+def make_window(ctx: AppContext, ui_settings: UiSettings, qtbot: QtBot
+                ) -> Iterator[Callable[[], MainWindow]]:
+    def make() -> MainWindow:
+        window = MainWindow(ctx, ui_settings, actor=ME)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        activate(qtbot, window)
+        return window
+    yield make
+
+
+def activate(qtbot: QtBot, window: QWidget) -> None:
+    """Make `window` the active one: window shortcuts (Ctrl+N, Ctrl+Enter) only fire there,
+    and the offscreen platform does not activate new windows by itself."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+
+
+def when_modal(callback: Callable[[QWidget], None], *, attempts: int = 500) -> None:
+    """Run `callback` with the modal dialog once Qt shows one (for code that calls exec()).
+
+    Polls on a timer instead of blocking, so it works whether the dialog opens before or
+    after the caller starts its own event loop.
+    """
+    def poll(left: int) -> None:
+        widget = QApplication.activeModalWidget()
+        if widget is not None and widget.isVisible():
+            callback(widget)
+        elif left > 0:
+            QTimer.singleShot(10, lambda: poll(left - 1))
+
+    QTimer.singleShot(0, lambda: poll(attempts))

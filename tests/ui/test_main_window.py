@@ -1,0 +1,249 @@
+"""The window driven like a technician would: keyboard, clicks, search, filters."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from desk_app.app import AppContext
+from desk_app.domain.enums import Priority, Status
+from desk_app.services.ticket_list import QuickFilter
+from desk_app.ui.main_window import MainWindow
+from desk_app.ui.new_ticket_dialog import NewTicketDialog
+from desk_app.ui.ticket_table_model import Column
+from desk_app.ui.ui_settings import UiSettings
+from tests.conftest import make_draft
+from tests.ui.conftest import ME, activate, when_modal
+
+WindowFactory = Callable[[], MainWindow]
+
+
+def _cell(window: MainWindow, row: int, column: Column) -> str:
+    return window.model.data(window.model.index(row, column))
+
+
+def test_ctrl_n_logs_a_ticket_with_the_keyboard_only(make_window: WindowFactory,
+                                                     ctx: AppContext, qtbot: QtBot) -> None:
+    ctx.tickets.create(make_draft(), actor=ME)  # a known contact for the auto-complete
+    window = make_window()
+    typed: list[str] = []
+
+    def fill_dialog(dialog: QWidget) -> None:
+        assert isinstance(dialog, NewTicketDialog)
+        activate(qtbot, dialog)
+        qtbot.keyClicks(dialog.focusWidget(), "Cannot print to 2nd floor")
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+        qtbot.keyClicks(dialog.focusWidget(), "Maya Nakamura")
+        for _ in range(1):
+            qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+        qtbot.keyClicks(dialog.focusWidget(), "maya@tailspin.example")
+        for _ in range(4):  # phone, organization, category, channel
+            qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)  # impact
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Up)  # Low -> Medium
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)  # urgency
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Up)  # Medium -> High
+        typed.append(dialog.priority.currentText())
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return,
+                       Qt.KeyboardModifier.ControlModifier)
+        if dialog.isVisible():  # never leave a modal dialog blocking the test
+            typed.append(repr(dialog.draft()))
+            dialog.reject()
+
+    when_modal(fill_dialog)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.selected_ticket_id() is not None or len(typed) > 1)
+    assert len(typed) == 1, typed
+
+    assert typed == [Priority.P2.label]  # medium impact x high urgency, shown live
+    detail = ctx.tickets.detail(window.selected_ticket_id() or 0)
+    assert (detail.display_number, detail.title, detail.requester, detail.requester_email,
+            detail.priority) == ("HD-1002", "Cannot print to 2nd floor", "Maya Nakamura",
+                                 "maya@tailspin.example", Priority.P2)
+    assert window.detail.heading.text() == "HD-1002 · Cannot print to 2nd floor"
+
+
+def test_inline_validation_shows_beside_the_field_and_keeps_the_text(
+        ctx: AppContext, qtbot: QtBot) -> None:
+    dialog = NewTicketDialog(ctx.tickets, ctx.directory, actor=ME)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.requester, "Zoe")
+    qtbot.keyClicks(dialog.email, "zoe-at-example")
+    qtbot.keyClicks(dialog.description, "Long story")
+    dialog.save()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.errors["Title"].isVisible()
+    assert "required" in dialog.errors["Title"].text()
+    assert "not an email address" in dialog.errors["Email"].text()
+    assert not dialog.errors["Requester"].isVisible()
+    assert dialog.focusWidget() is dialog.title
+    assert (dialog.requester.text(), dialog.email.text(), dialog.description.toPlainText()) \
+        == ("Zoe", "zoe-at-example", "Long story")
+    assert ctx.lists.counts(None)[QuickFilter.ALL] == 0
+
+
+def test_a_failed_save_keeps_the_dialog_open_with_everything_typed(
+        ctx: AppContext, db_path: Path, qtbot: QtBot) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TRIGGER full BEFORE INSERT ON ticket "
+                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    conn.commit()
+    conn.close()
+    dialog = NewTicketDialog(ctx.tickets, ctx.directory, actor=ME)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    activate(qtbot, dialog)
+    qtbot.keyClicks(dialog.title, "Server room too hot")
+    qtbot.keyClicks(dialog.requester, "Facilities")
+    qtbot.keyClicks(dialog.description, "32 °C and rising")
+    qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.isVisible() and dialog.created is None
+    assert dialog.banner.isVisible()
+    assert "database or disk is full" in dialog.banner.text()
+    assert "still here" in dialog.banner.text()
+    assert (dialog.title.text(), dialog.requester.text(), dialog.description.toPlainText()) \
+        == ("Server room too hot", "Facilities", "32 °C and rising")
+
+
+def test_status_moves_from_the_detail_pane(make_window: WindowFactory, ctx: AppContext,
+                                           qtbot: QtBot) -> None:
+    created = ctx.tickets.create(make_draft(), actor=ME)
+    window = make_window()
+    window.select_ticket(created.id)
+    pane = window.detail
+    assert set(pane.action_buttons) == {Status.IN_PROGRESS, Status.WAITING_CUSTOMER,
+                                        Status.WAITING_THIRD_PARTY, Status.RESOLVED}
+    qtbot.mouseClick(pane.action_buttons[Status.IN_PROGRESS], Qt.MouseButton.LeftButton)
+    assert pane.status_label.text() == "Status: In progress"
+    assert _cell(window, 0, Column.STATUS) == "In progress"
+
+    pane.resolution_prompt = lambda _parent: None  # the technician cancels
+    qtbot.mouseClick(pane.action_buttons[Status.RESOLVED], Qt.MouseButton.LeftButton)
+    assert ctx.tickets.detail(created.id).status is Status.IN_PROGRESS
+
+    pane.resolution_prompt = lambda _parent: "Cleared the print queue."
+    qtbot.mouseClick(pane.action_buttons[Status.RESOLVED], Qt.MouseButton.LeftButton)
+    assert ctx.tickets.detail(created.id).resolution_note == "Cleared the print queue."
+    assert [b.text() for b in pane.action_buttons.values()] == ["Close", "Reopen"]
+    assert "changed status from In progress to Resolved" in pane.timeline.toPlainText()
+    assert window.selected_ticket_id() == created.id  # still selected
+
+
+def test_a_conflicting_save_keeps_the_edit_and_says_so(make_window: WindowFactory,
+                                                       ctx: AppContext) -> None:
+    created = ctx.tickets.create(make_draft(), actor=ME)
+    window = make_window()
+    window.select_ticket(created.id)
+    pane = window.detail
+    pane.title.setText("My better title")
+    other = ctx.tickets.detail(created.id)  # someone else saves first
+    ctx.tickets.change_status(other.id, Status.IN_PROGRESS, expected_version=other.version,
+                              actor="Priya Raman")
+    pane.save_button.click()
+    assert pane.message.isVisible() and "Someone else changed" in pane.message.text()
+    assert pane.title.text() == "My better title"
+
+
+def test_reply_and_note_from_the_composer(make_window: WindowFactory, ctx: AppContext,
+                                          qtbot: QtBot) -> None:
+    created = ctx.tickets.create(make_draft(), actor=ME)
+    window = make_window()
+    window.select_ticket(created.id)
+    pane = window.detail
+    pane.send_button.click()
+    assert "empty" in pane.composer_error.text()
+    pane.composer.setFocus()  # the technician clicks into the composer
+    qtbot.keyClicks(pane.composer, "Have you tried turning it off and on?")
+    qtbot.keyClick(pane.composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert pane.composer.toPlainText() == ""
+    pane.note_radio.setChecked(True)
+    assert pane.send_button.text() == "Add note"
+    qtbot.keyClicks(pane.composer, "Toner low too")
+    pane.send_button.click()
+    kinds = [e.kind.value for e in ctx.tickets.detail(created.id).timeline]
+    assert kinds == ["created", "public_reply", "internal_note"]
+    assert ctx.tickets.detail(created.id).first_response_at is not None
+
+
+def test_search_and_quick_filters(make_window: WindowFactory, ctx: AppContext,
+                                  qtbot: QtBot) -> None:
+    for title in ("Printer jam", "VPN drops", "Printer toner"):
+        ctx.tickets.create(make_draft(title=title), actor=ME)
+    d = ctx.tickets.detail(ctx.tickets.find_by_number(1002) or 0)
+    ctx.tickets.change_status(d.id, Status.WAITING_CUSTOMER, expected_version=d.version,
+                              actor=ME)
+    window = make_window()
+    assert window.model.rowCount() == 3
+    assert window.filter_buttons[QuickFilter.OPEN].text() == "Open  3"
+
+    qtbot.keyClicks(window.search, "printer")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)  # debounced, no Enter needed
+    assert {_cell(window, r, Column.TITLE) for r in range(2)} == {"Printer jam",
+                                                                   "Printer toner"}
+    assert window.count_label.text() == "2 tickets shown matching “printer”"
+
+    window.search.clear()
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    qtbot.mouseClick(window.filter_buttons[QuickFilter.WAITING], Qt.MouseButton.LeftButton)
+    assert [_cell(window, r, Column.TITLE) for r in range(window.model.rowCount())] == \
+        ["VPN drops"]
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # My tickets
+    assert window.model.query.quick_filter is QuickFilter.MINE
+    assert window.model.rowCount() == 0
+
+
+def test_sorting_by_clicking_a_header(make_window: WindowFactory, ctx: AppContext,
+                                      qtbot: QtBot) -> None:
+    for title in ("b", "c", "a"):
+        ctx.tickets.create(make_draft(title=title), actor=ME)
+    window = make_window()
+    header = window.table.horizontalHeader()
+    x = header.sectionViewportPosition(Column.TITLE) + 5
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(x, 5))
+    first = [_cell(window, r, Column.TITLE) for r in range(3)]
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(x, 5))
+    second = [_cell(window, r, Column.TITLE) for r in range(3)]
+    assert sorted([first, second]) == [["a", "b", "c"], ["c", "b", "a"]]
+
+
+def test_layout_and_last_filter_are_remembered(make_window: WindowFactory,
+                                               ui_settings: UiSettings, qtbot: QtBot) -> None:
+    window = make_window()
+    window.set_filter(QuickFilter.WAITING)
+    window.table.setColumnWidth(Column.TITLE, 333)
+    window.close()
+    again = make_window()
+    assert again.model.query.quick_filter is QuickFilter.WAITING
+    assert again.filter_buttons[QuickFilter.WAITING].isChecked()
+    assert again.table.columnWidth(Column.TITLE) == 333
+
+
+def test_help_lists_the_shortcuts(make_window: WindowFactory, qtbot: QtBot) -> None:
+    window = make_window()
+    keys = dict(window.shortcut_list)
+    assert keys["Ctrl+N"] == "New ticket"
+    assert keys["Ctrl+F"] == "Search tickets"
+    assert keys["F5"] == "Refresh"
+    seen: list[str] = []
+
+    def read_and_close(box: QWidget) -> None:
+        seen.append(box.text())  # type: ignore[attr-defined]
+        box.close()
+
+    when_modal(read_and_close)
+    window.show_shortcuts()
+    assert "Ctrl+N" in seen[0] and "Show: Waiting" in seen[0]
+
+
+def test_new_ticket_button_exists_and_is_labelled(make_window: WindowFactory) -> None:
+    window = make_window()
+    buttons = [b.text() for b in window.findChildren(QPushButton)]
+    assert "Save changes" in buttons

@@ -1,0 +1,74 @@
+"""The table model: a correct Qt model, lazy paging, in-place row updates."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from desk_app.app import AppContext
+from desk_app.domain.enums import Status
+from desk_app.services.seed import DeskGenerator
+from desk_app.services.ticket_list import QuickFilter, SortKey, TicketListQuery
+from desk_app.ui.ticket_table_model import (
+    CACHE_ROWS,
+    PAGE_SIZE,
+    TICKET_ID_ROLE,
+    Column,
+    TicketTableModel,
+)
+from tests.conftest import FakeClock, make_draft
+
+
+def test_model_passes_qt_model_tester(ctx: AppContext, clock: FakeClock, qtmodeltester) -> None:
+    DeskGenerator(ctx.db, clock).generate(tickets=120, seed=5)
+    model = TicketTableModel(ctx.lists, clock)
+    model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL))
+    assert model.rowCount() == 120
+    qtmodeltester.check(model)
+
+
+def test_rows_are_fetched_a_page_at_a_time(ctx: AppContext, clock: FakeClock) -> None:
+    DeskGenerator(ctx.db, clock).generate(tickets=1500, seed=5)
+    model = TicketTableModel(ctx.lists, clock)
+    model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL, sort=SortKey.NUMBER,
+                                    descending=False))
+    assert model.rowCount() == 1500
+    assert model.cached_row(model.ticket_id(0) or 0) is None  # nothing read yet
+    assert model.data(model.index(0, Column.NUMBER)) == "HD-1001"
+    cached = [model.cached_row(model.ticket_id(r) or 0) for r in range(1500)]
+    assert sum(row is not None for row in cached) == PAGE_SIZE
+    assert model.data(model.index(1499, Column.NUMBER)) == "HD-2500"
+    assert CACHE_ROWS >= 2 * PAGE_SIZE
+
+
+def test_sort_runs_the_query_again(ctx: AppContext, clock: FakeClock) -> None:
+    for title in ("b", "a", "c"):
+        ctx.tickets.create(make_draft(title=title), actor="Alex Morgan")
+    model = TicketTableModel(ctx.lists, clock)
+    model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL))
+    from PySide6.QtCore import Qt
+
+    model.sort(Column.TITLE, Qt.SortOrder.AscendingOrder)
+    assert [model.data(model.index(r, Column.TITLE)) for r in range(3)] == ["a", "b", "c"]
+    model.sort(Column.TITLE, Qt.SortOrder.DescendingOrder)
+    assert [model.data(model.index(r, Column.TITLE)) for r in range(3)] == ["c", "b", "a"]
+
+
+def test_refresh_rows_emits_data_changed_for_that_row_only(ctx: AppContext, clock: FakeClock,
+                                                           qtbot: QtBot) -> None:
+    ids = [ctx.tickets.create(make_draft(title=t), actor="Alex Morgan").id
+           for t in ("one", "two", "three")]
+    model = TicketTableModel(ctx.lists, clock)
+    model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL, sort=SortKey.NUMBER,
+                                    descending=False))
+    assert model.data(model.index(1, Column.STATUS)) == "New"
+    d = ctx.tickets.detail(ids[1])
+    ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version,
+                              actor="Alex Morgan")
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda a, b, _roles=(): changed.append((a.row(), b.row())))
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    model.refresh_rows([ids[1]])
+    assert changed == [(1, 1)] and resets == []
+    assert model.data(model.index(1, Column.STATUS)) == "In progress"
+    assert model.data(model.index(1, 0), TICKET_ID_ROLE) == ids[1]
