@@ -6,15 +6,15 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from desk_app.app import AppContext, open_context  # noqa: E402
-from desk_app.domain.enums import Channel, Impact, Urgency  # noqa: E402
-from desk_app.domain.ticket import RequesterInput, TicketDraft  # noqa: E402
+from desk_app.app import AppContext, open_context
+from desk_app.domain.enums import Channel, Impact, Urgency
+from desk_app.domain.ticket import RequesterInput, TicketDraft
 
 
 @pytest.fixture(autouse=True, scope="session")
