@@ -96,6 +96,8 @@ class TicketDetailPane(QWidget):
         self.urgency = QComboBox()
         fill_enum_combo(self.urgency, Urgency)
         self.priority = QComboBox()
+        self.priority.setToolTip("Auto follows the impact × urgency matrix; choose a "
+                                 "priority to override it")
         self.channel = QComboBox()
         fill_enum_combo(self.channel, Channel)
         self.assignee = QComboBox()
@@ -292,7 +294,7 @@ class TicketDetailPane(QWidget):
         self.priority.clear()
         if impact is not None and urgency is not None:
             auto = priority_for(impact, urgency)
-            self.priority.addItem(f"Auto: {auto.label} (impact × urgency)", AUTO)
+            self.priority.addItem(f"Auto: {auto.label}", AUTO)
         for p in Priority:
             self.priority.addItem(f"{p.label} (override)", p.value)
         select_data(self.priority, current)

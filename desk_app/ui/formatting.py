@@ -20,17 +20,21 @@ def short_duration(delta: timedelta) -> str:
 
 
 def local_time(at: datetime | None, now: datetime | None = None) -> str:
-    """'14:05' today, 'Mon 14:05' this week, '2026-10-02 14:05' otherwise (local zone)."""
+    """Short enough for a table cell, in the local zone: '14:05' today, 'Mon 14:05' this
+    week, '2 Oct' this year, '2025-10-02' before (the tooltip has the full instant)."""
     if at is None:
         return ""
     local = at.astimezone()
-    if now is not None:
-        today = now.astimezone().date()
-        if local.date() == today:
-            return local.strftime("%H:%M")
-        if timedelta(0) <= (today - local.date()) < timedelta(days=6):
-            return local.strftime("%a %H:%M")
-    return local.strftime("%Y-%m-%d %H:%M")
+    if now is None:
+        return local.strftime("%Y-%m-%d %H:%M")
+    today = now.astimezone().date()
+    if local.date() == today:
+        return local.strftime("%H:%M")
+    if timedelta(0) <= (today - local.date()) < timedelta(days=6):
+        return local.strftime("%a %H:%M")
+    if local.year == today.year:
+        return f"{local.day} {local.strftime('%b')}"
+    return local.strftime("%Y-%m-%d")
 
 
 def full_time(at: datetime | None) -> str:

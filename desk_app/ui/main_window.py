@@ -45,9 +45,9 @@ SEARCH_DELAY_MS = 250
 FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2",
                     QuickFilter.OPEN: "Ctrl+3", QuickFilter.WAITING: "Ctrl+4",
                     QuickFilter.RESOLVED: "Ctrl+5", QuickFilter.ALL: "Ctrl+6"}
-DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 90, Column.TITLE: 260,
-                  Column.REQUESTER: 130, Column.ORGANIZATION: 140, Column.STATUS: 140,
-                  Column.ASSIGNEE: 115, Column.AGE: 60, Column.UPDATED: 90}
+DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 96, Column.TITLE: 240,
+                  Column.REQUESTER: 125, Column.ORGANIZATION: 135, Column.STATUS: 145,
+                  Column.ASSIGNEE: 110, Column.AGE: 72, Column.UPDATED: 82}
 
 
 class MainWindow(QMainWindow):
@@ -78,13 +78,17 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in DEFAULT_WIDTHS.items():
             self.table.setColumnWidth(column, width)
+        # The title takes whatever width is left, so the list fits without side-scrolling.
+        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
 
         self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor)
         self.detail.ticket_changed.connect(self._on_ticket_changed)
 
         self.search = QLineEdit()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("Search number, title, description, requester  (Ctrl+F)")
+        self.search.setPlaceholderText("Search number, title, requester…  (Ctrl+F)")
+        self.search.setToolTip("Finds tickets whose number, title, description, requester "
+                               "name or email contain every word typed")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(280)
         self._search_timer = QTimer(self)
@@ -132,6 +136,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([960, 440])
         self.splitter.setChildrenCollapsible(False)
         self.detail.setMinimumWidth(380)
         self.setCentralWidget(self.splitter)
@@ -229,7 +234,10 @@ class MainWindow(QMainWindow):
         header.blockSignals(False)
         if keep is not None and self.select_ticket(keep):
             return
-        self.detail.show_ticket(None)
+        # Open on the first ticket rather than an empty pane.
+        first = self.model.ticket_id(0)
+        if first is None or not self.select_ticket(first):
+            self.detail.show_ticket(None)
 
     def select_ticket(self, ticket_id: int) -> bool:
         """Select and scroll to the ticket if the current view shows it."""

@@ -12,6 +12,7 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from desk_app.domain.enums import Priority
 from desk_app.domain.ticket import format_number
@@ -57,6 +58,26 @@ SORT_KEYS = {
 }
 COLUMN_FOR_SORT = {v: k for k, v in SORT_KEYS.items()}
 PRIORITY_NAMES = {p: p.label for p in Priority}
+# A coloured mark beside the priority text (the text stays: colour is never the only cue).
+PRIORITY_COLOURS = {Priority.P1: "#d32f2f", Priority.P2: "#ef6c00", Priority.P3: "#1e88e5",
+                    Priority.P4: "#9e9e9e"}
+_ICONS: dict[Priority, QIcon] = {}
+
+
+def priority_icon(priority: Priority) -> QIcon:
+    """A small filled circle in the priority's colour, made once per priority."""
+    icon = _ICONS.get(priority)
+    if icon is None:
+        pixmap = QPixmap(12, 12)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(PRIORITY_COLOURS[priority]))
+        painter.drawEllipse(1, 1, 10, 10)
+        painter.end()
+        icon = _ICONS[priority] = QIcon(pixmap)
+    return icon
 
 
 class TicketTableModel(QAbstractTableModel):
@@ -111,6 +132,8 @@ class TicketTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.AGE, Column.NUMBER):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.DecorationRole and column is Column.PRIORITY:
+            return priority_icon(row.priority)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return self._display(row, column)
         return None
