@@ -127,3 +127,30 @@ def test_demo_start_up_fills_a_fresh_database_and_opens_the_window(tmp_path: Pat
     conn.close()
     title, rows = seen[0]
     assert title.startswith("Desk App — demo") and rows > 0
+
+
+def test_start_up_on_a_newer_database_explains_and_exits(tmp_path: Path,
+                                                         qtbot: QtBot) -> None:
+    from desk_app.app import open_context
+    from desk_app.ui.launch import launch
+    from tests.conftest import FakeClock
+
+    db = tmp_path / "newer.sqlite3"
+    open_context(db, clock=FakeClock()).close()
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE alembic_version SET version_num='9999'")
+    conn.commit()
+    conn.close()
+    shown: list[str] = []
+
+    def read(box: QWidget) -> None:
+        shown.append(box.text())  # type: ignore[attr-defined]
+        box.close()
+
+    when_modal(read)
+    saved_hook = sys.excepthook
+    try:
+        assert launch(str(db)) == 1
+    finally:
+        sys.excepthook = saved_hook
+    assert "newer version of Desk App" in shown[0]
