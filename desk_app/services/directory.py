@@ -7,9 +7,11 @@ same organization and nobody creates duplicates by accident.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from desk_app.domain.enums import DEFAULT_CATEGORIES, Tier
 from desk_app.domain.errors import ValidationError
@@ -72,10 +74,10 @@ def resolve_requester(s: Session, requester: RequesterInput
     contact = None
     if email:
         contact = s.execute(select(Contact).where(func.lower(Contact.email) == email)
-                            .order_by(Contact.id)).scalar()
+                            .order_by(col(Contact.id))).scalar()
     if contact is None:
         candidates = s.execute(select(Contact).where(func.lower(Contact.name) == name.lower())
-                               .order_by(Contact.id)).scalars().all()
+                               .order_by(col(Contact.id))).scalars().all()
         # Same name but a different email is a different person.
         contact = next((c for c in candidates if not email or not c.email), None)
     organization = get_or_create_organization(s, requester.organization)
@@ -131,13 +133,13 @@ class DirectoryService:
 
     def technicians(self) -> list[str]:
         with self._db.session_scope() as s:
-            return list(s.execute(select(Technician.name).where(Technician.active)
+            return list(s.execute(select(col(Technician.name)).where(col(Technician.active))
                                   .order_by(func.lower(Technician.name))).scalars())
 
     def categories(self) -> list[str]:
         with self._db.session_scope() as s:
-            return list(s.execute(select(Category.name)
-                                  .order_by(Category.position, Category.id)).scalars())
+            return list(s.execute(select(col(Category.name))
+                                  .order_by(col(Category.position), col(Category.id))).scalars())
 
     def set_categories(self, names: list[str]) -> None:
         """Replace the category list, keeping rows whose names stay (tickets keep theirs).
@@ -157,32 +159,35 @@ class DirectoryService:
             for key, cat in existing.items():
                 if key not in wanted:
                     used = s.execute(select(func.count()).select_from(Ticket)
-                                     .where(Ticket.category_id == cat.id)).scalar()
+                                     .where(col(Ticket.category_id) == cat.id)).scalar()
                     if used:
                         raise ValidationError(
                             "Categories", f"'{cat.name}' is used by {used} tickets; "
                             "rename it instead of removing it")
                     s.delete(cat)
             for position, name in enumerate(cleaned):
-                cat = existing.get(name.lower())
-                if cat is None:
+                kept = existing.get(name.lower())
+                if kept is None:
                     s.add(Category(name=name, position=position))
                 else:
-                    cat.name = name
-                    cat.position = position
+                    kept.name = name
+                    kept.position = position
 
     def organizations(self) -> list[str]:
         with self._db.session_scope() as s:
-            return list(s.execute(select(Organization.name)
+            return list(s.execute(select(col(Organization.name))
                                   .order_by(func.lower(Organization.name))).scalars())
 
     def contacts(self, limit: int = 20_000) -> list[ContactChoice]:
         """Contacts for the requester auto-complete, most recently added first."""
+        # The primary key is NOT NULL in the table, whatever the model's `int | None` says.
+        contact_id = cast("ColumnElement[int]", col(Contact.id))
         with self._db.session_scope() as s:
             rows = s.execute(
-                select(Contact.id, Contact.name, Contact.email, Contact.phone, Organization.name)
-                .outerjoin(Organization, Organization.id == Contact.organization_id)
-                .order_by(Contact.id.desc()).limit(limit)  # type: ignore[union-attr]
+                select(contact_id, col(Contact.name), col(Contact.email),
+                       col(Contact.phone), col(Organization.name))
+                .outerjoin(Organization, col(Organization.id) == Contact.organization_id)
+                .order_by(col(Contact.id).desc()).limit(limit)
             )
             return [ContactChoice(id=r[0], name=r[1], email=r[2] or "", phone=r[3] or "",
                                   organization=r[4] or "") for r in rows]

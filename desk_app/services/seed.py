@@ -159,7 +159,8 @@ class DeskGenerator:
             directory.ensure_technician(name)
         with self._db.session_scope() as s:
             top = max_ids(s)
-            categories = {c.name: c.id for c in s.execute(select(Category)).scalars()}
+            categories = {c.name: c.id for c in s.execute(select(Category)).scalars()
+                          if c.id is not None}  # stored rows always have an id
             org_ids = self._organizations(s)
             tech_ids = {n: _tech_id(s, n) for n in tech_names}
             contacts = self._contacts(s, rng, top, org_ids, count=max(20, min(3000,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Urgency
 from desk_app.domain.errors import (
@@ -42,6 +44,8 @@ from desk_app.store.engine import Database
 from desk_app.store.models import Category, Contact, Organization, Technician, Ticket, TicketEvent
 
 FIRST_NUMBER = 1001
+
+_Named = TypeVar("_Named", Organization, Technician, Category)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ class TicketService:
 
     def find_by_number(self, number: int) -> int | None:
         with self._db.session_scope() as s:
-            return s.execute(select(Ticket.id).where(Ticket.number == number)).scalar()
+            return s.execute(select(col(Ticket.id)).where(col(Ticket.number) == number)).scalar()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -107,6 +111,7 @@ class TicketService:
         if errors:
             raise ValidationErrors(errors)
         contact, organization = resolve_requester(s, draft.requester)
+        assert contact.id is not None  # resolve_requester flushes a new contact
         number = (s.execute(select(func.max(Ticket.number))).scalar() or FIRST_NUMBER - 1) + 1
         priority = effective_priority(draft.impact, draft.urgency, draft.priority_override)
         ticket = Ticket(
@@ -245,7 +250,8 @@ def _get(s: Session, ticket_id: int) -> Ticket:
 def _claim_version(s: Session, ticket: Ticket, expected_version: int) -> None:
     """Bump the version only if nobody else did since the technician loaded the ticket."""
     result = s.execute(
-        update(Ticket).where(Ticket.id == ticket.id, Ticket.version == expected_version)
+        update(Ticket).where(col(Ticket.id) == ticket.id,
+                             col(Ticket.version) == expected_version)
         .values(version=expected_version + 1)
         .execution_options(synchronize_session=False)
     )
@@ -256,8 +262,7 @@ def _claim_version(s: Session, ticket: Ticket, expected_version: int) -> None:
     s.refresh(ticket, attribute_names=["version"])
 
 
-def _name_of(s: Session, model: type[Organization] | type[Technician] | type[Category],
-             id_: int | None) -> str | None:
+def _name_of(s: Session, model: type[_Named], id_: int | None) -> str | None:
     if id_ is None:
         return None
     obj = s.get(model, id_)
@@ -282,8 +287,8 @@ def _field_values(s: Session, t: Ticket) -> dict[str, str | None]:
 
 
 def _timeline(s: Session, ticket_id: int) -> tuple[TimelineEntry, ...]:
-    events = s.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
-                       .order_by(TicketEvent.at, TicketEvent.id)).scalars()  # type: ignore[arg-type]
+    events = s.execute(select(TicketEvent).where(col(TicketEvent.ticket_id) == ticket_id)
+                       .order_by(col(TicketEvent.at), col(TicketEvent.id))).scalars()
     return tuple(TimelineEntry(id=e.id or 0, at=e.at, actor=e.actor, kind=e.kind, field=e.field,
                                old_value=e.old_value, new_value=e.new_value, body=e.body)
                  for e in events)

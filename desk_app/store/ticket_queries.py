@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
 
 from desk_app.domain.enums import Priority, Status
 from desk_app.domain.ticket import parse_number
@@ -80,7 +82,9 @@ class TicketRow:
 _OPEN = [s.value for s in Status if s.is_open]
 _WAITING = [Status.WAITING_CUSTOMER.value, Status.WAITING_THIRD_PARTY.value]
 _DONE = [Status.RESOLVED.value, Status.CLOSED.value]
-_STATUS_ORDER = case({s.value: i for i, s in enumerate(Status)}, value=Ticket.status)  # type: ignore[arg-type]
+# The primary key is NOT NULL in the table, whatever the model's `int | None` says.
+_TICKET_ID = cast("ColumnElement[int]", col(Ticket.id))
+_STATUS_ORDER = case({s.value: i for i, s in enumerate(Status)}, value=col(Ticket.status))
 
 
 def _escape_like(text: str) -> str:
@@ -91,19 +95,19 @@ def _apply_filters(stmt: Select, query: TicketListQuery) -> Select:  # type: ign
     qf = query.quick_filter
     if qf is QuickFilter.MINE:
         # With no current technician there is nothing that is "mine".
-        stmt = stmt.where(Ticket.assignee_id == (query.me_technician_id or -1),
-                          Ticket.status.in_(_OPEN))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Ticket.assignee_id) == (query.me_technician_id or -1),
+                          col(Ticket.status).in_(_OPEN))
     elif qf is QuickFilter.UNASSIGNED:
-        stmt = stmt.where(Ticket.assignee_id.is_(None),  # type: ignore[union-attr]
-                          Ticket.status.in_(_OPEN))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Ticket.assignee_id).is_(None),
+                          col(Ticket.status).in_(_OPEN))
     elif qf is QuickFilter.OPEN:
-        stmt = stmt.where(Ticket.status.in_(_OPEN))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Ticket.status).in_(_OPEN))
     elif qf is QuickFilter.WAITING:
-        stmt = stmt.where(Ticket.status.in_(_WAITING))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Ticket.status).in_(_WAITING))
     elif qf is QuickFilter.RESOLVED:
-        stmt = stmt.where(Ticket.status.in_(_DONE))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Ticket.status).in_(_DONE))
     if query.status is not None:
-        stmt = stmt.where(Ticket.status == query.status)
+        stmt = stmt.where(col(Ticket.status) == query.status)
     return stmt
 
 
@@ -113,21 +117,21 @@ def _search_matches(search: str) -> Select:  # type: ignore[type-arg]
     Run as an `id IN (...)` subquery: SQLite then scans the ticket table once and sorts the
     few matches, instead of walking a sort index and fetching every row it passes.
     """
-    stmt = select(Ticket.id)
+    stmt = select(col(Ticket.id))
     for word in search.split():
         pattern = f"%{_escape_like(word)}%"
-        requesters = select(Contact.id).where(or_(
-            Contact.name.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-            Contact.email.ilike(pattern, escape="\\"),  # type: ignore[union-attr]
+        requesters = select(col(Contact.id)).where(or_(
+            col(Contact.name).ilike(pattern, escape="\\"),
+            col(Contact.email).ilike(pattern, escape="\\"),
         ))
-        conditions = [
-            Ticket.title.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-            Ticket.description.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-            Ticket.requester_id.in_(requesters),  # type: ignore[attr-defined]
+        conditions: list[ColumnElement[bool]] = [
+            col(Ticket.title).ilike(pattern, escape="\\"),
+            col(Ticket.description).ilike(pattern, escape="\\"),
+            col(Ticket.requester_id).in_(requesters),
         ]
         number = parse_number(word)
         if number is not None:
-            conditions.append(Ticket.number == number)
+            conditions.append(col(Ticket.number) == number)
         stmt = stmt.where(or_(*conditions))
     return stmt
 
@@ -141,27 +145,27 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
     requester = aliased(Contact)
     org = aliased(Organization)
     tech = aliased(Technician)
-    sort_exprs = {
-        SortKey.NUMBER: Ticket.number,
-        SortKey.PRIORITY: Ticket.priority,
+    sort_exprs: dict[SortKey, SQLColumnExpression[Any]] = {
+        SortKey.NUMBER: col(Ticket.number),
+        SortKey.PRIORITY: col(Ticket.priority),
         SortKey.TITLE: func.lower(Ticket.title),
         SortKey.REQUESTER: func.lower(requester.name),
         SortKey.ORGANIZATION: func.lower(org.name),
         SortKey.STATUS: _STATUS_ORDER,
         SortKey.ASSIGNEE: func.lower(tech.name),
-        SortKey.AGE: Ticket.created_at,
-        SortKey.UPDATED: Ticket.updated_at,
+        SortKey.AGE: col(Ticket.created_at),
+        SortKey.UPDATED: col(Ticket.updated_at),
     }
-    stmt = select(Ticket.id)
+    stmt = select(_TICKET_ID)
     if query.sort is SortKey.REQUESTER:
-        stmt = stmt.join(requester, requester.id == Ticket.requester_id)
+        stmt = stmt.join(requester, col(requester.id) == Ticket.requester_id)
     if query.sort is SortKey.ORGANIZATION:
-        stmt = stmt.outerjoin(org, org.id == Ticket.organization_id)
+        stmt = stmt.outerjoin(org, col(org.id) == Ticket.organization_id)
     if query.sort is SortKey.ASSIGNEE:
-        stmt = stmt.outerjoin(tech, tech.id == Ticket.assignee_id)
+        stmt = stmt.outerjoin(tech, col(tech.id) == Ticket.assignee_id)
     stmt = _apply_filters(stmt, query)
     if query.search.strip():
-        stmt = stmt.where(Ticket.id.in_(_search_matches(query.search)))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Ticket.id).in_(_search_matches(query.search)))
     key = sort_exprs[query.sort]
     # "Age" ascending means youngest first, i.e. created_at descending.
     descending = query.descending != (query.sort is SortKey.AGE)
@@ -169,7 +173,7 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
         # Blanks (no organization, unassigned) go last whichever way the column is sorted.
         stmt = stmt.order_by(key.is_(None))
     stmt = stmt.order_by(key.desc() if descending else key.asc(),
-                         Ticket.id.desc() if descending else Ticket.id.asc())  # type: ignore[union-attr]
+                         col(Ticket.id).desc() if descending else col(Ticket.id).asc())
     # Core execution: the ORM's per-row bookkeeping costs more than the query here.
     return list(session.connection().execute(stmt).scalars())
 
@@ -182,12 +186,13 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
     org = aliased(Organization)
     tech = aliased(Technician)
     stmt = (
-        select(Ticket.id, Ticket.number, Ticket.priority, Ticket.title, requester.name,
-               org.name, Ticket.status, tech.name, Ticket.created_at, Ticket.updated_at)
-        .join(requester, requester.id == Ticket.requester_id)
-        .outerjoin(org, org.id == Ticket.organization_id)
-        .outerjoin(tech, tech.id == Ticket.assignee_id)
-        .where(Ticket.id.in_(list(ids)))  # type: ignore[union-attr]
+        select(_TICKET_ID, col(Ticket.number), col(Ticket.priority), col(Ticket.title),
+               col(requester.name), col(org.name), col(Ticket.status), col(tech.name),
+               col(Ticket.created_at), col(Ticket.updated_at))
+        .join(requester, col(requester.id) == Ticket.requester_id)
+        .outerjoin(org, col(org.id) == Ticket.organization_id)
+        .outerjoin(tech, col(tech.id) == Ticket.assignee_id)
+        .where(col(Ticket.id).in_(list(ids)))
     )
     return {
         r[0]: TicketRow(id=r[0], number=r[1], priority=r[2], title=r[3], requester=r[4],
@@ -200,13 +205,13 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
 def count_by_filter(session: Session, me_technician_id: int | None) -> dict[QuickFilter, int]:
     """How many tickets each quick filter shows, for the counts on its button."""
     t = Ticket
-    open_ = t.status.in_(_OPEN)  # type: ignore[attr-defined]
+    open_ = col(t.status).in_(_OPEN)
     row = session.execute(select(
-        func.count().filter(and_(open_, t.assignee_id == (me_technician_id or -1))),
-        func.count().filter(and_(open_, t.assignee_id.is_(None))),  # type: ignore[union-attr]
+        func.count().filter(and_(open_, col(t.assignee_id) == (me_technician_id or -1))),
+        func.count().filter(and_(open_, col(t.assignee_id).is_(None))),
         func.count().filter(open_),
-        func.count().filter(t.status.in_(_WAITING)),  # type: ignore[attr-defined]
-        func.count().filter(t.status.in_(_DONE)),  # type: ignore[attr-defined]
+        func.count().filter(col(t.status).in_(_WAITING)),
+        func.count().filter(col(t.status).in_(_DONE)),
         func.count(),
     )).one()
     return dict(zip(list(QuickFilter), row, strict=True))
