@@ -150,7 +150,13 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
-        self.model.modelReset.connect(self._update_counts)
+        # Counting every filter costs a query; run it just after the table has painted so
+        # the first page appears sooner, and coalesce bursts of resets into one count.
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(0)
+        self._counts_timer.timeout.connect(self._update_counts)
+        self.model.modelReset.connect(self._counts_timer.start)
         self.resize(1360, 820)
         self._restore_layout()
         self.set_filter(settings.last_filter)

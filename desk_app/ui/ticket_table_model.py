@@ -92,7 +92,7 @@ class TicketTableModel(QAbstractTableModel):
         self._clock = clock
         self._query = TicketListQuery()
         self._ids: list[int] = []
-        self._row_of: dict[int, int] = {}
+        self._row_of: dict[int, int] | None = None  # built on first lookup
         self._cache: OrderedDict[int, TicketRow] = OrderedDict()
         self._now = clock()
 
@@ -159,7 +159,7 @@ class TicketTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._query = query
         self._ids = ids
-        self._row_of = {tid: i for i, tid in enumerate(ids)}
+        self._row_of = None
         self._cache.clear()
         self._now = self._clock()
         self.endResetModel()
@@ -172,11 +172,24 @@ class TicketTableModel(QAbstractTableModel):
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def row_of(self, ticket_id: int) -> int | None:
-        return self._row_of.get(ticket_id)
+        if self._row_of is not None:
+            return self._row_of.get(ticket_id)
+        try:  # one lookup: a C-speed scan beats building the whole map
+            return self._ids.index(ticket_id)
+        except ValueError:
+            return None
+
+    def _rows_by_id(self) -> dict[int, int]:
+        # Built lazily: a sort or search should not pay for a 100,000-entry map it may
+        # never need.
+        if self._row_of is None:
+            self._row_of = {tid: i for i, tid in enumerate(self._ids)}
+        return self._row_of
 
     def refresh_rows(self, ticket_ids: list[int]) -> None:
         """Re-read these tickets and repaint only their rows (no reset)."""
-        present = [t for t in ticket_ids if t in self._row_of]
+        rows_by_id = self._rows_by_id()
+        present = [t for t in ticket_ids if t in rows_by_id]
         if not present:
             return
         fresh = self._lists.rows(present)
@@ -184,7 +197,7 @@ class TicketTableModel(QAbstractTableModel):
         for tid in present:
             if tid in fresh:
                 self._cache[tid] = fresh[tid]
-            row = self._row_of[tid]
+            row = rows_by_id[tid]
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
 
     def cached_row(self, ticket_id: int) -> TicketRow | None:

@@ -35,15 +35,29 @@ from desk_app.ui.ticket_table_model import Column
 from desk_app.ui.ui_settings import UiSettings
 from PySide6.QtCore import Qt
 
+from PySide6.QtCore import QEvent, QObject
+
+class FirstPaint(QObject):
+    """Records when the table's viewport first paints with rows in it."""
+    at = None
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and FirstPaint.at is None \
+                and window.model.rowCount() > 0:
+            FirstPaint.at = time.perf_counter()
+        return False
+
 ctx = open_context(sys.argv[1])
 settings = UiSettings()
-settings.last_filter = QuickFilter.ALL  # the worst case: every ticket in the view
+settings.last_filter = QuickFilter[sys.argv[2]]
 window = MainWindow(ctx, settings, actor="Benchmark")
+spy = FirstPaint()
+window.table.viewport().installEventFilter(spy)
 window.show()
+while FirstPaint.at is None:
+    app.processEvents()
+first_page = FirstPaint.at - started
 app.processEvents()
 first_row = window.model.data(window.model.index(0, 0))
-window.table.viewport().repaint()
-first_page = time.perf_counter() - started
 
 def rss_mb():
     with open("/proc/self/status") as fh:
@@ -54,6 +68,7 @@ def rss_mb():
 
 rss = rss_mb()
 model = window.model
+rows_at_start = model.rowCount()
 def timed(fn):
     t = time.perf_counter(); fn(); model.data(model.index(0, 0))
     return (time.perf_counter() - t) * 1000
@@ -68,7 +83,7 @@ model.sort(Column.UPDATED, Qt.SortOrder.DescendingOrder)
 searches = {}
 for text in ("printer", "rossi", "HD-50000", "no-such-words", "vpn drops"):
     searches[text] = timed(lambda: model.set_query(replace(model.query, search=text)))
-print(json.dumps({"first_page_s": first_page, "rss_mb": rss, "rows": model.rowCount(),
+print(json.dumps({"first_page_s": first_page, "rss_mb": rss, "rows": rows_at_start,
                   "first_row": first_row, "sort_ms": sorts, "search_ms": searches,
                   "rss_after_mb": rss_mb()}))
 '''
@@ -81,10 +96,10 @@ def seed(db: Path, tickets: int) -> float:
     return time.perf_counter() - started
 
 
-def probe(db: Path, home: Path) -> dict:
+def probe(db: Path, home: Path, view: str) -> dict:
     env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"),
            "XDG_STATE_HOME": str(home / "state"), "QT_QPA_PLATFORM": "offscreen"}
-    out = subprocess.run([sys.executable, "-c", PROBE, str(db)], check=True,
+    out = subprocess.run([sys.executable, "-c", PROBE, str(db), view], check=True,
                          capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -99,13 +114,15 @@ def main() -> int:
     if not db.exists():
         took = seed(db, args.tickets)
         print(f"seed: {args.tickets:,} tickets in {took:.1f} s (target < 60 s)")
-    with tempfile.TemporaryDirectory() as home:
-        runs = [probe(db, Path(home)) for _ in range(args.runs)]
     med = statistics.median
-    print(f"rows in view: {runs[0]['rows']:,}")
-    each = ", ".join(f"{r['first_page_s']:.2f}" for r in runs)
-    print(f"start to first page: median {med(r['first_page_s'] for r in runs):.2f} s "
-          f"(runs: {each}; target < 1.0 s)")
+    with tempfile.TemporaryDirectory() as home:
+        # The default view (open tickets) and the worst case (every ticket in the view).
+        for view in ("OPEN", "ALL"):
+            runs = [probe(db, Path(home), view) for _ in range(args.runs)]
+            each = ", ".join(f"{r['first_page_s']:.2f}" for r in runs)
+            print(f"start to first page, view {view} ({runs[0]['rows']:,} rows): median "
+                  f"{med(r['first_page_s'] for r in runs):.2f} s (runs: {each}; "
+                  "target < 1.0 s)")
     print(f"RSS after opening: median {med(r['rss_mb'] for r in runs):.0f} MB, after all "
           f"sorts/searches {med(r['rss_after_mb'] for r in runs):.0f} MB (target < 300 MB)")
     print("sort (ms, median of runs, target < 150):")

@@ -157,3 +157,9 @@ def test_a_table_rebuild_keeps_child_rows_and_backs_up_first(tmp_path: Path, db_
         head_revision()
     assert backup.execute("SELECT count(*) FROM ticket_event").fetchone()[0] == 3
     backup.close()
+
+
+def test_the_fast_path_head_constant_matches_the_newest_revision() -> None:
+    from desk_app.store.migrate import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD
