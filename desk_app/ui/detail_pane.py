@@ -107,6 +107,7 @@ class TicketDetailPane(QWidget):
         self.description = QPlainTextEdit()
         self.description.setTabChangesFocus(True)
         self.description.setMinimumHeight(90)
+        self.description.setMaximumHeight(160)  # leave room for the history below
         self.title_error = FieldError()
         self.description_error = FieldError()
         self.save_button = QPushButton("Save changes")
@@ -170,7 +171,8 @@ class TicketDetailPane(QWidget):
                       context=Qt.ShortcutContext.WidgetShortcut)
         send_row = QHBoxLayout()
         send_row.addWidget(self.composer_error, 1)
-        send_row.addWidget(self.send_button)
+        send_row.addStretch(0)
+        send_row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignRight)
         cl.addLayout(kinds)
         cl.addWidget(self.composer)
         cl.addLayout(send_row)

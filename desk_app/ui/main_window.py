@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QToolButton,
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
         self.search.setToolTip("Finds tickets whose number, title, description, requester "
                                "name or email contain every word typed")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(280)
+        self.search.setMinimumWidth(180)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
             button.setText(qf.label)
             button.setToolTip(f"{qf.label} ({FILTER_SHORTCUTS[qf]})")
             button.clicked.connect(lambda _=False, f=qf: self.set_filter(f))
+            # Never squeeze a filter into "My t…s": the search box gives way instead.
+            button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
             self.filter_group.addButton(button)
             self.filter_buttons[qf] = button
             filters.addWidget(button)
@@ -142,7 +145,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.count_label = QLabel()
-        self.db_label = QLabel(f"Database: {ctx.db.url.removeprefix('sqlite:///')}")
+        self.db_label = QLabel(f"Database: {ctx.db.url.removeprefix('sqlite:///')}  ")
         self.db_label.setObjectName("dbLabel")
         self.statusBar().addWidget(self.count_label, 1)
         self.statusBar().addPermanentWidget(QLabel(f"Signed in as {actor}"))
