@@ -192,7 +192,7 @@ class BusinessCalendar:
         year, wa = self._cumulative(a)
         target = wa + goal
         for _ in range(_MAX_YEARS_SEARCHED):
-            starts, ends, cum = self._year(year)
+            _starts, ends, cum = self._year(year)
             if cum and cum[-1] >= target:
                 j = bisect_left(cum, target)
                 return ends[j] - (cum[j] - target)
