@@ -133,6 +133,7 @@ class EventKind(StrEnum):
     ASSIGNED = "assigned"
     PUBLIC_REPLY = "public_reply"
     INTERNAL_NOTE = "internal_note"
+    SLA_POLICY_CHANGED = "sla_policy_changed"
 
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (

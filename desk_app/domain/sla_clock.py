@@ -1,0 +1,279 @@
+"""SLA clocks replayed from a ticket's history.
+
+A pure function of (events, SLA setup, now): no stored counters that could drift. The
+history is cut into segments between events; in each, the facts in force choose the policy,
+the status says whether the clock runs or pauses, and the policy's calendar says how much of
+the segment is working time. Used time is the sum over segments, so a change of priority
+re-targets the clock without losing or gaining a second, pauses included.
+
+Conventions decided here (the issue left them open):
+* First response is the first public reply, the first move to In progress, or the
+  resolution, whichever comes first.
+* A running clock is breached once used >= target (the due instant itself is the breach);
+  a stopped clock met its target when used <= target.
+* The organization tier and the product are taken as they are now (they are not versioned
+  in the history); priority, category and organization are replayed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from desk_app.domain.calendar import BusinessCalendar
+from desk_app.domain.enums import EventKind, Priority, Status, Tier
+from desk_app.domain.sla import SlaPolicy, SlaSetup, TicketFacts
+
+
+class ClockKind(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+    @property
+    def label(self) -> str:
+        return "first response" if self is ClockKind.FIRST_RESPONSE else "resolution"
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"  # still running (or paused) and over target
+    BREACHED_STOPPED = "breached_stopped"  # stopped after the target passed
+
+    @property
+    def stopped(self) -> bool:
+        return self in (ClockState.MET, ClockState.BREACHED_STOPPED)
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """The parts of a TicketEvent the clocks need."""
+
+    at: datetime
+    kind: EventKind
+    field: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+
+
+@dataclass(frozen=True)
+class ClockResult:
+    """One clock as of `now`; seconds are business seconds unless named wall."""
+
+    kind: ClockKind
+    policy: str
+    calendar: str
+    target_s: int
+    used_s: float
+    state: ClockState
+    warning_level: int
+    due_at: datetime | None
+    breached_at: datetime | None
+    stopped_at: datetime | None
+    next_change_at: datetime | None
+    paused_wall_s: Mapping[Status, float] = field(default_factory=dict)
+    outside_hours_wall_s: float = 0.0
+
+    @property
+    def left_s(self) -> float:
+        return self.target_s - self.used_s
+
+    @property
+    def fraction(self) -> float:
+        return self.used_s / self.target_s
+
+
+@dataclass(frozen=True)
+class SlaReplay:
+    """Both clocks (None where no policy applies) and the policy now in force."""
+
+    policy: str | None
+    first_response: ClockResult | None
+    resolution: ClockResult | None
+
+    def clock(self, kind: ClockKind) -> ClockResult | None:
+        return self.first_response if kind is ClockKind.FIRST_RESPONSE else self.resolution
+
+
+@dataclass
+class _Segment:
+    start: datetime
+    end: datetime
+    status: Status
+    policy: SlaPolicy | None
+
+
+def facts_from_history(events: Sequence[HistoryEvent], *, tier: Tier | None = None,
+                       product: str | None = None) -> tuple[TicketFacts, Status]:
+    """The facts and status after the whole history (what policy applies now)."""
+    facts, status = _initial(events, tier, product)
+    for e in events[1:]:
+        facts, status = _apply(e, facts, status)
+    return facts, status
+
+
+def _initial(events: Sequence[HistoryEvent], tier: Tier | None, product: str | None
+             ) -> tuple[TicketFacts, Status]:
+    if not events or events[0].kind is not EventKind.CREATED:
+        raise ValueError("a ticket history starts with its created event")
+    snap = json.loads(events[0].new_value or "{}")
+    facts = TicketFacts(priority=Priority(snap.get("priority", "P3")),
+                        category=snap.get("category"), organization=snap.get("organization"),
+                        tier=tier, product=product)
+    return facts, Status(snap.get("status", "new"))
+
+
+def _apply(e: HistoryEvent, facts: TicketFacts, status: Status) -> tuple[TicketFacts, Status]:
+    if e.kind is EventKind.STATUS_CHANGED and e.new_value:
+        return facts, Status(e.new_value)
+    if e.kind is EventKind.FIELD_CHANGED:
+        if e.field == "priority" and e.new_value:
+            return _replace(facts, priority=Priority(e.new_value)), status
+        if e.field == "category":
+            return _replace(facts, category=e.new_value), status
+        if e.field == "organization":
+            return _replace(facts, organization=e.new_value), status
+    return facts, status
+
+
+def _replace(facts: TicketFacts, **changes: object) -> TicketFacts:
+    from dataclasses import replace
+
+    return replace(facts, **changes)  # type: ignore[arg-type]
+
+
+def replay(events: Sequence[HistoryEvent], setup: SlaSetup, now: datetime, *,
+           tier: Tier | None = None, product: str | None = None) -> SlaReplay:
+    """Both clocks of one ticket as of `now`, from its ordered events."""
+    facts, status = _initial(events, tier, product)
+    segments: list[_Segment] = []
+    first_response_at: datetime | None = None
+    start = events[0].at
+    for e in events[1:]:
+        if e.at > now:
+            break
+        if first_response_at is None and (
+                e.kind is EventKind.PUBLIC_REPLY
+                or (e.kind is EventKind.STATUS_CHANGED
+                    and e.new_value in (Status.IN_PROGRESS.value, Status.RESOLVED.value))):
+            first_response_at = e.at
+        new_facts, new_status = _apply(e, facts, status)
+        if (new_facts, new_status) != (facts, status):
+            segments.append(_Segment(start, e.at, status, setup.policy_for(facts)))
+            start = e.at
+            facts, status = new_facts, new_status
+    segments.append(_Segment(start, max(start, now), status, setup.policy_for(facts)))
+    current = setup.policy_for(facts)
+    if current is None:
+        return SlaReplay(None, None, None)
+    calendar = setup.calendar_of(current)
+    response = _clock(ClockKind.FIRST_RESPONSE, segments, setup, current, calendar, now,
+                      stop_at=first_response_at)
+    resolution = _clock(ClockKind.RESOLUTION, segments, setup, current, calendar, now,
+                        stop_at=None)
+    return SlaReplay(current.name, response, resolution)
+
+
+def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
+           current: SlaPolicy, calendar: BusinessCalendar, now: datetime, *,
+           stop_at: datetime | None) -> ClockResult:
+    target = current.target(kind)
+    used = 0.0
+    outside = 0.0
+    paused: dict[Status, float] = {}
+    breached_at: datetime | None = None
+    stopped_at: datetime | None = None
+    for seg in segments:
+        start, end = seg.start, seg.end
+        if kind is ClockKind.FIRST_RESPONSE and stop_at is not None:
+            if start >= stop_at:
+                stopped_at = stop_at
+                break
+            end = min(end, stop_at)
+        if kind is ClockKind.RESOLUTION and not seg.status.is_open:
+            stopped_at = stopped_at or start
+            continue
+        stopped_at = None
+        policy = seg.policy or current
+        wall = (end - start).total_seconds()
+        if seg.status in policy.pause_statuses:
+            paused[seg.status] = paused.get(seg.status, 0.0) + wall
+            continue
+        seg_calendar = setup.calendar_of(policy)
+        counted = seg_calendar.between(start, end)
+        if breached_at is None and used < target <= used + counted:
+            breached_at = seg_calendar.add(start, target - used)
+        used += counted
+        outside += wall - counted
+    if kind is ClockKind.FIRST_RESPONSE and stop_at is not None and stop_at <= now:
+        stopped_at = stop_at
+    switched = _policy_switch_time(segments, current)
+    if breached_at is not None and switched is not None and breached_at < switched:
+        # The time was already used up when a change of policy lowered the target: the
+        # ticket became breached at the change, not before it.
+        breached_at = switched
+    level = sum(1 for t in current.thresholds if used >= t * target)
+    if stopped_at is not None:
+        state = ClockState.MET if used <= target else ClockState.BREACHED_STOPPED
+    elif used >= target:
+        state = ClockState.BREACHED
+    elif segments[-1].status in current.pause_statuses:
+        state = ClockState.PAUSED
+    else:
+        state = ClockState.RUNNING
+    due_at: datetime | None
+    next_change: datetime | None = None
+    if state in (ClockState.RUNNING, ClockState.PAUSED):
+        due_at = calendar.add(now, target - used)
+        if state is ClockState.RUNNING:
+            upcoming = [t * target - used for t in current.thresholds if t * target > used]
+            upcoming.append(target - used)
+            next_change = calendar.add(now, min(upcoming))
+    elif state is ClockState.MET:
+        due_at = None
+    else:
+        due_at = breached_at
+    if state is ClockState.MET:
+        breached_at = None
+    return ClockResult(kind=kind, policy=current.name, calendar=current.calendar,
+                       target_s=target, used_s=used, state=state, warning_level=level,
+                       due_at=due_at, breached_at=breached_at,
+                       stopped_at=stopped_at, next_change_at=next_change,
+                       paused_wall_s=paused, outside_hours_wall_s=outside)
+
+
+def _policy_switch_time(segments: Sequence[_Segment], current: SlaPolicy) -> datetime | None:
+    """When the current policy last came into force (None if it always applied)."""
+    switch = None
+    for prev, seg in zip(segments, segments[1:], strict=False):
+        if prev.policy is not seg.policy and seg.policy is current:
+            switch = seg.start
+    return switch
+
+
+def explain(result: ClockResult) -> str:
+    """'4 h target, 1 h 10 m used, paused 2 h 05 m waiting on customer, outside hours 14 h'."""
+    parts = [f"{duration_text(result.target_s)} target",
+             f"{duration_text(result.used_s)} used"]
+    for status, seconds in result.paused_wall_s.items():
+        if seconds >= 60:
+            parts.append(f"paused {duration_text(seconds)} {status.label.lower()}")
+    if result.outside_hours_wall_s >= 60:
+        parts.append(f"outside hours {duration_text(result.outside_hours_wall_s)}")
+    return ", ".join(parts)
+
+
+def duration_text(seconds: float) -> str:
+    """Business durations as people say them: '45 m', '2 h 05 m', '3 d 4 h' (24 h days)."""
+    minutes = int(abs(seconds) // 60)
+    if minutes < 60:
+        return f"{minutes} m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} m" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
