@@ -6,8 +6,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from desk_app.platform.timezone import local_zone_name
 from desk_app.services.clock import Clock, system_clock
 from desk_app.services.directory import DirectoryService
+from desk_app.services.sla import SlaService
 from desk_app.services.ticket_list import TicketListService
 from desk_app.services.tickets import TicketService
 from desk_app.store.engine import Database, database_url, make_engine, sqlite_path
@@ -24,6 +26,7 @@ class AppContext:
     tickets: TicketService
     lists: TicketListService
     directory: DirectoryService
+    sla: SlaService
     clock: Clock
     migration: MigrationReport
 
@@ -31,7 +34,8 @@ class AppContext:
         self.db.dispose()
 
 
-def open_context(target: str | Path, *, clock: Clock = system_clock) -> AppContext:
+def open_context(target: str | Path, *, clock: Clock = system_clock,
+                 user_tz: str | None = None) -> AppContext:
     """Open (creating if needed) and migrate the database at `target`, then wire services.
 
     Raises MigrationError (including DatabaseTooNew) with a message fit for the user.
@@ -52,5 +56,10 @@ def open_context(target: str | Path, *, clock: Clock = system_clock) -> AppConte
     db = Database(engine)
     directory = DirectoryService(db)
     directory.ensure_defaults()
-    return AppContext(db=db, tickets=TicketService(db, clock), lists=TicketListService(db),
-                      directory=directory, clock=clock, migration=report)
+    sla = SlaService(db, clock, user_tz=user_tz or local_zone_name())
+    sla.setup()
+    filled = sla.backfill()
+    if filled:
+        log.info("computed SLA clocks for %d tickets that had none", filled)
+    return AppContext(db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
+                      directory=directory, sla=sla, clock=clock, migration=report)

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from itertools import pairwise
 
 from desk_app.domain.calendar import BusinessCalendar
 from desk_app.domain.enums import EventKind, Priority, Status, Tier
@@ -249,7 +250,7 @@ def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
 def _policy_switch_time(segments: Sequence[_Segment], current: SlaPolicy) -> datetime | None:
     """When the current policy last came into force (None if it always applied)."""
     switch = None
-    for prev, seg in zip(segments, segments[1:], strict=False):
+    for prev, seg in pairwise(segments):
         if prev.policy is not seg.policy and seg.policy is current:
             switch = seg.start
     return switch

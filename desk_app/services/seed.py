@@ -14,15 +14,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Tier, Urgency
 from desk_app.domain.priority_matrix import priority_for
+from desk_app.domain.sla import SlaSetup
+from desk_app.domain.sla_clock import HistoryEvent, replay
 from desk_app.domain.workflow import check_transition
 from desk_app.services.clock import Clock
 from desk_app.services.directory import DirectoryService
+from desk_app.services.sla import SlaService, clock_columns
 from desk_app.store.bulk import TABLES, insert_rows, max_ids
 from desk_app.store.engine import Database
-from desk_app.store.models import Category
+from desk_app.store.models import Category, Organization
 
 ORGANIZATIONS: tuple[tuple[str, Tier], ...] = (
     ("Northwind Traders", Tier.ENTERPRISE), ("Contoso Pharma", Tier.ENTERPRISE),
@@ -157,6 +161,7 @@ class DeskGenerator:
             tech_names.append(include_technician)
         for name in tech_names:
             directory.ensure_technician(name)
+        setup = SlaService(self._db, self._clock).setup()
         with self._db.session_scope() as s:
             top = max_ids(s)
             categories = {c.name: c.id for c in s.execute(select(Category)).scalars()
@@ -168,7 +173,7 @@ class DeskGenerator:
             report = self._tickets(s, rng, now=now, top=top, count=tickets,
                                    span=timedelta(days=span_days), categories=categories,
                                    tech_ids=tech_ids, contacts=contacts,
-                                   favoured=include_technician)
+                                   favoured=include_technician, setup=setup)
         return report
 
     def _organizations(self, s: Any) -> dict[str, int]:
@@ -203,10 +208,12 @@ class DeskGenerator:
     def _tickets(self, s: Any, rng: random.Random, *, now: datetime, top: dict[str, int],
                  count: int, span: timedelta, categories: dict[str, int],
                  tech_ids: dict[str, int], contacts: list[tuple[int, int]],
-                 favoured: str | None) -> SeedReport:
+                 favoured: str | None, setup: SlaSetup) -> SeedReport:
         ticket_rows: list[dict[str, Any]] = []
         event_rows: list[dict[str, Any]] = []
         tech_names = list(tech_ids)
+        tiers = {row[0]: row[1] for row in
+                 s.execute(select(col(Organization.id), col(Organization.tier)))}
         first_number = top["ticket_number"] + 1 if top["ticket_number"] else 1001
         events_written = 0
         for i in range(count):
@@ -260,6 +267,11 @@ class DeskGenerator:
                 e.setdefault("old_value", None)
                 e.setdefault("new_value", None)
                 e.setdefault("body", None)
+            # Clocks replayed from the generated history, exactly as for real tickets.
+            clocks = replay([HistoryEvent(e["at"], e["kind"], e["field"], e["old_value"],
+                                          e["new_value"]) for e in h.events], setup, now,
+                            tier=tiers.get(org_id))
+            ticket_rows[-1].update(clock_columns(clocks, now))
             event_rows.extend(h.events)
             if len(ticket_rows) >= 5000:
                 events_written += self._flush(s, ticket_rows, event_rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import func, select, update
@@ -39,6 +40,7 @@ from desk_app.services.directory import (
     get_or_create_organization,
     resolve_requester,
 )
+from desk_app.services.sla import SlaService
 from desk_app.services.views import TicketDetail, TimelineEntry
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, Contact, Organization, Technician, Ticket, TicketEvent
@@ -67,11 +69,16 @@ class TicketEdit:
 class TicketService:
     """Every change to a ticket goes through here."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, sla: SlaService) -> None:
         self._db = db
         self._clock = clock
+        self._sla = sla
 
     # -- reading ---------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The service's clock, so views show times consistent with what was stored."""
+        return self._clock()
 
     def detail(self, ticket_id: int) -> TicketDetail:
         with self._db.session_scope() as s:
@@ -137,6 +144,7 @@ class TicketService:
         }
         s.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind=EventKind.CREATED,
                           new_value=json.dumps(snapshot, sort_keys=True)))
+        self._sla.refresh(s, ticket, actor=actor, now=now)
         s.flush()
         return _detail(s, ticket)
 
@@ -184,6 +192,7 @@ class TicketService:
                                   field=key, old_value=old[key], new_value=new[key]))
             if changed:
                 ticket.updated_at = now
+                self._sla.refresh(s, ticket, actor=actor, now=now)
             s.flush()
             return _detail(s, ticket)
 
@@ -213,6 +222,7 @@ class TicketService:
             s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=actor,
                               kind=EventKind.STATUS_CHANGED, field="status",
                               old_value=old.value, new_value=target.value, body=body))
+            self._sla.refresh(s, ticket, actor=actor, now=now)
             s.flush()
             return _detail(s, ticket)
 
@@ -236,6 +246,8 @@ class TicketService:
             s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=actor, body=text,
                               kind=EventKind.PUBLIC_REPLY if public
                               else EventKind.INTERNAL_NOTE))
+            if public:
+                self._sla.refresh(s, ticket, actor=actor, now=now)
             s.flush()
             return _detail(s, ticket)
 

@@ -107,6 +107,27 @@ class Ticket(SQLModel, table=True):
     version: int = Field(default=1)
     csat_score: int | None = Field(default=None, ge=1, le=5)
     csat_comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # SLA clock results, recomputed in the same transaction as every change (see
+    # services/sla.py) so lists sort by "due" and workers ask SQL what changes next.
+    sla_policy: str | None = Field(default=None, max_length=100)
+    sla_computed_at: datetime | None = Field(default=None,
+                                             sa_column=Column(UTCDateTime(), nullable=True))
+    sla_next_change_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
+    sla_urgent_due_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
+    response_state: str | None = Field(default=None, max_length=20)
+    response_target_s: int | None = Field(default=None)
+    response_used_s: float | None = Field(default=None)
+    response_due_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
+    response_breached: bool = Field(default=False)
+    resolution_state: str | None = Field(default=None, max_length=20)
+    resolution_target_s: int | None = Field(default=None)
+    resolution_used_s: float | None = Field(default=None)
+    resolution_due_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
+    resolution_breached: bool = Field(default=False)
 
 
 class TicketEvent(SQLModel, table=True):
@@ -127,3 +148,40 @@ class TicketEvent(SQLModel, table=True):
     old_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     new_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class SlaCalendarRow(SQLModel, table=True):
+    """A stored business calendar; weekly schedule and holidays as JSON (see
+    services/sla_config.py for the format)."""
+
+    __tablename__ = "sla_calendar"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    tz: str = Field(max_length=64)
+    weekly_json: str = Field(sa_column=Column(Text, nullable=False))
+    holidays_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    country: str | None = Field(default=None, max_length=8)
+    subdivision: str | None = Field(default=None, max_length=16)
+
+
+class SlaPolicyRow(SQLModel, table=True):
+    """A stored SLA policy; `position` is its place in the first-match order."""
+
+    __tablename__ = "sla_policy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    position: int = Field(default=0)
+    name: str = Field(max_length=100, unique=True)
+    calendar_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("sla_calendar.id", ondelete="RESTRICT"),
+                         nullable=False))
+    first_response_s: int
+    resolution_s: int
+    conditions_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    thresholds_json: str = Field(default="[0.5, 0.75, 0.9]",
+                                 sa_column=Column(Text, nullable=False))
+    pause_statuses_json: str = Field(default='["waiting_customer", "waiting_third_party"]',
+                                     sa_column=Column(Text, nullable=False))
+    goal_first_response: float = Field(default=0.9)
+    goal_resolution: float = Field(default=0.9)

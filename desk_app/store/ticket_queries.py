@@ -49,6 +49,9 @@ class SortKey(StrEnum):
     ASSIGNEE = "assignee"
     AGE = "age"
     UPDATED = "updated"
+    RESPONSE_DUE = "response_due"
+    RESOLUTION_DUE = "resolution_due"
+    SLA = "sla"  # urgency: the earliest due of the running (or breached) clocks
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,12 @@ class TicketRow:
     assignee: str
     created_at: datetime
     updated_at: datetime
+    sla_policy: str | None = None
+    response_state: str | None = None
+    response_due_at: datetime | None = None
+    resolution_state: str | None = None
+    resolution_due_at: datetime | None = None
+    urgent_due_at: datetime | None = None
 
 
 _OPEN = [s.value for s in Status if s.is_open]
@@ -153,6 +162,9 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
         SortKey.ASSIGNEE: func.lower(tech.name),
         SortKey.AGE: col(Ticket.created_at),
         SortKey.UPDATED: col(Ticket.updated_at),
+        SortKey.RESPONSE_DUE: col(Ticket.response_due_at),
+        SortKey.RESOLUTION_DUE: col(Ticket.resolution_due_at),
+        SortKey.SLA: col(Ticket.sla_urgent_due_at),
     }
     stmt = select(_TICKET_ID)
     if query.sort is SortKey.REQUESTER:
@@ -177,8 +189,9 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
                                   .order_by(id_order)))
         return ids
     key = sort_exprs[query.sort]
-    if query.sort in (SortKey.ORGANIZATION, SortKey.ASSIGNEE):
-        # Blanks (no organization, unassigned) go last whichever way the column is sorted.
+    if query.sort in (SortKey.ORGANIZATION, SortKey.ASSIGNEE, SortKey.RESPONSE_DUE,
+                      SortKey.RESOLUTION_DUE, SortKey.SLA):
+        # Blanks (no organization, unassigned, no clock running) go last either way.
         stmt = stmt.order_by(key.is_(None))
     stmt = stmt.order_by(key.desc() if descending else key.asc(), id_order)
     return _fetch_ids(session, stmt)
@@ -207,7 +220,10 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
     stmt = (
         select(_TICKET_ID, col(Ticket.number), col(Ticket.priority), col(Ticket.title),
                col(requester.name), col(org.name), col(Ticket.status), col(tech.name),
-               col(Ticket.created_at), col(Ticket.updated_at))
+               col(Ticket.created_at), col(Ticket.updated_at), col(Ticket.sla_policy),
+               col(Ticket.response_state), col(Ticket.response_due_at),
+               col(Ticket.resolution_state), col(Ticket.resolution_due_at),
+               col(Ticket.sla_urgent_due_at))
         .join(requester, col(requester.id) == Ticket.requester_id)
         .outerjoin(org, col(org.id) == Ticket.organization_id)
         .outerjoin(tech, col(tech.id) == Ticket.assignee_id)
@@ -216,7 +232,9 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
     return {
         r[0]: TicketRow(id=r[0], number=r[1], priority=r[2], title=r[3], requester=r[4],
                         organization=r[5] or "", status=r[6], assignee=r[7] or "",
-                        created_at=r[8], updated_at=r[9])
+                        created_at=r[8], updated_at=r[9], sla_policy=r[10],
+                        response_state=r[11], response_due_at=r[12], resolution_state=r[13],
+                        resolution_due_at=r[14], urgent_due_at=r[15])
         for r in session.execute(stmt)
     }
 

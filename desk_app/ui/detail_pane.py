@@ -6,8 +6,10 @@ on any failure what the technician typed stays in the widgets.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -36,11 +38,13 @@ from desk_app.domain.errors import (
     ValidationErrors,
 )
 from desk_app.domain.priority_matrix import priority_for
+from desk_app.domain.sla_clock import ClockResult, explain
 from desk_app.domain.workflow import action_name, allowed_moves
 from desk_app.services.directory import DirectoryService
+from desk_app.services.sla import SlaService, result_text
 from desk_app.services.tickets import TicketEdit, TicketService
 from desk_app.services.views import TicketDetail
-from desk_app.ui.formatting import full_time
+from desk_app.ui.formatting import full_time, local_time
 from desk_app.ui.resolve_dialog import ask_resolution_note
 from desk_app.ui.timeline import timeline_html
 from desk_app.ui.widgets import (
@@ -62,8 +66,9 @@ class TicketDetailPane(QWidget):
     ticket_changed = Signal(int)
 
     def __init__(self, tickets: TicketService, directory: DirectoryService, *, actor: str,
-                 parent: QWidget | None = None) -> None:
+                 sla: SlaService | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._sla = sla
         self._tickets = tickets
         self._directory = directory
         self.actor = actor
@@ -83,6 +88,15 @@ class TicketDetailPane(QWidget):
         self.status_label.setObjectName("statusBadge")
         self.actions_row = QHBoxLayout()
         self.action_buttons: dict[Status, QPushButton] = {}
+        self.sla_box = QGroupBox("Service level")
+        sla_layout = QFormLayout(self.sla_box)
+        self.response_clock = QLabel()
+        self.resolution_clock = QLabel()
+        for label in (self.response_clock, self.resolution_clock):
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+        sla_layout.addRow("First response", self.response_clock)
+        sla_layout.addRow("Resolution", self.resolution_clock)
         self.message = QLabel()
         self.message.setObjectName("paneMessage")
         self.message.setWordWrap(True)
@@ -196,6 +210,7 @@ class TicketDetailPane(QWidget):
         layout.addLayout(status_row)
         layout.addLayout(self.actions_row)
         layout.addWidget(self.message)
+        layout.addWidget(self.sla_box)
         layout.addWidget(fields)
         layout.addWidget(composer)
         layout.addWidget(history, 1)
@@ -284,9 +299,32 @@ class TicketDetailPane(QWidget):
         self.product.setText(d.product)
         self.description.setPlainText(d.description)
         self.timeline.setHtml(timeline_html(d.timeline))
+        self._show_clocks(d.id)
         if not keep_composer:
             self.composer.clear()
             self.composer_error.show_error(None)
+
+    def _show_clocks(self, ticket_id: int) -> None:
+        if self._sla is None:
+            self.sla_box.hide()
+            return
+        try:
+            result = self._sla.replay_ticket(ticket_id)
+        except (DeskError, SQLAlchemyError, ValueError) as exc:
+            log.exception("SLA replay failed for %s", ticket_id)
+            self.response_clock.setText(f"⚠ could not compute: {exc}")
+            self.resolution_clock.setText("")
+            return
+        self.sla_box.show()
+        self.sla_box.setTitle(f"Service level · {result.policy}" if result.policy
+                              else "Service level · no policy applies")
+        now = self._sla_now()
+        for label, clock in ((self.response_clock, result.first_response),
+                             (self.resolution_clock, result.resolution)):
+            label.setText(clock_html(clock, now))
+
+    def _sla_now(self) -> datetime:
+        return self._tickets.now()
 
     def _refresh_auto_label(self) -> None:
         impact = current_enum(self.impact, Impact)
@@ -409,3 +447,17 @@ class TicketDetailPane(QWidget):
     def _hide_message(self) -> None:
         self.message.hide()
 
+
+
+def clock_html(clock: ClockResult | None, now: datetime) -> str:
+    """'<b>2 h 13 m left</b> · due Tue 12:00<br>4 h target, 1 h 47 m used, …'."""
+    if clock is None:
+        return "<i>No SLA</i>"
+    head = html.escape(result_text(clock, now))
+    if clock.due_at is not None and clock.state.value in ("running", "paused"):
+        head += f" · due {html.escape(local_time(clock.due_at, now))}"
+        if clock.state.value == "paused":
+            head += " if resumed now"
+    elif clock.stopped_at is not None:
+        head += f" · stopped {html.escape(local_time(clock.stopped_at, now))}"
+    return f"<b>{head}</b><br><span>{html.escape(explain(clock))}</span>"

@@ -46,8 +46,9 @@ SEARCH_DELAY_MS = 250
 FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2",
                     QuickFilter.OPEN: "Ctrl+3", QuickFilter.WAITING: "Ctrl+4",
                     QuickFilter.RESOLVED: "Ctrl+5", QuickFilter.ALL: "Ctrl+6"}
-DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 96, Column.TITLE: 240,
-                  Column.REQUESTER: 125, Column.ORGANIZATION: 135, Column.STATUS: 145,
+DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 96, Column.TITLE: 220,
+                  Column.REQUESTER: 120, Column.ORGANIZATION: 130, Column.STATUS: 140,
+                  Column.TIME_LEFT: 130, Column.RESPONSE_DUE: 96, Column.RESOLUTION_DUE: 100,
                   Column.ASSIGNEE: 110, Column.AGE: 72, Column.UPDATED: 82}
 
 
@@ -63,7 +64,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Desk App")
         self.shortcut_list: list[tuple[str, str]] = []
 
-        self.model = TicketTableModel(ctx.lists, ctx.clock, self)
+        self.model = TicketTableModel(ctx.lists, ctx.clock, self, sla=ctx.sla)
         self.table = QTableView()
         self.table.setObjectName("ticketTable")
         self.table.setModel(self.model)
@@ -82,7 +83,7 @@ class MainWindow(QMainWindow):
         # The title takes whatever width is left, so the list fits without side-scrolling.
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
 
-        self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor)
+        self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor, sla=ctx.sla)
         self.detail.ticket_changed.connect(self._on_ticket_changed)
 
         self.search = QLineEdit()

@@ -8,6 +8,7 @@ bounded cache.
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
@@ -17,6 +18,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from desk_app.domain.enums import Priority
 from desk_app.domain.ticket import format_number
 from desk_app.services.clock import Clock
+from desk_app.services.sla import SlaService, clock_text
 from desk_app.services.ticket_list import (
     SortKey,
     TicketListQuery,
@@ -38,16 +40,20 @@ class Column(IntEnum):
     REQUESTER = 3
     ORGANIZATION = 4
     STATUS = 5
-    ASSIGNEE = 6
-    AGE = 7
-    UPDATED = 8
+    TIME_LEFT = 6
+    RESPONSE_DUE = 7
+    RESOLUTION_DUE = 8
+    ASSIGNEE = 9
+    AGE = 10
+    UPDATED = 11
 
 
 HEADERS = {
     Column.NUMBER: "Number", Column.PRIORITY: "Priority", Column.TITLE: "Title",
     Column.REQUESTER: "Requester", Column.ORGANIZATION: "Organization",
-    Column.STATUS: "Status", Column.ASSIGNEE: "Assignee", Column.AGE: "Age",
-    Column.UPDATED: "Updated",
+    Column.STATUS: "Status", Column.TIME_LEFT: "Time left",
+    Column.RESPONSE_DUE: "Response due", Column.RESOLUTION_DUE: "Resolution due",
+    Column.ASSIGNEE: "Assignee", Column.AGE: "Age", Column.UPDATED: "Updated",
 }
 SORT_KEYS = {
     Column.NUMBER: SortKey.NUMBER, Column.PRIORITY: SortKey.PRIORITY,
@@ -86,9 +92,11 @@ class TicketTableModel(QAbstractTableModel):
 
     query_changed = Signal(object)  # the new TicketListQuery
 
-    def __init__(self, lists: TicketListService, clock: Clock, parent: Any = None) -> None:
+    def __init__(self, lists: TicketListService, clock: Clock, parent: Any = None, *,
+                 sla: SlaService | None = None) -> None:
         super().__init__(parent)
         self._lists = lists
+        self._sla = sla
         self._clock = clock
         self._query = TicketListQuery()
         self._ids: list[int] = []
@@ -129,6 +137,8 @@ class TicketTableModel(QAbstractTableModel):
                 return f"Created {full_time(row.created_at)}\nUpdated {full_time(row.updated_at)}"
             if column is Column.TITLE:
                 return row.title
+            if column is Column.TIME_LEFT:
+                return self._time_left_tooltip(row)
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.AGE, Column.NUMBER):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -238,10 +248,48 @@ class TicketTableModel(QAbstractTableModel):
                 return short_duration(self._now - row.created_at)
             case Column.UPDATED:
                 return local_time(row.updated_at, self._now)
+            case Column.TIME_LEFT:
+                return self._time_left(row)
+            case Column.RESPONSE_DUE:
+                return _due_text(row.response_state, row.response_due_at, self._now)
+            case Column.RESOLUTION_DUE:
+                return _due_text(row.resolution_state, row.resolution_due_at, self._now)
         return ""
+
+    def _urgent_clock(self, row: TicketRow) -> tuple[str, str | None, datetime | None]:
+        """(label, state, due) of the clock the "Time left" column speaks for."""
+        if row.urgent_due_at is not None and row.urgent_due_at == row.response_due_at \
+                and row.response_state in ("running", "breached"):
+            return "First response", row.response_state, row.response_due_at
+        return "Resolution", row.resolution_state, row.resolution_due_at
+
+    def _time_left(self, row: TicketRow) -> str:
+        _label, state, due = self._urgent_clock(row)
+        left = None
+        if state == "running" and due is not None:
+            left = self._sla.business_seconds(row.sla_policy, self._now, due) \
+                if self._sla is not None else (due - self._now).total_seconds()
+        return clock_text(state, due, left, self._now)
+
+    def _time_left_tooltip(self, row: TicketRow) -> str:
+        label, state, due = self._urgent_clock(row)
+        if state is None:
+            return "No SLA policy applies to this ticket"
+        when = f", due {full_time(due)}" if due is not None and state != "met" else ""
+        return f"{label} clock: {state.replace('_', ' ')}{when} · policy {row.sla_policy}"
 
 
 def _replace(query: TicketListQuery, **changes: Any) -> TicketListQuery:
     from dataclasses import replace
 
     return replace(query, **changes)
+
+
+def _due_text(state: str | None, due: datetime | None, now: datetime) -> str:
+    if state in ("met", None):
+        return "Met" if state == "met" else ""
+    if state == "breached_stopped":
+        return "Missed"
+    if state == "paused":
+        return "Paused"
+    return local_time(due, now) if due is not None else ""

@@ -46,6 +46,9 @@ def describe(entry: TimelineEntry) -> str:
             return "replied to the requester"
         case EventKind.INTERNAL_NOTE:
             return "added an internal note"
+        case EventKind.SLA_POLICY_CHANGED:
+            return (f"moved the ticket to SLA policy {entry.new_value or 'none'} "
+                    f"(was {entry.old_value or 'none'}); time already used is kept")
         case EventKind.FIELD_CHANGED:
             label = FIELD_LABELS.get(entry.field or "", entry.field or "a field")
             if entry.field == "description":

@@ -103,6 +103,8 @@ def test_edit_writes_one_event_per_changed_field(ctx: AppContext, db_path: Path,
         ("field_changed", "urgency", "medium", "high"),
         ("field_changed", "priority", "P3", "P1"),
         ("assigned", "assignee", None, "Priya Raman"),
+        # P3 -> P1 moves the ticket to another SLA policy: the timeline says so.
+        ("sla_policy_changed", "sla_policy", "P3 Medium", "P1 Critical"),
     ]
 
 

@@ -1,0 +1,211 @@
+"""Keeps every ticket's stored SLA clock results true to its history.
+
+`refresh` runs inside the transaction of each ticket change (TicketService calls it), so
+the stored due times, breach flags and next-change instant never disagree with the events.
+Editing calendars or policies recomputes all open tickets in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from desk_app.domain.enums import EventKind, Status
+from desk_app.domain.sla import SlaSetup
+from desk_app.domain.sla_clock import (
+    ClockResult,
+    ClockState,
+    HistoryEvent,
+    SlaReplay,
+    duration_text,
+    replay,
+)
+from desk_app.services.clock import Clock
+from desk_app.services.sla_config import ensure_default_setup, load_setup, store_setup
+from desk_app.store.engine import Database
+from desk_app.store.models import Organization, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
+OPEN_STATUSES = [s.value for s in Status if s.is_open]
+
+
+def clock_columns(r: SlaReplay, now: datetime) -> dict[str, Any]:
+    """The ticket columns that store one replay's results."""
+    out: dict[str, Any] = {"sla_policy": r.policy, "sla_computed_at": now}
+    nexts, urgent = [], []
+    for prefix, clock in (("response", r.first_response), ("resolution", r.resolution)):
+        out[f"{prefix}_state"] = clock.state.value if clock else None
+        out[f"{prefix}_target_s"] = clock.target_s if clock else None
+        out[f"{prefix}_used_s"] = clock.used_s if clock else None
+        out[f"{prefix}_due_at"] = clock.due_at if clock else None
+        out[f"{prefix}_breached"] = bool(clock and clock.breached_at is not None)
+        if clock and clock.next_change_at is not None:
+            nexts.append(clock.next_change_at)
+        if clock and clock.state in (ClockState.RUNNING, ClockState.BREACHED) and clock.due_at:
+            urgent.append(clock.due_at)
+    out["sla_next_change_at"] = min(nexts) if nexts else None
+    out["sla_urgent_due_at"] = min(urgent) if urgent else None
+    return out
+
+
+def history(s: Session, ticket_id: int) -> list[HistoryEvent]:
+    rows = s.execute(select(col(TicketEvent.at), col(TicketEvent.kind), col(TicketEvent.field),
+                            col(TicketEvent.old_value), col(TicketEvent.new_value))
+                     .where(col(TicketEvent.ticket_id) == ticket_id)
+                     .order_by(col(TicketEvent.at), col(TicketEvent.id)))
+    return [HistoryEvent(at=r[0], kind=r[1], field=r[2], old_value=r[3], new_value=r[4])
+            for r in rows]
+
+
+@dataclass(frozen=True)
+class SetupChangePreview:
+    """What saving a new setup would do to the open tickets."""
+
+    open_tickets: int
+    due_moves: int
+    policy_changes: int
+
+
+class SlaService:
+    """Computes, stores and explains SLA clocks; owns the in-memory SLA setup."""
+
+    def __init__(self, db: Database, clock: Clock, *, user_tz: str = "UTC") -> None:
+        self._db = db
+        self._clock = clock
+        self._user_tz = user_tz
+        self._setup: SlaSetup | None = None
+        self._lock = threading.Lock()  # the monitor thread reads the setup too
+
+    def setup(self) -> SlaSetup:
+        with self._lock:
+            if self._setup is None:
+                with self._db.session_scope() as s:
+                    self._setup = ensure_default_setup(s, self._user_tz)
+            return self._setup
+
+    def business_seconds(self, policy: str | None, start: datetime, end: datetime) -> float:
+        """Working seconds between two instants on the named policy's calendar (wall-clock
+        seconds when the policy is unknown, e.g. deleted meanwhile)."""
+        setup = self.setup()
+        found = next((p for p in setup.policies if p.name == policy), None)
+        if found is None:
+            return (end - start).total_seconds()
+        return setup.calendar_of(found).between(start, end)
+
+    def replay_ticket(self, ticket_id: int) -> SlaReplay:
+        """Both clocks as of now, fresh from the history (for the detail pane)."""
+        with self._db.session_scope() as s:
+            ticket = s.get(Ticket, ticket_id)
+            if ticket is None:
+                return SlaReplay(None, None, None)
+            return self._replay(s, ticket, self._clock())
+
+    def _replay(self, s: Session, ticket: Ticket, now: datetime,
+                setup: SlaSetup | None = None) -> SlaReplay:
+        assert ticket.id is not None
+        tier = None
+        if ticket.organization_id is not None:
+            org = s.get(Organization, ticket.organization_id)
+            tier = org.tier if org else None
+        return replay(history(s, ticket.id), setup or self.setup(), now, tier=tier,
+                      product=ticket.product)
+
+    def refresh(self, s: Session, ticket: Ticket, *, actor: str, now: datetime,
+                setup: SlaSetup | None = None) -> SlaReplay:
+        """Recompute and store the ticket's clocks inside the caller's transaction; a change
+        of policy is written to the timeline."""
+        assert ticket.id is not None
+        s.flush()
+        result = self._replay(s, ticket, now, setup)
+        if ticket.sla_policy is not None and result.policy != ticket.sla_policy:
+            s.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor,
+                              kind=EventKind.SLA_POLICY_CHANGED, field="sla_policy",
+                              old_value=ticket.sla_policy, new_value=result.policy))
+        for key, value in clock_columns(result, now).items():
+            setattr(ticket, key, value)
+        return result
+
+    def preview(self, new_setup: SlaSetup) -> SetupChangePreview:
+        """How many open tickets' due times (and policies) would move under `new_setup`."""
+        now = self._clock()
+        moves = changes = total = 0
+        with self._db.session_scope() as s:
+            for ticket in self._open_tickets(s):
+                total += 1
+                before = clock_columns(self._replay(s, ticket, now), now)
+                after = clock_columns(self._replay(s, ticket, now, new_setup), now)
+                if (before["response_due_at"], before["resolution_due_at"]) != \
+                        (after["response_due_at"], after["resolution_due_at"]):
+                    moves += 1
+                if before["sla_policy"] != after["sla_policy"]:
+                    changes += 1
+            s.rollback()
+        return SetupChangePreview(open_tickets=total, due_moves=moves, policy_changes=changes)
+
+    def save_setup(self, new_setup: SlaSetup, *, actor: str) -> int:
+        """Store the new calendars and policies and recompute every open ticket, all in one
+        transaction. Returns how many open tickets were recomputed."""
+        now = self._clock()
+        with self._lock, self._db.session_scope() as s:
+            store_setup(s, new_setup)
+            count = 0
+            for ticket in self._open_tickets(s):
+                self.refresh(s, ticket, actor=actor, now=now, setup=new_setup)
+                count += 1
+            self._setup = new_setup
+        return count
+
+    def backfill(self, *, actor: str = "system", batch: int = 2000) -> int:
+        """Compute clocks for tickets that have none yet (after the upgrade that added
+        them); each batch is its own short transaction."""
+        done = 0
+        while True:
+            now = self._clock()
+            with self._db.session_scope() as s:
+                tickets = list(s.execute(select(Ticket).where(
+                    col(Ticket.sla_computed_at).is_(None)).limit(batch)).scalars())
+                for ticket in tickets:
+                    self.refresh(s, ticket, actor=actor, now=now)
+                done += len(tickets)
+            if len(tickets) < batch:
+                return done
+
+    def reload(self) -> None:
+        with self._lock, self._db.session_scope() as s:
+            self._setup = load_setup(s) or self._setup
+
+    @staticmethod
+    def _open_tickets(s: Session) -> list[Ticket]:
+        return list(s.execute(select(Ticket).where(
+            col(Ticket.status).in_(OPEN_STATUSES))).scalars())
+
+
+def clock_text(state: str | None, due_at: datetime | None, left_s: float | None,
+               now: datetime) -> str:
+    """The time-left cell: '2 h 13 m left', 'Paused', 'Met', 'Breached 35 m ago', ''."""
+    if state is None:
+        return ""
+    if state == ClockState.PAUSED.value:
+        return "Paused"
+    if state == ClockState.MET.value:
+        return "Met"
+    if state in (ClockState.BREACHED.value, ClockState.BREACHED_STOPPED.value):
+        if due_at is not None and state == ClockState.BREACHED.value:
+            return f"Breached {duration_text((now - due_at).total_seconds())} ago"
+        return "Breached"
+    if left_s is None:
+        return ""
+    return f"{duration_text(left_s)} left"
+
+
+def result_text(result: ClockResult | None, now: datetime) -> str:
+    if result is None:
+        return "No SLA"
+    return clock_text(result.state.value, result.due_at, result.left_s, now)
