@@ -268,13 +268,19 @@ def explain(result: ClockResult) -> str:
     return ", ".join(parts)
 
 
-def duration_text(seconds: float) -> str:
-    """Business durations as people say them: '45 m', '2 h 05 m', '3 d 4 h' (24 h days)."""
+def duration_text(seconds: float, *, coarse: bool = False) -> str:
+    """Durations as people say them: '45 m', '2 h 05 m', '40 h', then '5 d 4 h' (24 h days)
+    past 99 hours. Business time reads best in hours, so days come late. `coarse` keeps
+    only the larger unit ('3 h', '5 d') for tight cells."""
     minutes = int(abs(seconds) // 60)
     if minutes < 60:
         return f"{minutes} m"
     hours, minutes = divmod(minutes, 60)
-    if hours < 48:
+    if hours < 100:
+        if coarse and hours >= 10:
+            return f"{hours} h"
         return f"{hours} h {minutes:02d} m" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
+    if coarse:
+        return f"{days} d"
     return f"{days} d {hours} h" if hours else f"{days} d"

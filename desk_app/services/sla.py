@@ -198,7 +198,7 @@ def clock_text(state: str | None, due_at: datetime | None, left_s: float | None,
         return "Met"
     if state in (ClockState.BREACHED.value, ClockState.BREACHED_STOPPED.value):
         if due_at is not None and state == ClockState.BREACHED.value:
-            return f"Breached {duration_text((now - due_at).total_seconds())} ago"
+            return f"Breached {duration_text((now - due_at).total_seconds(), coarse=True)} ago"
         return "Breached"
     if left_s is None:
         return ""

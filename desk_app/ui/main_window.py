@@ -10,7 +10,7 @@ import html
 import logging
 from dataclasses import replace
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QSplitter,
@@ -37,19 +38,31 @@ from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.ui.detail_pane import TicketDetailPane
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.settings_dialog import SettingsDialog
-from desk_app.ui.ticket_table_model import COLUMN_FOR_SORT, Column, TicketTableModel
+from desk_app.ui.ticket_table_model import (
+    COLUMN_FOR_SORT,
+    HEADERS,
+    Column,
+    TicketTableModel,
+)
 from desk_app.ui.ui_settings import UiSettings
 
 log = logging.getLogger(__name__)
 
 SEARCH_DELAY_MS = 250
+# Shown from the header's right-click menu; the "Time left" column already speaks for the
+# first-response clock whenever it is the more urgent one.
+DEFAULT_HIDDEN = (Column.RESPONSE_DUE, Column.AGE)
+# On screens narrower than this the list would scroll sideways, so a first start also
+# hides these (the detail pane shows them for the selected ticket).
+WIDE_SCREEN = 1700
+NARROW_HIDDEN = (Column.ORGANIZATION, Column.UPDATED)
 FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2",
                     QuickFilter.OPEN: "Ctrl+3", QuickFilter.WAITING: "Ctrl+4",
                     QuickFilter.RESOLVED: "Ctrl+5", QuickFilter.ALL: "Ctrl+6"}
-DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 96, Column.TITLE: 220,
-                  Column.REQUESTER: 120, Column.ORGANIZATION: 130, Column.STATUS: 140,
-                  Column.TIME_LEFT: 130, Column.RESPONSE_DUE: 96, Column.RESOLUTION_DUE: 100,
-                  Column.ASSIGNEE: 110, Column.AGE: 72, Column.UPDATED: 82}
+DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 92, Column.TITLE: 200,
+                  Column.REQUESTER: 115, Column.ORGANIZATION: 120, Column.STATUS: 138,
+                  Column.TIME_LEFT: 124, Column.RESPONSE_DUE: 100, Column.RESOLUTION_DUE: 108,
+                  Column.ASSIGNEE: 105, Column.AGE: 72, Column.UPDATED: 80}
 
 
 class MainWindow(QMainWindow):
@@ -82,6 +95,10 @@ class MainWindow(QMainWindow):
             self.table.setColumnWidth(column, width)
         # The title takes whatever width is left, so the list fits without side-scrolling.
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        for column in DEFAULT_HIDDEN:
+            header.setSectionHidden(column, True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_menu)
 
         self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor, sla=ctx.sla)
         self.detail.ticket_changed.connect(self._on_ticket_changed)
@@ -161,7 +178,7 @@ class MainWindow(QMainWindow):
         self._counts_timer.setInterval(0)
         self._counts_timer.timeout.connect(self._update_counts)
         self.model.modelReset.connect(self._counts_timer.start)
-        self.resize(1360, 820)
+        self._size_for_screen()
         self._restore_layout()
         self.set_filter(settings.last_filter)
         # Enabled only now: enabling it earlier makes Qt sort by column 0 before our query.
@@ -203,6 +220,20 @@ class MainWindow(QMainWindow):
         self._action("&Help", "&About Desk App", self.show_about)
 
     # -- the view --------------------------------------------------------------------------
+
+    def _on_header_menu(self, pos: QPoint) -> None:
+        header = self.table.horizontalHeader()
+        menu = QMenu(self)
+        menu.addSection("Columns")
+        for column in Column:
+            if column is Column.TITLE:
+                continue
+            action = menu.addAction(HEADERS[column])
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.toggled.connect(
+                lambda on, c=column: header.setSectionHidden(c, not on))
+        menu.exec(header.mapToGlobal(pos))
 
     def current_query(self) -> TicketListQuery:
         return self.model.query
@@ -333,6 +364,16 @@ class MainWindow(QMainWindow):
                           f"<br><br>Database: {html.escape(self.ctx.db.url)}")
 
     # -- layout persistence ----------------------------------------------------------------
+
+    def _size_for_screen(self) -> None:
+        """First-start size: most of the screen, and columns that fit it."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width = min(1900, int(screen.width() * 0.94)) if screen else 1360
+        height = min(1100, int(screen.height() * 0.9)) if screen else 820
+        self.resize(max(1100, width), max(700, height))
+        if self.width() < WIDE_SCREEN:
+            for column in NARROW_HIDDEN:
+                self.table.horizontalHeader().setSectionHidden(column, True)
 
     def _restore_layout(self) -> None:
         s = self.settings

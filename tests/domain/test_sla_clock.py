@@ -181,4 +181,4 @@ def test_explanation_reads_like_a_sentence() -> None:
     sat = datetime(2026, 11, 21, 12, tzinfo=UTC)
     fr = replay([created(MON)], setup_9_to_17(), sat).resolution
     assert fr is not None
-    assert explain(fr) == "8 h target, 40 h used, outside hours 3 d 11 h"
+    assert explain(fr) == "8 h target, 40 h used, outside hours 83 h"
