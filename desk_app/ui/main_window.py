@@ -38,6 +38,7 @@ from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.ui.detail_pane import TicketDetailPane
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.settings_dialog import SettingsDialog
+from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
 from desk_app.ui.ticket_table_model import (
     COLUMN_FOR_SORT,
     HEADERS,
@@ -204,6 +205,8 @@ class MainWindow(QMainWindow):
         self._menus = {name: bar.addMenu(name) for name in ("&File", "&View", "&Help")}
         self._action("&File", "&New ticket…", self.new_ticket, "Ctrl+N")
         self._action("&File", "&Settings…", self.open_settings, "Ctrl+,")
+        self._action("&File", "Service &levels…", self.open_sla_settings, "Ctrl+Shift+L",
+                     describe="Edit SLA calendars and policies")
         self._menus["&File"].addSeparator()
         self._action("&File", "&Quit", self.close, "Ctrl+Q")
         self._action("&View", "&Refresh", self.refresh, "F5")
@@ -348,6 +351,14 @@ class MainWindow(QMainWindow):
         self.detail.actor = self.actor
         self.me_id = self.ctx.directory.ensure_technician(self.actor)
         self.refresh()
+
+    def open_sla_settings(self) -> None:
+        dialog = SlaSettingsDialog(self.ctx.sla, actor=self.actor, parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.refresh()
+        self.statusBar().showMessage(
+            f"Service levels saved; {dialog.applied or 0:,} open tickets recomputed.", 8000)
 
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(d)}</td></tr>"

@@ -180,13 +180,15 @@ def test_search_and_quick_filters(make_window: WindowFactory, ctx: AppContext,
                               actor=ME)
     window = make_window()
     assert window.model.rowCount() == 3
-    assert window.filter_buttons[QuickFilter.OPEN].text() == "Open  3"
+    qtbot.waitUntil(lambda: window.filter_buttons[QuickFilter.OPEN].text() == "Open  3")
 
     qtbot.keyClicks(window.search, "printer")
     qtbot.waitUntil(lambda: window.model.rowCount() == 2)  # debounced, no Enter needed
     assert {_cell(window, r, Column.TITLE) for r in range(2)} == {"Printer jam",
                                                                    "Printer toner"}
-    assert window.count_label.text() == "2 tickets shown matching “printer”"
+    # Counts follow just after the table paints (a zero-delay timer).
+    qtbot.waitUntil(lambda: window.count_label.text() ==
+                    "2 tickets shown matching “printer”")
 
     window.search.clear()
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
