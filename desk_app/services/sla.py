@@ -153,12 +153,14 @@ class SlaService:
         """Store the new calendars and policies and recompute every open ticket, all in one
         transaction. Returns how many open tickets were recomputed."""
         now = self._clock()
-        with self._lock, self._db.session_scope() as s:
-            store_setup(s, new_setup)
-            count = 0
-            for ticket in self._open_tickets(s):
-                self.refresh(s, ticket, actor=actor, now=now, setup=new_setup)
-                count += 1
+        with self._lock:
+            with self._db.session_scope() as s:
+                store_setup(s, new_setup)
+                count = 0
+                for ticket in self._open_tickets(s):
+                    self.refresh(s, ticket, actor=actor, now=now, setup=new_setup)
+                    count += 1
+            # Only once the transaction has committed does the app use the new setup.
             self._setup = new_setup
         return count
 

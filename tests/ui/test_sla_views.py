@@ -1,0 +1,107 @@
+"""SLA in the window: the time-left column, the clocks in the detail pane, the editor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pytestqt.qtbot import QtBot
+
+from desk_app.app import AppContext
+from desk_app.domain.enums import Status
+from desk_app.services.sla import clock_text
+from desk_app.ui.main_window import MainWindow
+from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
+from desk_app.ui.ticket_table_model import Column
+from tests.conftest import FakeClock, make_draft
+from tests.ui.conftest import ME
+
+WindowFactory = Callable[[], MainWindow]
+
+
+def test_time_left_column_and_clock_explanations(make_window: WindowFactory,
+                                                 ctx: AppContext, clock: FakeClock) -> None:
+    # UTC user, Monday 09:00; P3: 4 h first response on office hours.
+    created = ctx.tickets.create(make_draft(), actor=ME)
+    clock.advance(minutes=47)
+    window = make_window()
+    model = window.model
+    row = model.row_of(created.id)
+    assert row is not None
+    assert model.data(model.index(row, Column.TIME_LEFT)) == "3 h 13 m left"
+    assert "First response clock" in model.data(model.index(row, Column.TIME_LEFT),
+                                                 3)  # ToolTipRole
+    pane = window.detail
+    assert pane.sla_box.title() == "Service level · P3 Medium"
+    assert "3 h 13 m left" in pane.response_clock.text()
+    assert "4 h target, 47 m used" in pane.response_clock.text()
+
+    d = ctx.tickets.detail(created.id)
+    ctx.tickets.change_status(d.id, Status.WAITING_CUSTOMER, expected_version=d.version,
+                              actor=ME)
+    window.refresh()
+    assert model.data(model.index(model.row_of(created.id) or 0, Column.TIME_LEFT)) == \
+        "Paused"
+    assert "if resumed now" in window.detail.resolution_clock.text()
+
+
+def test_breached_reads_how_long_ago(clock: FakeClock) -> None:
+    due = clock.now
+    assert clock_text("breached", due, None, clock.advance(minutes=35)) == \
+        "Breached 35 m ago"
+    assert clock_text("breached_stopped", due, None, clock.now) == "Breached"
+    assert clock_text("met", None, None, clock.now) == "Met"
+    assert clock_text(None, None, None, clock.now) == ""
+
+
+def test_sla_editor_previews_then_applies(ctx: AppContext, qtbot: QtBot, clock: FakeClock
+                                         ) -> None:
+    created = ctx.tickets.create(make_draft(), actor=ME)
+    dialog = SlaSettingsDialog(ctx.sla, actor=ME)
+    qtbot.addWidget(dialog)
+    asked: list[tuple[int, int, int]] = []
+    dialog.confirm = lambda moves, total, changes: asked.append((moves, total, changes)) or True
+    dialog.tabs.setCurrentIndex(1)
+    dialog.policy_list.setCurrentRow(2)
+    assert dialog.pol_name.text() == "P3 Medium"
+    dialog.pol_response.setText("1h 30m")
+    dialog.save()
+    assert asked == [(1, 1, 0)]
+    assert dialog.applied == 1
+    assert ctx.sla.setup().policies[2].first_response_s == 5400
+    due = ctx.sla.replay_ticket(created.id).first_response
+    assert due is not None and due.target_s == 5400
+
+
+def test_sla_editor_names_the_bad_field_and_keeps_edits(ctx: AppContext, qtbot: QtBot) -> None:
+    dialog = SlaSettingsDialog(ctx.sla, actor=ME)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.calendar_list.setCurrentRow(1)
+    dialog.cal_days[2].setText("9-17")
+    dialog.confirm = lambda *_: (_ for _ in ()).throw(AssertionError("must not ask"))
+    dialog.save()
+    assert dialog.isVisible()
+    assert "Calendar 'Office hours', Wednesday" in dialog.banner.text()
+    assert dialog.cal_days[2].text() == "9-17"
+
+
+def test_sla_editor_cancel_at_preview_changes_nothing(ctx: AppContext, qtbot: QtBot) -> None:
+    before = ctx.sla.setup()
+    dialog = SlaSettingsDialog(ctx.sla, actor=ME)
+    qtbot.addWidget(dialog)
+    dialog.confirm = lambda *_: False
+    dialog.tabs.setCurrentIndex(1)
+    dialog.policy_list.setCurrentRow(0)
+    dialog.pol_resolution.setText("2h")
+    dialog.save()
+    assert dialog.applied is None and ctx.sla.setup() is before
+
+
+def test_a_calendar_in_use_cannot_be_removed(ctx: AppContext, qtbot: QtBot) -> None:
+    dialog = SlaSettingsDialog(ctx.sla, actor=ME)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.calendar_list.setCurrentRow(0)
+    dialog._on_remove_calendar()
+    assert "is used by P1 Critical" in dialog.banner.text()
+    assert len(dialog.calendars) == 2
