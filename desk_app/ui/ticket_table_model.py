@@ -60,7 +60,8 @@ SORT_KEYS = {
     Column.TITLE: SortKey.TITLE, Column.REQUESTER: SortKey.REQUESTER,
     Column.ORGANIZATION: SortKey.ORGANIZATION, Column.STATUS: SortKey.STATUS,
     Column.ASSIGNEE: SortKey.ASSIGNEE, Column.AGE: SortKey.AGE,
-    Column.UPDATED: SortKey.UPDATED,
+    Column.UPDATED: SortKey.UPDATED, Column.TIME_LEFT: SortKey.SLA,
+    Column.RESPONSE_DUE: SortKey.RESPONSE_DUE, Column.RESOLUTION_DUE: SortKey.RESOLUTION_DUE,
 }
 COLUMN_FOR_SORT = {v: k for k, v in SORT_KEYS.items()}
 PRIORITY_NAMES = {p: p.label for p in Priority}

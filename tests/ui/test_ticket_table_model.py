@@ -72,3 +72,41 @@ def test_refresh_rows_emits_data_changed_for_that_row_only(ctx: AppContext, cloc
     assert changed == [(1, 1)] and resets == []
     assert model.data(model.index(1, Column.STATUS)) == "In progress"
     assert model.data(model.index(1, 0), TICKET_ID_ROLE) == ids[1]
+
+
+def test_every_column_sorts_both_ways(ctx: AppContext, clock: FakeClock) -> None:
+    from PySide6.QtCore import Qt
+
+    from desk_app.ui.ticket_table_model import SORT_KEYS
+
+    DeskGenerator(ctx.db, clock).generate(tickets=60, seed=9)
+    model = TicketTableModel(ctx.lists, clock, sla=ctx.sla)
+    model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL))
+    assert set(SORT_KEYS) == set(Column)
+    for column in Column:
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            model.sort(column, order)
+            assert model.rowCount() == 60
+            assert model.query.sort is SORT_KEYS[column]
+
+
+def test_sorting_by_time_left_puts_the_most_urgent_first(ctx: AppContext,
+                                                         clock: FakeClock) -> None:
+    from PySide6.QtCore import Qt
+
+    from desk_app.domain.enums import Impact, Urgency
+
+    low = ctx.tickets.create(make_draft(title="low", impact=Impact.LOW, urgency=Urgency.LOW),
+                             actor="Alex Morgan")
+    high = ctx.tickets.create(make_draft(title="high", impact=Impact.HIGH,
+                                         urgency=Urgency.HIGH), actor="Alex Morgan")
+    done = ctx.tickets.create(make_draft(title="done"), actor="Alex Morgan")
+    ctx.tickets.add_reply(done.id, "Fixed", actor="Alex Morgan")
+    d = ctx.tickets.detail(done.id)
+    ctx.tickets.change_status(d.id, Status.RESOLVED, expected_version=d.version,
+                              actor="Alex Morgan", resolution_note="ok")
+    model = TicketTableModel(ctx.lists, clock, sla=ctx.sla)
+    model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL))
+    model.sort(Column.TIME_LEFT, Qt.SortOrder.AscendingOrder)
+    assert [model.ticket_id(r) for r in range(3)] == [high.id, low.id, done.id]
+    assert model.data(model.index(2, Column.TIME_LEFT)) == "Met"
