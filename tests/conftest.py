@@ -60,7 +60,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ctx(db_path: Path, clock: FakeClock) -> Iterator[AppContext]:
-    context = open_context(db_path, clock=clock)
+    context = open_context(db_path, clock=clock, user_tz="UTC")
     context.directory.ensure_technician("Alex Morgan")
     context.directory.ensure_technician("Priya Raman")
     yield context

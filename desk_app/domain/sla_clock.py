@@ -78,6 +78,8 @@ class ClockResult:
     next_change_at: datetime | None
     paused_wall_s: Mapping[Status, float] = field(default_factory=dict)
     outside_hours_wall_s: float = 0.0
+    levels: int = 3  # how many warning thresholds the policy has
+    episode: int = 0  # how often the clock resumed after a pause or a stop
 
     @property
     def left_s(self) -> float:
@@ -188,6 +190,8 @@ def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
     paused: dict[Status, float] = {}
     breached_at: datetime | None = None
     stopped_at: datetime | None = None
+    episode = 0
+    resting = False  # the previous segment paused or stopped this clock
     for seg in segments:
         start, end = seg.start, seg.end
         if kind is ClockKind.FIRST_RESPONSE and stop_at is not None:
@@ -197,13 +201,18 @@ def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
             end = min(end, stop_at)
         if kind is ClockKind.RESOLUTION and not seg.status.is_open:
             stopped_at = stopped_at or start
+            resting = True
             continue
         stopped_at = None
         policy = seg.policy or current
         wall = (end - start).total_seconds()
         if seg.status in policy.pause_statuses:
             paused[seg.status] = paused.get(seg.status, 0.0) + wall
+            resting = True
             continue
+        if resting:
+            episode += 1
+            resting = False
         seg_calendar = setup.calendar_of(policy)
         counted = seg_calendar.between(start, end)
         if breached_at is None and used < target <= used + counted:
@@ -244,7 +253,8 @@ def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
                        target_s=target, used_s=used, state=state, warning_level=level,
                        due_at=due_at, breached_at=breached_at,
                        stopped_at=stopped_at, next_change_at=next_change,
-                       paused_wall_s=paused, outside_hours_wall_s=outside)
+                       paused_wall_s=paused, outside_hours_wall_s=outside,
+                       levels=len(current.thresholds), episode=episode)
 
 
 def _policy_switch_time(segments: Sequence[_Segment], current: SlaPolicy) -> datetime | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from desk_app.domain.enums import EventKind, Status
+from desk_app.domain.risk import clock_risk, ticket_risk
 from desk_app.domain.sla import SlaSetup
 from desk_app.domain.sla_clock import (
     ClockResult,
@@ -50,6 +52,9 @@ def clock_columns(r: SlaReplay, now: datetime) -> dict[str, Any]:
             nexts.append(clock.next_change_at)
         if clock and clock.state in (ClockState.RUNNING, ClockState.BREACHED) and clock.due_at:
             urgent.append(clock.due_at)
+    out["sla_risk"] = ticket_risk(r).value
+    out["response_risk"] = clock_risk(r.first_response).value
+    out["resolution_risk"] = clock_risk(r.resolution).value
     out["sla_next_change_at"] = min(nexts) if nexts else None
     out["sla_urgent_due_at"] = min(urgent) if urgent else None
     return out
@@ -164,51 +169,55 @@ class SlaService:
             self._setup = new_setup
         return count
 
+    def replay_many(self, s: Session, where: Any, *, now: datetime,
+                    setup: SlaSetup | None = None) -> Iterator[tuple[int, SlaReplay]]:
+        """Replay every ticket matching `where` from one streamed event query (ordered by
+        ticket), instead of one history query per ticket."""
+        setup = setup or self.setup()
+        facts = {r[0]: (r[1], r[2]) for r in s.execute(
+            select(col(Ticket.id), col(Ticket.organization_id), col(Ticket.product))
+            .where(where))}
+        if not facts:
+            return
+        tiers = dict(s.execute(select(col(Organization.id), col(Organization.tier))).all())
+        rows = s.execute(
+            select(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.kind),
+                   col(TicketEvent.field), col(TicketEvent.old_value),
+                   col(TicketEvent.new_value))
+            .where(col(TicketEvent.ticket_id).in_(select(col(Ticket.id)).where(where)))
+            .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id)))
+        current: int | None = None
+        events: list[HistoryEvent] = []
+        for r in rows:
+            if r[0] != current:
+                if current is not None and events:
+                    org_id, product = facts[current]
+                    yield current, replay(events, setup, now, tier=tiers.get(org_id),
+                                          product=product)
+                current, events = r[0], []
+            events.append(HistoryEvent(at=r[1], kind=r[2], field=r[3], old_value=r[4],
+                                       new_value=r[5]))
+        if current is not None and events:
+            org_id, product = facts[current]
+            yield current, replay(events, setup, now, tier=tiers.get(org_id), product=product)
+
     def backfill(self, *, batch: int = 5000) -> int:
         """Compute clocks for tickets that have none yet (after the upgrade that added them).
 
-        One streamed query for the events and bulk updates by primary key: 100,000 tickets
-        take seconds instead of the minute ticket-by-ticket refreshes would.
+        Bulk updates by primary key over `replay_many`: 100,000 tickets take seconds instead
+        of the minute ticket-by-ticket refreshes would.
         """
         now = self._clock()
-        setup = self.setup()
         done = 0
         with self._db.session_scope() as s:
-            pending = {r[0]: (r[1], r[2]) for r in s.execute(
-                select(col(Ticket.id), col(Ticket.organization_id), col(Ticket.product))
-                .where(col(Ticket.sla_computed_at).is_(None)))}
-            if not pending:
-                return 0
-            tiers = dict(s.execute(select(col(Organization.id), col(Organization.tier))).all())
-            rows = s.execute(
-                select(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.kind),
-                       col(TicketEvent.field), col(TicketEvent.old_value),
-                       col(TicketEvent.new_value))
-                .where(col(TicketEvent.ticket_id).in_(
-                    select(col(Ticket.id)).where(col(Ticket.sla_computed_at).is_(None))))
-                .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id)))
             updates: list[dict[str, Any]] = []
-            current: int | None = None
-            events: list[HistoryEvent] = []
-
-            def flush_ticket() -> None:
-                if current is None or not events:
-                    return
-                org_id, product = pending[current]
-                result = replay(events, setup, now, tier=tiers.get(org_id), product=product)
-                updates.append({"id": current, **clock_columns(result, now)})
-
-            for r in rows:
-                if r[0] != current:
-                    flush_ticket()
-                    current, events = r[0], []
-                events.append(HistoryEvent(at=r[1], kind=r[2], field=r[3], old_value=r[4],
-                                           new_value=r[5]))
+            for ticket_id, result in self.replay_many(
+                    s, col(Ticket.sla_computed_at).is_(None), now=now):
+                updates.append({"id": ticket_id, **clock_columns(result, now)})
                 if len(updates) >= batch:
                     s.execute(update(Ticket), updates)
                     done += len(updates)
                     updates = []
-            flush_ticket()
             if updates:
                 s.execute(update(Ticket), updates)
                 done += len(updates)

@@ -110,8 +110,8 @@ class Ticket(SQLModel, table=True):
     # SLA clock results, recomputed in the same transaction as every change (see
     # services/sla.py) so lists sort by "due" and workers ask SQL what changes next.
     sla_policy: str | None = Field(default=None, max_length=100)
-    sla_computed_at: datetime | None = Field(default=None,
-                                             sa_column=Column(UTCDateTime(), nullable=True))
+    sla_computed_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
     sla_next_change_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
     sla_urgent_due_at: datetime | None = Field(
@@ -128,6 +128,9 @@ class Ticket(SQLModel, table=True):
     resolution_due_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
     resolution_breached: bool = Field(default=False)
+    sla_risk: str | None = Field(default=None, max_length=16, index=True)
+    response_risk: str | None = Field(default=None, max_length=16)
+    resolution_risk: str | None = Field(default=None, max_length=16)
 
 
 class TicketEvent(SQLModel, table=True):
@@ -185,3 +188,24 @@ class SlaPolicyRow(SQLModel, table=True):
                                      sa_column=Column(Text, nullable=False))
     goal_first_response: float = Field(default=0.9)
     goal_resolution: float = Field(default=0.9)
+
+
+class SlaNotification(SQLModel, table=True):
+    """What the monitor has told the technician, so a restart never repeats a notification.
+
+    `episode` counts how often the clock came back to running after a pause or a stop (from
+    the history): a ticket that crosses a level again after a pause is told again.
+    """
+
+    __tablename__ = "sla_notification"
+    __table_args__ = (Index("ux_sla_notification_key", "ticket_id", "clock", "level",
+                            "episode", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False))
+    clock: str = Field(max_length=20)
+    level: str = Field(max_length=16)
+    episode: int = Field(default=0)
+    notified_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+

@@ -1,0 +1,162 @@
+"""The SLA watch: keeps open tickets' stored clocks current and decides what to notify.
+
+No Qt here: the worker thread (workers/sla_monitor.py) calls `tick` and `sweep` with an
+injected `now`, and tests call them directly. Each call is one short transaction.
+
+* `tick(now)` asks SQL for the open tickets whose next state change is due
+  (`sla_next_change_at <= now`, indexed) and recomputes just those.
+* `sweep(now)` recomputes every open ticket (at start-up and every few minutes), to catch
+  changes made by another process or a settings edit elsewhere; it also reloads the setup.
+
+Notifications: once per ticket, clock and level within an "episode"; a clock that comes
+back to running after a pause or a stop starts a new episode, so crossing again notifies
+again. What was notified is stored, so a restart repeats nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from desk_app.domain.risk import Risk, clock_risk
+from desk_app.domain.sla_clock import ClockKind, SlaReplay
+from desk_app.domain.ticket import format_number
+from desk_app.services.sla import OPEN_STATUSES, SlaService, clock_columns
+from desk_app.store.engine import Database
+from desk_app.store.models import SlaNotification, Technician, Ticket
+
+_COMPARED = ("sla_risk", "response_state", "resolution_state", "response_due_at",
+             "resolution_due_at", "sla_next_change_at", "sla_policy")
+
+
+@dataclass(frozen=True)
+class RowUpdate:
+    """A ticket whose SLA state changed: the GUI repaints its row."""
+
+    ticket_id: int
+    risk: Risk
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A ticket's clock reached a level that has not been notified in this episode."""
+
+    ticket_id: int
+    number: str
+    title: str
+    clock: ClockKind
+    level: Risk
+    due_at: datetime | None
+    assignee_id: int | None
+    assignee: str
+
+
+@dataclass(frozen=True)
+class TickResult:
+    updates: tuple[RowUpdate, ...] = ()
+    crossings: tuple[Crossing, ...] = ()
+    examined: int = 0
+    counts: dict[Risk, int] = field(default_factory=dict)
+
+
+class MonitorService:
+    """What one monitor tick does, with no threads or timers of its own."""
+
+    def __init__(self, db: Database, sla: SlaService, *, actor: str = "SLA monitor") -> None:
+        self._db = db
+        self._sla = sla
+        self._actor = actor
+
+    def tick(self, now: datetime, *, since: datetime | None = None) -> TickResult:
+        """Recompute the tickets whose next change is due, and look for new crossings also
+        among tickets recomputed by anyone (this window, another process) since `since`."""
+        due = col(Ticket.sla_next_change_at) <= now
+        if since is not None:
+            due = due | (col(Ticket.sla_computed_at) >= since)
+        return self._run(now, col(Ticket.status).in_(OPEN_STATUSES) & due)
+
+    def sweep(self, now: datetime) -> TickResult:
+        self._sla.reload()
+        return self._run(now, col(Ticket.status).in_(OPEN_STATUSES))
+
+    def counts(self) -> dict[Risk, int]:
+        """Open tickets per risk, for the status bar and the tray."""
+        with self._db.session_scope() as s:
+            return _counts(s)
+
+    def _run(self, now: datetime, where: Any) -> TickResult:
+        with self._db.session_scope() as s:
+            stored = {r[0]: r[1:] for r in s.execute(
+                select(col(Ticket.id), *[getattr(Ticket, c) for c in _COMPARED]).where(where))}
+            if not stored:
+                return TickResult(examined=0)
+            updates: list[dict[str, Any]] = []
+            rows: list[RowUpdate] = []
+            alerting: dict[int, SlaReplay] = {}
+            for ticket_id, result in self._sla.replay_many(s, where, now=now):
+                cols = clock_columns(result, now)
+                if tuple(cols[c] for c in _COMPARED) != stored.get(ticket_id):
+                    updates.append({"id": ticket_id, **cols})
+                    rows.append(RowUpdate(ticket_id, Risk(cols["sla_risk"])))
+                if Risk(cols["response_risk"]).notifies or Risk(cols["resolution_risk"]).notifies:
+                    alerting[ticket_id] = result
+            if updates:
+                s.execute(update(Ticket), updates)
+            crossings = self._crossings(s, alerting, now)
+            return TickResult(updates=tuple(rows), crossings=tuple(crossings),
+                              examined=len(stored))
+
+    def _crossings(self, s: Session, replays: dict[int, SlaReplay], now: datetime
+                   ) -> list[Crossing]:
+        """New (ticket, clock, level, episode) combinations, recorded as notified."""
+        if not replays:
+            return []
+        ids = list(replays)
+        notified = {(n[0], n[1], n[2], n[3]) for n in s.execute(
+            select(col(SlaNotification.ticket_id), col(SlaNotification.clock),
+                   col(SlaNotification.level), col(SlaNotification.episode))
+            .where(col(SlaNotification.ticket_id).in_(ids)))}
+        info = {r[0]: r[1:] for r in s.execute(
+            select(col(Ticket.id), col(Ticket.number), col(Ticket.title),
+                   col(Ticket.assignee_id), col(Technician.name))
+            .outerjoin(Technician, col(Technician.id) == Ticket.assignee_id)
+            .where(col(Ticket.id).in_(ids)))}
+        out: list[Crossing] = []
+        for ticket_id, result in replays.items():
+            for kind in ClockKind:
+                clock = result.clock(kind)
+                risk = clock_risk(clock)
+                if clock is None or not risk.notifies:
+                    continue
+                # Only news: a level above everything already told in this episode (a
+                # lowered priority that drops a clock back a level says nothing).
+                told = [Risk(level).severity for t, c, level, ep in notified
+                        if (t, c, ep) == (ticket_id, kind.value, clock.episode)]
+                if told and max(told) >= risk.severity:
+                    continue
+                s.add(SlaNotification(ticket_id=ticket_id, clock=kind.value, level=risk.value,
+                                      episode=clock.episode, notified_at=now))
+                number, title, assignee_id, assignee = info[ticket_id]
+                out.append(Crossing(ticket_id=ticket_id, number=format_number(number),
+                                    title=title, clock=kind, level=risk,
+                                    due_at=clock.due_at, assignee_id=assignee_id,
+                                    assignee=assignee or ""))
+        return out
+
+
+def _counts(s: Session) -> dict[Risk, int]:
+    from sqlalchemy import func
+
+    rows = s.execute(select(col(Ticket.sla_risk), func.count())
+                     .where(col(Ticket.status).in_(OPEN_STATUSES))
+                     .group_by(col(Ticket.sla_risk)))
+    out = {r: 0 for r in Risk}
+    for risk, count in rows:
+        if risk:
+            out[Risk(risk)] = count
+    return out

@@ -1,0 +1,101 @@
+"""The monitor's tick and sweep on a real database, driven by an injected clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from desk_app.app import AppContext, open_context
+from desk_app.domain.enums import Status
+from desk_app.domain.risk import Risk
+from desk_app.domain.sla_clock import ClockKind
+from desk_app.services.monitor import MonitorService
+from tests.conftest import FakeClock, make_draft
+
+ME = "Alex Morgan"
+
+
+def test_a_quiet_tick_examines_nothing(ctx: AppContext, clock: FakeClock) -> None:
+    ctx.tickets.create(make_draft(), actor=ME)
+    monitor = MonitorService(ctx.db, ctx.sla)
+    result = monitor.tick(clock.now)
+    assert (result.examined, result.updates, result.crossings) == (0, (), ())
+
+
+def test_thresholds_then_breach_each_notify_once(ctx: AppContext, clock: FakeClock) -> None:
+    # UTC, Monday 09:00; P3 first response 4 h: 50 % at 11:00, 75 % 12:00, 90 % 12:36,
+    # breach 13:00.
+    d = ctx.tickets.create(make_draft(), actor=ME)
+    monitor = MonitorService(ctx.db, ctx.sla)
+    seen: list[tuple[str, Risk]] = []
+    for minutes in (60, 120, 121, 180, 216, 240, 300):
+        result = monitor.tick(clock.now.replace(hour=9, minute=0) + timedelta(minutes=minutes))
+        seen += [(c.clock.value, c.level) for c in result.crossings]
+    assert seen == [("first_response", Risk.APPROACHING), ("first_response", Risk.AT_RISK),
+                    ("first_response", Risk.CRITICAL), ("first_response", Risk.BREACHED)]
+    counts = monitor.counts()
+    assert counts[Risk.BREACHED] == 1 and counts[Risk.ON_TRACK] == 0
+    assert ctx.lists.rows([d.id])[d.id].response_state == "breached"
+
+
+def test_a_restart_repeats_nothing(db_path: Path, clock: FakeClock) -> None:
+    ctx = open_context(db_path, clock=clock, user_tz="UTC")
+    ctx.directory.ensure_technician(ME)
+    ctx.tickets.create(make_draft(), actor=ME)
+    first = MonitorService(ctx.db, ctx.sla).sweep(clock.advance(hours=3, minutes=10))
+    assert [c.level for c in first.crossings] == [Risk.AT_RISK]  # 79 % of 4 h
+    ctx.close()
+    again = open_context(db_path, clock=clock, user_tz="UTC")
+    second = MonitorService(again.db, again.sla).sweep(clock.advance(minutes=1))
+    again.close()
+    assert second.crossings == ()
+
+
+def test_paused_and_met_clocks_say_nothing(ctx: AppContext, clock: FakeClock) -> None:
+    d = ctx.tickets.create(make_draft(), actor=ME)
+    monitor = MonitorService(ctx.db, ctx.sla)
+    assert [c.level for c in monitor.sweep(clock.advance(hours=2, minutes=5)).crossings] == \
+        [Risk.APPROACHING]
+    d = ctx.tickets.change_status(d.id, Status.WAITING_CUSTOMER, expected_version=d.version,
+                                  actor=ME)
+    assert monitor.tick(clock.advance(minutes=5), since=clock.now).crossings == ()
+    since = clock.now
+    ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version,
+                              actor=ME)  # replying by moving to In progress: FR is met
+    result = monitor.tick(clock.advance(minutes=1), since=since)
+    assert result.crossings == ()  # first response met, resolution at 9 % of 24 h
+
+
+def test_resolution_clock_after_pause_notifies_again_at_the_same_level(
+        ctx: AppContext, clock: FakeClock) -> None:
+    """Resolution 24 h: at 50 % (12 business h) it warns; paused; resumed; warns again."""
+    d = ctx.tickets.create(make_draft(), actor=ME)
+    ctx.tickets.add_reply(d.id, "On it", actor=ME)
+    monitor = MonitorService(ctx.db, ctx.sla)
+    tuesday_1300 = clock.now + timedelta(days=1, hours=4)  # 8 h Mon + 4 h Tue = 12 h
+    first = monitor.sweep(tuesday_1300)
+    assert [(c.clock, c.level) for c in first.crossings] == \
+        [(ClockKind.RESOLUTION, Risk.APPROACHING)]
+    clock.now = tuesday_1300
+    d = ctx.tickets.detail(d.id)
+    d = ctx.tickets.change_status(d.id, Status.WAITING_THIRD_PARTY,
+                                  expected_version=d.version, actor=ME)
+    clock.advance(hours=1)
+    since = clock.now
+    ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version, actor=ME)
+    again = monitor.tick(clock.advance(minutes=1), since=since)
+    assert [(c.clock, c.level) for c in again.crossings] == \
+        [(ClockKind.RESOLUTION, Risk.APPROACHING)]
+
+
+def test_a_change_made_in_the_window_is_noticed_by_the_next_tick(
+        ctx: AppContext, clock: FakeClock) -> None:
+    from desk_app.domain.enums import Impact, Urgency
+
+    monitor = MonitorService(ctx.db, ctx.sla)
+    since = clock.now
+    clock.advance(hours=1)
+    ctx.tickets.create(make_draft(impact=Impact.HIGH, urgency=Urgency.HIGH), actor=ME)
+    # A P1 logged at 10:00 has 30 m to first response; 20 m later it is at 67 %.
+    result = monitor.tick(clock.advance(minutes=20), since=since)
+    assert [c.level for c in result.crossings] == [Risk.APPROACHING]
