@@ -108,8 +108,10 @@ class MonitorService:
             if updates:
                 s.execute(update(Ticket), updates)
             crossings = self._crossings(s, alerting, now)
+            # The status bar's counts, computed here (off the GUI thread) when they moved.
+            counts = _counts(s) if rows or crossings or len(stored) > 1000 else {}
             return TickResult(updates=tuple(rows), crossings=tuple(crossings),
-                              examined=len(stored))
+                              examined=len(stored), counts=counts)
 
     def _crossings(self, s: Session, replays: dict[int, SlaReplay], now: datetime
                    ) -> list[Crossing]:

@@ -88,6 +88,11 @@ class SlaService:
         self._setup: SlaSetup | None = None
         self._lock = threading.Lock()  # the monitor thread reads the setup too
 
+    @property
+    def user_tz(self) -> str:
+        """The technician's time zone, for messages and default calendars."""
+        return self._user_tz
+
     def setup(self) -> SlaSetup:
         with self._lock:
             if self._setup is None:

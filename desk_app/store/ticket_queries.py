@@ -28,13 +28,16 @@ class QuickFilter(StrEnum):
     UNASSIGNED = "unassigned"
     OPEN = "open"
     WAITING = "waiting"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
     RESOLVED = "resolved"
     ALL = "all"
 
     @property
     def label(self) -> str:
         return {"mine": "My tickets", "unassigned": "Unassigned", "open": "Open",
-                "waiting": "Waiting", "resolved": "Resolved", "all": "All"}[self.value]
+                "waiting": "Waiting", "at_risk": "At risk", "breached": "Breached",
+                "resolved": "Resolved", "all": "All"}[self.value]
 
 
 class SortKey(StrEnum):
@@ -86,11 +89,13 @@ class TicketRow:
     resolution_state: str | None = None
     resolution_due_at: datetime | None = None
     urgent_due_at: datetime | None = None
+    risk: str | None = None
 
 
 _OPEN = [s.value for s in Status if s.is_open]
 _WAITING = [Status.WAITING_CUSTOMER.value, Status.WAITING_THIRD_PARTY.value]
 _DONE = [Status.RESOLVED.value, Status.CLOSED.value]
+_AT_RISK = ["at_risk", "critical"]
 # The primary key is NOT NULL in the table, whatever the model's `int | None` says.
 _TICKET_ID = cast("ColumnElement[int]", col(Ticket.id))
 
@@ -112,6 +117,10 @@ def _apply_filters(stmt: Select, query: TicketListQuery) -> Select:  # type: ign
         stmt = stmt.where(col(Ticket.status).in_(_OPEN))
     elif qf is QuickFilter.WAITING:
         stmt = stmt.where(col(Ticket.status).in_(_WAITING))
+    elif qf is QuickFilter.AT_RISK:
+        stmt = stmt.where(col(Ticket.status).in_(_OPEN), col(Ticket.sla_risk).in_(_AT_RISK))
+    elif qf is QuickFilter.BREACHED:
+        stmt = stmt.where(col(Ticket.status).in_(_OPEN), col(Ticket.sla_risk) == "breached")
     elif qf is QuickFilter.RESOLVED:
         stmt = stmt.where(col(Ticket.status).in_(_DONE))
     if query.status is not None:
@@ -223,7 +232,7 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
                col(Ticket.created_at), col(Ticket.updated_at), col(Ticket.sla_policy),
                col(Ticket.response_state), col(Ticket.response_due_at),
                col(Ticket.resolution_state), col(Ticket.resolution_due_at),
-               col(Ticket.sla_urgent_due_at))
+               col(Ticket.sla_urgent_due_at), col(Ticket.sla_risk))
         .join(requester, col(requester.id) == Ticket.requester_id)
         .outerjoin(org, col(org.id) == Ticket.organization_id)
         .outerjoin(tech, col(tech.id) == Ticket.assignee_id)
@@ -234,7 +243,7 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
                         organization=r[5] or "", status=r[6], assignee=r[7] or "",
                         created_at=r[8], updated_at=r[9], sla_policy=r[10],
                         response_state=r[11], response_due_at=r[12], resolution_state=r[13],
-                        resolution_due_at=r[14], urgent_due_at=r[15])
+                        resolution_due_at=r[14], urgent_due_at=r[15], risk=r[16])
         for r in session.execute(stmt)
     }
 
@@ -248,6 +257,8 @@ def count_by_filter(session: Session, me_technician_id: int | None) -> dict[Quic
         func.count().filter(and_(open_, col(t.assignee_id).is_(None))),
         func.count().filter(open_),
         func.count().filter(col(t.status).in_(_WAITING)),
+        func.count().filter(and_(open_, col(t.sla_risk).in_(_AT_RISK))),
+        func.count().filter(and_(open_, col(t.sla_risk) == "breached")),
         func.count().filter(col(t.status).in_(_DONE)),
         func.count(),
     )).one()

@@ -56,13 +56,15 @@ def launch(database: str, *, demo: bool = False) -> int:
 
         DeskGenerator(ctx.db, ctx.clock).generate(tickets=DEMO_TICKETS, seed=42,
                                                   include_technician=actor)
-    window = MainWindow(ctx, settings, actor=actor)
+    window = MainWindow(ctx, settings, actor=actor, start_monitor=True)
     if demo:
         window.setWindowTitle(f"Desk App — demo ({database})")
     window.show()
+    app.aboutToQuit.connect(window.watch.shutdown)
     try:
         return app.exec()
     finally:
+        window.watch.shutdown()
         ctx.close()
 
 

@@ -37,8 +37,10 @@ from desk_app.app import AppContext
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.ui.detail_pane import TicketDetailPane
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
+from desk_app.ui.risk_style import LEGEND, tint
 from desk_app.ui.settings_dialog import SettingsDialog
 from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
+from desk_app.ui.sla_watch import SlaWatchUi
 from desk_app.ui.ticket_table_model import (
     COLUMN_FOR_SORT,
     HEADERS,
@@ -59,7 +61,8 @@ WIDE_SCREEN = 1700
 NARROW_HIDDEN = (Column.ORGANIZATION, Column.UPDATED)
 FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2",
                     QuickFilter.OPEN: "Ctrl+3", QuickFilter.WAITING: "Ctrl+4",
-                    QuickFilter.RESOLVED: "Ctrl+5", QuickFilter.ALL: "Ctrl+6"}
+                    QuickFilter.AT_RISK: "Ctrl+5", QuickFilter.BREACHED: "Ctrl+6",
+                    QuickFilter.RESOLVED: "Ctrl+7", QuickFilter.ALL: "Ctrl+8"}
 DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 92, Column.TITLE: 200,
                   Column.REQUESTER: 115, Column.ORGANIZATION: 120, Column.STATUS: 138,
                   Column.TIME_LEFT: 124, Column.RESPONSE_DUE: 100, Column.RESOLUTION_DUE: 108,
@@ -69,8 +72,10 @@ DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 92, Column.TITLE: 200,
 class MainWindow(QMainWindow):
     """One window per database."""
 
-    def __init__(self, ctx: AppContext, settings: UiSettings, *, actor: str) -> None:
+    def __init__(self, ctx: AppContext, settings: UiSettings, *, actor: str,
+                 start_monitor: bool = False) -> None:
         super().__init__()
+        self._quitting = False
         self.ctx = ctx
         self.settings = settings
         self.actor = actor
@@ -141,17 +146,20 @@ class MainWindow(QMainWindow):
         new_button.setToolTip("Log a new ticket (Ctrl+N)")
         new_button.clicked.connect(self.new_ticket)
 
+        self.watch = SlaWatchUi(self)
         top = QHBoxLayout()
         top.addWidget(new_button)
         top.addSpacing(12)
         top.addLayout(filters)
         top.addStretch(1)
         top.addWidget(self.search)
+        top.addWidget(self.watch.bell)
 
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(8, 8, 4, 8)
         ll.addLayout(top)
+        ll.addWidget(self.watch.banner)
         ll.addWidget(self.table, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -166,7 +174,9 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel()
         self.db_label = QLabel(f"Database: {ctx.db.url.removeprefix('sqlite:///')}  ")
         self.db_label.setObjectName("dbLabel")
-        self.statusBar().addWidget(self.count_label, 1)
+        self.statusBar().addWidget(self.count_label)
+        self.statusBar().addWidget(self.watch.summary, 1)
+        self.statusBar().addPermanentWidget(self.watch.error_label)
         self.statusBar().addPermanentWidget(QLabel(f"Signed in as {actor}"))
         self.statusBar().addPermanentWidget(self.db_label)
 
@@ -184,6 +194,8 @@ class MainWindow(QMainWindow):
         self.set_filter(settings.last_filter)
         # Enabled only now: enabling it earlier makes Qt sort by column 0 before our query.
         self.table.setSortingEnabled(True)
+        if start_monitor:
+            self.watch.start_monitor()
 
     # -- menus -----------------------------------------------------------------------------
 
@@ -219,6 +231,10 @@ class MainWindow(QMainWindow):
         self.shortcut_list += [("Ctrl+S", "Save the ticket's edited fields"),
                                ("Ctrl+Enter", "Send a reply / save the new ticket"),
                                ("Esc", "Close a dialog without saving")]
+        self._menus["&View"].addSeparator()
+        self._action("&View", "SLA colour &legend", self.show_legend)
+        self._action("&View", "SLA &notifications", self.watch.show_notifications,
+                     "Ctrl+Shift+N", describe="Show the SLA notifications list")
         self._action("&Help", "&Keyboard shortcuts", self.show_shortcuts, "F1")
         self._action("&Help", "&About Desk App", self.show_about)
 
@@ -360,6 +376,47 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Service levels saved; {dialog.applied or 0:,} open tickets recomputed.", 8000)
 
+    def show_legend(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("SLA colour legend")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        rows = []
+        for risk, text in LEGEND:
+            colour = tint(risk)
+            swatch = (f"<td style='background:{colour.name()}'>&nbsp;&nbsp;&nbsp;&nbsp;</td>"
+                      if colour is not None else "<td></td>")
+            rows.append(f"<tr>{swatch}<td><b>{html.escape(risk.label)}</b></td>"
+                        f"<td>{html.escape(text)}</td></tr>")
+        box.setText("<p>The <i>Time left</i> column shows each ticket's most urgent clock "
+                    "with a colour, a shape and words:</p><table cellpadding='4'>"
+                    + "".join(rows) + "</table>")
+        box.exec()
+
+    def detail_refresh_if_shown(self, ticket_ids: set[int]) -> None:
+        """Re-read the open ticket when the monitor changed it (typing is kept)."""
+        shown = self.detail.detail
+        if shown is not None and shown.id in ticket_ids:
+            self.detail._show_clocks(shown.id)
+
+    def schedule_counts(self) -> None:
+        self._counts_timer.start()
+
+    def open_ticket(self, ticket_id: int) -> None:
+        self.show_from_tray()
+        if not self.select_ticket(ticket_id):
+            self.search.clear()
+            self.set_filter(QuickFilter.ALL)
+            self.select_ticket(ticket_id)
+
+    def show_from_tray(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def quit_app(self) -> None:
+        self._quitting = True
+        self.close()
+
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(d)}</td></tr>"
                        for k, d in self.shortcut_list)
@@ -403,5 +460,13 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._quitting and self.watch.tray is not None and \
+                self.settings.close_to_tray:
+            # Keep watching from the tray; the tray menu's Quit really quits.
+            self.save_layout()
+            self.hide()
+            event.ignore()
+            return
         self.save_layout()
+        self.watch.shutdown()
         super().closeEvent(event)

@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from desk_app.domain.enums import Priority
+from desk_app.domain.risk import Risk
 from desk_app.domain.ticket import format_number
 from desk_app.services.clock import Clock
 from desk_app.services.sla import SlaService, clock_text
@@ -26,11 +27,13 @@ from desk_app.services.ticket_list import (
     TicketRow,
 )
 from desk_app.ui.formatting import full_time, local_time, short_duration
+from desk_app.ui.risk_style import risk_icon, tint
 
 PAGE_SIZE = 200
 _ROOT = QModelIndex()
 CACHE_ROWS = 5000
 TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+RISK_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class Column(IntEnum):
@@ -145,6 +148,14 @@ class TicketTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.DecorationRole and column is Column.PRIORITY:
             return priority_icon(row.priority)
+        if column is Column.TIME_LEFT and row.risk:
+            risk = Risk(row.risk)
+            if role == Qt.ItemDataRole.DecorationRole:
+                return risk_icon(risk)
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return tint(risk)
+        if role == RISK_ROLE:
+            return row.risk
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return self._display(row, column)
         return None
@@ -210,6 +221,17 @@ class TicketTableModel(QAbstractTableModel):
                 self._cache[tid] = fresh[tid]
             row = rows_by_id[tid]
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+
+    def tick_display(self) -> None:
+        """Advance the clock the cells read and repaint the time columns, without a
+        database query: the countdown between monitor ticks."""
+        if not self._ids:
+            return
+        self._now = self._clock()
+        last = len(self._ids) - 1
+        for column in (Column.TIME_LEFT, Column.AGE):
+            self.dataChanged.emit(self.index(0, column), self.index(last, column),
+                                  [Qt.ItemDataRole.DisplayRole])
 
     def cached_row(self, ticket_id: int) -> TicketRow | None:
         return self._cache.get(ticket_id)

@@ -5,12 +5,17 @@ The file sits in the platformdirs config folder, the same source the rest of the
 
 from __future__ import annotations
 
+from datetime import time
+from enum import Enum
 from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from desk_app.domain.risk import Risk
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import settings_file
+from desk_app.services.alerts import AlertRules, Scope
 from desk_app.store.ticket_queries import QuickFilter
 
 
@@ -42,6 +47,51 @@ class UiSettings:
     def last_filter(self, value: QuickFilter) -> None:
         self._qs.setValue("view/filter", value.value)
 
+    # -- SLA watch and notifications ---------------------------------------------------
+
+    def alert_rules(self, tz: str) -> AlertRules:
+        scope = _enum(Scope, self._qs.value("alerts/scope"), Scope.MINE_AND_UNASSIGNED)
+        raw_levels = str(self._qs.value("alerts/levels", "") or "")
+        known = {r.value for r in Risk}
+        levels = frozenset(Risk(x) for x in raw_levels.split(",") if x in known) \
+            if raw_levels else AlertRules().levels
+        quiet = self._qs.value("alerts/quiet", "") or ""
+        quiet_from = quiet_to = None
+        if quiet and "-" in str(quiet):
+            a, b = str(quiet).split("-", 1)
+            try:
+                quiet_from, quiet_to = time.fromisoformat(a), time.fromisoformat(b)
+            except ValueError:
+                quiet_from = quiet_to = None
+        return AlertRules(scope=scope, levels=levels, quiet_from=quiet_from, quiet_to=quiet_to,
+                          tz=tz)
+
+    def set_alert_rules(self, rules: AlertRules) -> None:
+        self._qs.setValue("alerts/scope", rules.scope.value)
+        self._qs.setValue("alerts/levels", ",".join(sorted(r.value for r in rules.levels)))
+        quiet = f"{rules.quiet_from:%H:%M}-{rules.quiet_to:%H:%M}" \
+            if rules.quiet_from and rules.quiet_to else ""
+        self._qs.setValue("alerts/quiet", quiet)
+
+    @property
+    def tick_seconds(self) -> int:
+        try:
+            return max(5, min(600, int(self._qs.value("alerts/tick_s", 15))))
+        except (TypeError, ValueError):
+            return 15
+
+    @tick_seconds.setter
+    def tick_seconds(self, value: int) -> None:
+        self._qs.setValue("alerts/tick_s", int(value))
+
+    @property
+    def close_to_tray(self) -> bool:
+        return str(self._qs.value("window/close_to_tray", "true")).lower() == "true"
+
+    @close_to_tray.setter
+    def close_to_tray(self, value: bool) -> None:
+        self._qs.setValue("window/close_to_tray", "true" if value else "false")
+
     def bytes_value(self, key: str) -> QByteArray | None:
         value = self._qs.value(key)
         return value if isinstance(value, QByteArray) else None
@@ -51,3 +101,13 @@ class UiSettings:
 
     def sync(self) -> None:
         self._qs.sync()
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def _enum(kind: type[E], value: Any, default: E) -> E:
+    try:
+        return kind(str(value))
+    except ValueError:
+        return default

@@ -64,7 +64,8 @@ def test_quick_filters(ctx: AppContext, desk: dict[str, int]) -> None:
     assert len(_titles(ctx, quick_filter=QuickFilter.ALL)) == 5
     counts = ctx.lists.counts(me)
     assert counts == {QuickFilter.MINE: 2, QuickFilter.UNASSIGNED: 1, QuickFilter.OPEN: 4,
-                      QuickFilter.WAITING: 1, QuickFilter.RESOLVED: 1, QuickFilter.ALL: 5}
+                      QuickFilter.WAITING: 1, QuickFilter.AT_RISK: 0, QuickFilter.BREACHED: 0,
+                      QuickFilter.RESOLVED: 1, QuickFilter.ALL: 5}
 
 
 @pytest.mark.parametrize(("search", "expected"), [

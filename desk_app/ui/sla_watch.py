@@ -1,0 +1,233 @@
+"""The window's side of the SLA watch: monitor thread, repaint, summary, bell, tray, alerts.
+
+Kept apart from main_window.py so the window stays a layout and this stays the live part.
+Everything here runs on the GUI thread; the monitor's results arrive by queued signals.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QSystemTrayIcon,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.risk import Risk
+from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
+from desk_app.services.alerts import Notice, plan
+from desk_app.services.monitor import MonitorService, TickResult
+from desk_app.ui.notification_center import NotificationCenter
+from desk_app.ui.risk_style import risk_icon
+from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
+
+if TYPE_CHECKING:
+    from desk_app.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+COUNTDOWN_MS = 30_000
+
+
+class SlaWatchUi(QObject):
+    """Owns the monitor thread and every live SLA widget of one window."""
+
+    sig_open_ticket = Signal(int)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        ctx = window.ctx
+        self.monitor_service = MonitorService(ctx.db, ctx.sla)
+        self.monitor: SlaMonitor | None = None
+        self.snoozed_until: datetime | None = None
+        self.failures = 0
+
+        self.banner = QLabel()
+        self.banner.setObjectName("alertBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.linkActivated.connect(self._on_banner_link)
+        self.banner.hide()
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = self._build_tray()
+        self.center = NotificationCenter([
+            PlyerNotifier(),
+            CallbackNotifier("Tray message", self._tray_message,
+                             lambda: self.tray is not None and self.tray.supportsMessages()),
+            CallbackNotifier("In-app banner", self._show_banner, lambda: True),
+        ], self)
+        self.bell = QToolButton()
+        self.bell.setObjectName("bell")
+        self.bell.setToolTip("SLA notifications")
+        self.bell.clicked.connect(self.show_notifications)
+        self.center.sig_unread_changed.connect(self._on_unread)
+        self._on_unread(0)
+
+        self.summary = QLabel()
+        self.summary.setObjectName("riskSummary")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.linkActivated.connect(self._on_summary_link)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("monitorError")
+        self.error_label.hide()
+
+        self.countdown = QTimer(self)
+        self.countdown.setInterval(COUNTDOWN_MS)
+        self.countdown.timeout.connect(window.model.tick_display)
+        self.countdown.start()
+
+    # -- the monitor -----------------------------------------------------------------------
+
+    def start_monitor(self) -> None:
+        worker = SlaMonitorWorker(self.monitor_service, self.window.ctx.clock,
+                                  tick_s=self.window.settings.tick_seconds)
+        worker.sig_result.connect(self.on_result)
+        worker.sig_failed.connect(self.on_failed)
+        self.monitor = SlaMonitor(worker, self)
+        self.monitor.start()
+
+    def shutdown(self) -> None:
+        if self.monitor is not None:
+            if not self.monitor.shutdown(1000):
+                log.warning("the SLA monitor did not stop within 1 s")
+            self.monitor = None
+        if self.tray is not None:
+            self.tray.hide()
+
+    def on_result(self, result: TickResult) -> None:
+        """Repaint changed rows only, refresh the summary, raise alerts."""
+        window = self.window
+        if result.updates:
+            window.model.refresh_rows([u.ticket_id for u in result.updates])
+            window.detail_refresh_if_shown({u.ticket_id for u in result.updates})
+        if result.counts:
+            self.show_counts(result.counts)
+        if result.crossings:
+            now = window.ctx.clock()
+            rules = replace(window.settings.alert_rules(window.ctx.sla.user_tz),
+                            snoozed_until=self.snoozed_until)
+            self.center.handle(plan(result.crossings, rules, me_id=window.me_id, now=now))
+        if result.updates or result.crossings:
+            window.schedule_counts()
+
+    def on_failed(self, message: str, failures: int) -> None:
+        self.failures = failures
+        self.error_label.setText(f"⚠ SLA monitor: {failures} error"
+                                 f"{'s' if failures != 1 else ''}")
+        self.error_label.setToolTip(f"Last error: {message}\nDetails are in the log. The "
+                                    "monitor keeps running.")
+        self.error_label.show()
+
+    def show_counts(self, counts: dict[Risk, int]) -> None:
+        parts = []
+        for risk, link in ((Risk.BREACHED, "breached"), (Risk.CRITICAL, "at_risk"),
+                           (Risk.AT_RISK, "at_risk"), (Risk.PAUSED, None)):
+            n = counts.get(risk, 0)
+            if not n:
+                continue
+            text = f"{n:,} {risk.label.lower()}"
+            parts.append(f"<a href='{link}'>{text}</a>" if link else text)
+        self.summary.setText(" · ".join(parts) or "No SLA alerts")
+        if self.tray is not None:
+            self.tray.setToolTip(f"Desk App — {counts.get(Risk.BREACHED, 0)} breached, "
+                                 f"{counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0)}"
+                                 " at risk")
+
+    # -- delivery back-ends --------------------------------------------------------------
+
+    def _build_tray(self) -> QSystemTrayIcon:
+        tray = QSystemTrayIcon(self.window.windowIcon() or QIcon(), self)
+        menu = QMenu()
+        show = QAction("Show Desk App", menu)
+        show.triggered.connect(self.window.show_from_tray)
+        snooze = QAction("Pause notifications for 1 hour", menu)
+        snooze.triggered.connect(self.snooze_hour)
+        quit_ = QAction("Quit", menu)
+        quit_.triggered.connect(self.window.quit_app)
+        for action in (show, snooze, quit_):
+            menu.addAction(action)
+        tray.setContextMenu(menu)
+        tray.activated.connect(lambda _reason: self.window.show_from_tray())
+        self._tray_menu = menu
+        tray.show()
+        return tray
+
+    def snooze_hour(self) -> None:
+        self.snoozed_until = self.window.ctx.clock() + timedelta(hours=1)
+
+    def _tray_message(self, title: str, body: str) -> None:
+        assert self.tray is not None
+        self.tray.showMessage(title, body, QSystemTrayIcon.MessageIcon.Warning, 10_000)
+
+    def _show_banner(self, title: str, body: str) -> None:
+        self.banner.setText(f"<b>{html.escape(title)}</b> — {html.escape(body)} "
+                            "&nbsp; <a href='show'>Notifications</a> · <a href='hide'>Dismiss</a>")
+        self.banner.show()
+
+    def _on_banner_link(self, link: str) -> None:
+        self.banner.hide()
+        if link == "show":
+            self.show_notifications()
+
+    def _on_summary_link(self, link: str) -> None:
+        from desk_app.services.ticket_list import QuickFilter
+
+        self.window.set_filter(QuickFilter(link))
+
+    # -- the in-app list -------------------------------------------------------------------
+
+    def _on_unread(self, count: int) -> None:
+        self.bell.setText(f"🔔 {count}" if count else "🔔")
+        self.bell.setToolTip(f"SLA notifications ({count} unread)" if count
+                             else "SLA notifications")
+
+    def show_notifications(self) -> None:
+        dialog = NotificationsDialog(self.center.entries, self.window)
+        dialog.sig_open_ticket.connect(self.window.open_ticket)
+        self.center.mark_read()
+        dialog.exec()
+
+
+class NotificationsDialog(QDialog):
+    """Newest first; double-click (or Enter) opens the ticket."""
+
+    sig_open_ticket = Signal(int)
+
+    def __init__(self, entries: list[Notice], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("SLA notifications")
+        self.resize(560, 420)
+        self.list = QListWidget()
+        for notice in reversed(entries):
+            when = f"{notice.at.astimezone():%a %H:%M}  " if notice.at else ""
+            item = QListWidgetItem(f"{when}{notice.title}\n{notice.body}")
+            icon = risk_icon(notice.level)
+            if icon is not None:
+                item.setIcon(icon)
+            item.setData(Qt.ItemDataRole.UserRole, notice.ticket_id)
+            self.list.addItem(item)
+        if not entries:
+            self.list.addItem("No SLA notifications yet.")
+        self.list.itemActivated.connect(self._on_activated)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list)
+
+    def _on_activated(self, item: QListWidgetItem) -> None:
+        ticket_id = item.data(Qt.ItemDataRole.UserRole)
+        if ticket_id:
+            self.sig_open_ticket.emit(int(ticket_id))
+            self.accept()

@@ -1,0 +1,107 @@
+"""The SLA monitor thread: one long-lived QThread, a worker QObject moved onto it.
+
+The worker makes its own QTimer after the move, so ticks never overlap and run off the GUI
+thread. Each tick is one short MonitorService call (its own session); only frozen results
+cross to the GUI thread, by queued signals. Failures are caught, logged and counted; the
+next tick runs normally.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from desk_app.services.clock import Clock
+from desk_app.services.monitor import MonitorService, TickResult
+
+log = logging.getLogger(__name__)
+DEFAULT_TICK_S = 15
+SWEEP_EVERY_S = 300
+
+
+class SlaMonitorWorker(QObject):
+    """Runs ticks; lives on the monitor thread once started."""
+
+    sig_result = Signal(object)  # TickResult
+    sig_failed = Signal(str, int)  # message, failures so far
+    sig_stopped = Signal()
+
+    def __init__(self, monitor: MonitorService, clock: Clock, *,
+                 tick_s: int = DEFAULT_TICK_S, sweep_every_s: int = SWEEP_EVERY_S) -> None:
+        super().__init__()
+        self._monitor = monitor
+        self._clock = clock
+        self._tick_ms = tick_s * 1000
+        self._sweep_every_s = sweep_every_s
+        self._timer: QTimer | None = None
+        self._last_sweep: datetime | None = None
+        self._since: datetime | None = None
+        self.failures = 0
+
+    @Slot()
+    def start(self) -> None:
+        """Called on the monitor thread: sweep once, then tick on a timer."""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(False)
+        self._timer.timeout.connect(self.run_once)
+        self.run_once()
+        self._timer.start(self._tick_ms)
+
+    @Slot()
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.sig_stopped.emit()
+
+    @Slot(int)
+    def set_interval(self, seconds: int) -> None:
+        self._tick_ms = max(1, seconds) * 1000
+        if self._timer is not None and self._timer.isActive():
+            self._timer.start(self._tick_ms)
+
+    @Slot()
+    def run_once(self) -> TickResult | None:
+        """One tick (a sweep when one is due). Never raises."""
+        now = self._clock()
+        try:
+            if self._last_sweep is None or \
+                    (now - self._last_sweep).total_seconds() >= self._sweep_every_s:
+                result = self._monitor.sweep(now)
+                self._last_sweep = now
+            else:
+                result = self._monitor.tick(now, since=self._since)
+            self._since = now
+        except Exception as exc:  # a bad row, a locked database: log, count, go on
+            self.failures += 1
+            log.exception("SLA monitor tick failed (%d so far)", self.failures)
+            self.sig_failed.emit(f"{type(exc).__name__}: {exc}", self.failures)
+            return None
+        self.sig_result.emit(result)
+        return result
+
+
+class SlaMonitor(QObject):
+    """Owns the thread; `shutdown` stops the worker cooperatively, then quits and waits."""
+
+    def __init__(self, worker: SlaMonitorWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.thread = QThread()
+        self.thread.setObjectName("sla-monitor")
+        worker.moveToThread(self.thread)
+        self.thread.started.connect(worker.start)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Stop within `timeout_ms`; True when the thread has ended."""
+        if not self.thread.isRunning():
+            return True
+        from PySide6.QtCore import QMetaObject, Qt
+
+        QMetaObject.invokeMethod(self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
+        self.thread.quit()
+        return self.thread.wait(timeout_ms)
