@@ -18,6 +18,35 @@ from desk_app.domain.ticket import RequesterInput, TicketDraft
 
 
 @pytest.fixture(autouse=True, scope="session")
+def private_session_bus() -> Iterator[str | None]:
+    """A private D-Bus session bus for the whole run, started before anything (Qt, plyer,
+    dbus-python) caches a bus address; no test ever talks to a real desktop's bus."""
+    try:
+        from dbusmock import BusType, PrivateDBus
+    except ImportError:  # python-dbusmock is in the test extra; without it, no bus at all
+        os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        yield None
+        return
+    with PrivateDBus(BusType.SESSION) as bus:
+        yield bus.address
+
+
+@pytest.fixture
+def notification_daemon(private_session_bus: str | None) -> Iterator[object]:
+    """A real notification daemon (dbusmock's template) on the private bus; yields the mock
+    object, whose GetMethodCalls("Notify") tells what arrived."""
+    if private_session_bus is None:
+        pytest.skip("python-dbusmock is not installed")
+    from dbusmock import SpawnedMock
+
+    mock = SpawnedMock.spawn_with_template("notification_daemon")
+    try:
+        yield mock.obj
+    finally:
+        mock.terminate()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _private_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep settings, logs and default databases out of the real home folder."""
     root = tmp_path_factory.mktemp("home")

@@ -65,7 +65,7 @@ FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2"
                     QuickFilter.RESOLVED: "Ctrl+7", QuickFilter.ALL: "Ctrl+8"}
 DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 92, Column.TITLE: 200,
                   Column.REQUESTER: 115, Column.ORGANIZATION: 120, Column.STATUS: 138,
-                  Column.TIME_LEFT: 124, Column.RESPONSE_DUE: 100, Column.RESOLUTION_DUE: 108,
+                  Column.TIME_LEFT: 150, Column.RESPONSE_DUE: 100, Column.RESOLUTION_DUE: 108,
                   Column.ASSIGNEE: 105, Column.AGE: 72, Column.UPDATED: 80}
 
 
@@ -359,13 +359,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Logged {created.display_number}: {created.title}", 8000)
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.ctx.directory, technician=self.actor, parent=self)
+        dialog = SettingsDialog(self.ctx.directory, technician=self.actor, parent=self,
+                                ui_settings=self.settings, alerts=self.watch.center,
+                                user_tz=self.ctx.sla.user_tz)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.actor = dialog.chosen_technician
         self.settings.technician = self.actor
         self.detail.actor = self.actor
         self.me_id = self.ctx.directory.ensure_technician(self.actor)
+        self.watch.apply_settings()
         self.refresh()
 
     def open_sla_settings(self) -> None:

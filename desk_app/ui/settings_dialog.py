@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -14,12 +17,18 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from desk_app.domain.errors import DeskError, ValidationError
+from desk_app.domain.risk import Risk
+from desk_app.services.alerts import AlertRules, Notice, Scope
 from desk_app.services.directory import DirectoryService
+from desk_app.ui.notification_center import NotificationCenter
+from desk_app.ui.ui_settings import UiSettings
 from desk_app.ui.widgets import FieldError
 
 
@@ -27,8 +36,12 @@ class SettingsDialog(QDialog):
     """Edits the current technician and the categories; applies both on OK."""
 
     def __init__(self, directory: DirectoryService, *, technician: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, ui_settings: UiSettings | None = None,
+                 alerts: NotificationCenter | None = None, user_tz: str = "UTC") -> None:
         super().__init__(parent)
+        self._ui_settings = ui_settings
+        self._alerts = alerts
+        self._user_tz = user_tz
         self.setWindowTitle("Settings")
         self.setMinimumWidth(480)
         self._directory = directory
@@ -76,7 +89,84 @@ class SettingsDialog(QDialog):
         layout.addWidget(who)
         layout.addWidget(cats)
         layout.addWidget(self.categories_error)
+        if ui_settings is not None:
+            layout.addWidget(self._build_notifications(ui_settings))
         layout.addWidget(buttons)
+
+    def _build_notifications(self, ui: UiSettings) -> QGroupBox:
+        rules = ui.alert_rules(self._user_tz)
+        box = QGroupBox("SLA notifications")
+        form = QFormLayout(box)
+        self.scope = QComboBox()
+        for scope in Scope:
+            self.scope.addItem(scope.label, scope.value)
+        self.scope.setCurrentIndex(self.scope.findData(rules.scope.value))
+        self.levels = {r: QCheckBox(r.label) for r in (Risk.APPROACHING, Risk.AT_RISK,
+                                                        Risk.CRITICAL, Risk.BREACHED)}
+        levels_row = QWidget()
+        lr = QHBoxLayout(levels_row)
+        lr.setContentsMargins(0, 0, 0, 0)
+        for risk, check in self.levels.items():
+            check.setChecked(risk in rules.levels)
+            lr.addWidget(check)
+        lr.addStretch(1)
+        self.quiet = QCheckBox("Quiet hours from")
+        self.quiet_from = QTimeEdit(rules.quiet_from or time(19))
+        self.quiet_to = QTimeEdit(rules.quiet_to or time(7))
+        for edit in (self.quiet_from, self.quiet_to):
+            edit.setDisplayFormat("HH:mm")
+        self.quiet.setChecked(rules.quiet_from is not None)
+        quiet_row = QWidget()
+        qr = QHBoxLayout(quiet_row)
+        qr.setContentsMargins(0, 0, 0, 0)
+        qr.addWidget(self.quiet)
+        qr.addWidget(self.quiet_from)
+        qr.addWidget(QLabel("to"))
+        qr.addWidget(self.quiet_to)
+        qr.addStretch(1)
+        self.tick = QSpinBox()
+        self.tick.setRange(5, 600)
+        self.tick.setSuffix(" s")
+        self.tick.setValue(ui.tick_seconds)
+        self.close_to_tray = QCheckBox("Closing the window keeps watching from the tray")
+        self.close_to_tray.setChecked(ui.close_to_tray)
+        self.path_label = QLabel(self._alerts.active_path() if self._alerts else "—")
+        self.path_label.setObjectName("deliveryPath")
+        test = QPushButton("Send test notification")
+        test.clicked.connect(self._on_test)
+        path_row = QWidget()
+        pr = QHBoxLayout(path_row)
+        pr.setContentsMargins(0, 0, 0, 0)
+        pr.addWidget(self.path_label, 1)
+        pr.addWidget(test)
+        form.addRow("Notify for", self.scope)
+        form.addRow("Levels", levels_row)
+        form.addRow("", quiet_row)
+        form.addRow("Check every", self.tick)
+        form.addRow("", self.close_to_tray)
+        form.addRow("Delivered by", path_row)
+        hint = QLabel("Quiet hours and levels affect desktop notifications only; every alert "
+                      "still goes to the Alerts list.")
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        form.addRow(hint)
+        return box
+
+    def _on_test(self) -> None:
+        if self._alerts is None:
+            return
+        used = self._alerts.deliver(Notice(title="Desk App test notification",
+                                           body="If you can read this, SLA alerts reach you.",
+                                           level=Risk.APPROACHING))
+        self.path_label.setText(f"{used or 'nothing worked'} (test sent)")
+
+    def current_rules(self) -> AlertRules:
+        return AlertRules(
+            scope=Scope(self.scope.currentData()),
+            levels=frozenset(r for r, c in self.levels.items() if c.isChecked()),
+            quiet_from=self.quiet_from.time().toPython() if self.quiet.isChecked() else None,
+            quiet_to=self.quiet_to.time().toPython() if self.quiet.isChecked() else None,
+            tz=self._user_tz)
 
     def _add_item(self, name: str) -> QListWidgetItem:
         item = QListWidgetItem(name)
@@ -122,4 +212,8 @@ class SettingsDialog(QDialog):
             self.categories_error.show_error(getattr(exc, "reason", str(exc)))
             return
         self.chosen_technician = name
+        if self._ui_settings is not None:
+            self._ui_settings.set_alert_rules(self.current_rules())
+            self._ui_settings.tick_seconds = self.tick.value()
+            self._ui_settings.close_to_tray = self.close_to_tray.isChecked()
         self.accept()

@@ -60,6 +60,7 @@ class SlaWatchUi(QObject):
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.linkActivated.connect(self._on_banner_link)
+        self._banner_count = 0
         self.banner.hide()
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
@@ -99,6 +100,15 @@ class SlaWatchUi(QObject):
         worker.sig_failed.connect(self.on_failed)
         self.monitor = SlaMonitor(worker, self)
         self.monitor.start()
+
+    def apply_settings(self) -> None:
+        """A new tick interval reaches the worker on its own thread (queued)."""
+        if self.monitor is not None:
+            from PySide6.QtCore import Q_ARG, QMetaObject
+
+            QMetaObject.invokeMethod(self.monitor.worker, "set_interval",
+                                     Qt.ConnectionType.QueuedConnection,
+                                     Q_ARG(int, self.window.settings.tick_seconds))
 
     def shutdown(self) -> None:
         if self.monitor is not None:
@@ -174,7 +184,13 @@ class SlaWatchUi(QObject):
         self.tray.showMessage(title, body, QSystemTrayIcon.MessageIcon.Warning, 10_000)
 
     def _show_banner(self, title: str, body: str) -> None:
-        self.banner.setText(f"<b>{html.escape(title)}</b> — {html.escape(body)} "
+        if self.banner.isVisible() and self._banner_count:
+            self._banner_count += 1
+            more = f" (+{self._banner_count - 1} more)"
+        else:
+            self._banner_count = 1
+            more = ""
+        self.banner.setText(f"⚠ <b>{html.escape(title)}</b> — {html.escape(body)}{more} "
                             "&nbsp; <a href='show'>Notifications</a> · <a href='hide'>Dismiss</a>")
         self.banner.show()
 
@@ -191,7 +207,7 @@ class SlaWatchUi(QObject):
     # -- the in-app list -------------------------------------------------------------------
 
     def _on_unread(self, count: int) -> None:
-        self.bell.setText(f"🔔 {count}" if count else "🔔")
+        self.bell.setText(f"Alerts  {count}" if count else "Alerts")
         self.bell.setToolTip(f"SLA notifications ({count} unread)" if count
                              else "SLA notifications")
 

@@ -1,0 +1,85 @@
+"""Which crossings reach the desktop: scope, levels, quiet hours, snooze, summaries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from desk_app.domain.risk import Risk
+from desk_app.domain.sla_clock import ClockKind
+from desk_app.services.alerts import AlertRules, Scope, in_quiet_hours, plan
+from desk_app.services.monitor import Crossing
+
+NOW = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
+ME = 7
+
+
+def crossing(n: int, *, level: Risk = Risk.AT_RISK, assignee_id: int | None = ME,
+             clock: ClockKind = ClockKind.RESOLUTION) -> Crossing:
+    return Crossing(ticket_id=n, number=f"HD-{1000 + n}", title=f"Ticket {n}", clock=clock,
+                    level=level, due_at=NOW + timedelta(minutes=45), assignee_id=assignee_id,
+                    assignee="Alex Morgan" if assignee_id == ME else "")
+
+
+def test_a_single_crossing_reads_well() -> None:
+    p = plan([crossing(1)], AlertRules(), me_id=ME, now=NOW)
+    (n,) = p.desktop
+    assert n.title == "HD-1001 Ticket 1"
+    assert n.body == "Resolution at risk, due Mon 14:45 · Alex Morgan"
+    late = plan([crossing(2, level=Risk.BREACHED)], AlertRules(), me_id=ME,
+                now=NOW + timedelta(hours=1))
+    assert late.desktop[0].body == "Resolution target breached 15 m ago · Alex Morgan"
+
+
+def test_due_times_are_in_the_technicians_zone() -> None:
+    p = plan([crossing(1)], AlertRules(tz="America/New_York"), me_id=ME, now=NOW)
+    assert "due Mon 09:45" in p.desktop[0].body
+
+
+def test_scope_mine_unassigned_all() -> None:
+    others = [crossing(1), crossing(2, assignee_id=None), crossing(3, assignee_id=99)]
+    assert [n.ticket_id for n in plan(others, AlertRules(scope=Scope.MINE), me_id=ME,
+                                      now=NOW).desktop] == [1]
+    assert [n.ticket_id for n in plan(others, AlertRules(), me_id=ME, now=NOW).desktop] == \
+        [1, 2]
+    assert len(plan(others, AlertRules(scope=Scope.ALL), me_id=ME, now=NOW).desktop) == 3
+    # Everything still lands in the in-app list.
+    assert len(plan(others, AlertRules(scope=Scope.MINE), me_id=ME, now=NOW).in_app) == 3
+
+
+def test_per_level_switches() -> None:
+    rules = AlertRules(levels=frozenset({Risk.BREACHED}))
+    p = plan([crossing(1), crossing(2, level=Risk.BREACHED)], rules, me_id=ME, now=NOW)
+    assert [n.ticket_id for n in p.desktop] == [2]
+
+
+def test_quiet_hours_hold_desktop_notifications_but_fill_the_list() -> None:
+    rules = AlertRules(quiet_from=time(19), quiet_to=time(7), tz="Europe/Berlin")
+    night = datetime(2026, 11, 16, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
+    p = plan([crossing(1)], rules, me_id=ME, now=night)
+    assert p.desktop == () and len(p.in_app) == 1 and p.held == ("quiet hours",)
+    assert in_quiet_hours(rules, datetime(2026, 11, 16, 5, 59, tzinfo=UTC))  # 06:59
+    assert not in_quiet_hours(rules, datetime(2026, 11, 16, 6, 0, tzinfo=UTC))  # 07:00
+    day_rules = AlertRules(quiet_from=time(12), quiet_to=time(13))
+    assert in_quiet_hours(day_rules, NOW.replace(hour=12, minute=30))
+    assert not in_quiet_hours(day_rules, NOW)
+
+
+def test_snooze() -> None:
+    rules = AlertRules(snoozed_until=NOW + timedelta(hours=1))
+    assert plan([crossing(1)], rules, me_id=ME, now=NOW).desktop == ()
+    assert len(plan([crossing(1)], rules, me_id=ME,
+                    now=NOW + timedelta(hours=1)).desktop) == 1
+
+
+def test_a_burst_becomes_one_summary() -> None:
+    burst = [crossing(i, level=Risk.BREACHED) for i in range(1, 8)]
+    p = plan(burst, AlertRules(), me_id=ME, now=NOW)
+    (summary,) = p.desktop
+    assert summary.title == "7 tickets breached their resolution target"
+    assert summary.body == "HD-1001, HD-1002, HD-1003, HD-1004, HD-1005, HD-1006…"
+    assert len(p.in_app) == 7
+    mixed = [*burst[:3], crossing(9), crossing(10, level=Risk.CRITICAL,
+                                               clock=ClockKind.FIRST_RESPONSE)]
+    (s2,) = plan(mixed, AlertRules(), me_id=ME, now=NOW).desktop
+    assert s2.title == "5 SLA alerts: 3 breached, 1 critical, 1 at risk"
+    assert s2.level is Risk.BREACHED
