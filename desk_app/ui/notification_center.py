@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QObject, Signal
 
 from desk_app.platform.notifier import DesktopNotifier
+from desk_app.platform.qt_signals import emit
 from desk_app.services.alerts import AlertPlan, Notice
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class NotificationCenter(QObject):
                 notifier.send(notice.title, notice.body)
             except Exception as exc:  # any back-end may fail at call time
                 log.warning("%s failed: %s", notifier.name, exc, exc_info=True)
-                self.sig_delivery_failed.emit(f"{notifier.name}: {exc}")
+                emit(self.sig_delivery_failed, f"{notifier.name}: {exc}")
                 continue
             self.delivered.append((notifier.name, notice))
             del self.delivered[:-KEEP]
@@ -60,14 +61,14 @@ class NotificationCenter(QObject):
 
     def mark_read(self) -> None:
         self.unread = 0
-        self.sig_unread_changed.emit(0)
+        emit(self.sig_unread_changed, 0)
 
     def _add(self, notice: Notice) -> None:
         self.entries.append(notice)
         del self.entries[:-KEEP]
         self.unread += 1
-        self.sig_added.emit(notice)
-        self.sig_unread_changed.emit(self.unread)
+        emit(self.sig_added, notice)
+        emit(self.sig_unread_changed, self.unread)
 
 
 def _safe_available(notifier: DesktopNotifier) -> bool:

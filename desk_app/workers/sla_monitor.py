@@ -13,6 +13,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from desk_app.platform.qt_signals import emit
 from desk_app.services.clock import Clock
 from desk_app.services.monitor import MonitorService, TickResult
 
@@ -53,7 +54,7 @@ class SlaMonitorWorker(QObject):
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self.sig_stopped.emit()
+        emit(self.sig_stopped)
 
     @Slot(int)
     def set_interval(self, seconds: int) -> None:
@@ -76,9 +77,9 @@ class SlaMonitorWorker(QObject):
         except Exception as exc:  # a bad row, a locked database: log, count, go on
             self.failures += 1
             log.exception("SLA monitor tick failed (%d so far)", self.failures)
-            self.sig_failed.emit(f"{type(exc).__name__}: {exc}", self.failures)
+            emit(self.sig_failed, f"{type(exc).__name__}: {exc}", self.failures)
             return None
-        self.sig_result.emit(result)
+        emit(self.sig_result, result)
         return result
 
 
