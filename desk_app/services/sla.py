@@ -170,8 +170,10 @@ class SlaService:
                 for ticket in self._open_tickets(s):
                     self.refresh(s, ticket, actor=actor, now=now, setup=new_setup)
                     count += 1
-            # Only once the transaction has committed does the app use the new setup.
-            self._setup = new_setup
+            # Only once the transaction has committed does the app use the new setup, in its
+            # stored form, so the monitor's reload does not mistake it for a foreign edit.
+            with self._db.session_scope() as s:
+                self._setup = load_setup(s) or new_setup
         return count
 
     def replay_many(self, s: Session, where: Any, *, now: datetime,
@@ -181,7 +183,7 @@ class SlaService:
         setup = setup or self.setup()
         facts = {r[0]: (r[1], r[2]) for r in s.execute(
             select(col(Ticket.id), col(Ticket.organization_id), col(Ticket.product))
-            .where(where))}
+            .where(where).execution_options(yield_per=2000))}
         if not facts:
             return
         tiers = dict(s.execute(select(col(Organization.id), col(Organization.tier))).all())
@@ -190,7 +192,9 @@ class SlaService:
                    col(TicketEvent.field), col(TicketEvent.old_value),
                    col(TicketEvent.new_value))
             .where(col(TicketEvent.ticket_id).in_(select(col(Ticket.id)).where(where)))
-            .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id)))
+            .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id))
+            # In chunks: one huge fetch would hold the GIL long enough to stall the window.
+            .execution_options(yield_per=2000))
         current: int | None = None
         events: list[HistoryEvent] = []
         for r in rows:
@@ -228,9 +232,15 @@ class SlaService:
                 done += len(updates)
         return done
 
-    def reload(self) -> None:
+    def reload(self) -> bool:
+        """Re-read the stored setup; True when it differs from the one in use (edited in
+        another window or process)."""
         with self._lock, self._db.session_scope() as s:
-            self._setup = load_setup(s) or self._setup
+            fresh = load_setup(s)
+            changed = fresh is not None and fresh != self._setup
+            if fresh is not None:
+                self._setup = fresh
+            return changed
 
     @staticmethod
     def _open_tickets(s: Session) -> list[Ticket]:

@@ -124,6 +124,7 @@ def ensure_default_setup(s: Session, user_tz: str) -> SlaSetup:
     """The stored setup, creating the defaults on first use."""
     setup = load_setup(s)
     if setup is None:
-        setup = default_setup(user_tz)
-        store_setup(s, setup)
+        store_setup(s, default_setup(user_tz))
+        setup = load_setup(s)  # the stored form, so later reloads compare equal
+        assert setup is not None
     return setup

@@ -96,7 +96,8 @@ class SlaWatchUi(QObject):
 
     def start_monitor(self) -> None:
         worker = SlaMonitorWorker(self.monitor_service, self.window.ctx.clock,
-                                  tick_s=self.window.settings.tick_seconds)
+                                  tick_s=self.window.settings.tick_seconds,
+                                  full_first_sweep=True)
         worker.sig_result.connect(self.on_result)
         worker.sig_failed.connect(self.on_failed)
         self.monitor = SlaMonitor(worker, self)

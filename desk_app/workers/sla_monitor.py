@@ -30,7 +30,8 @@ class SlaMonitorWorker(QObject):
     sig_stopped = Signal()
 
     def __init__(self, monitor: MonitorService, clock: Clock, *,
-                 tick_s: int = DEFAULT_TICK_S, sweep_every_s: int = SWEEP_EVERY_S) -> None:
+                 tick_s: int = DEFAULT_TICK_S, sweep_every_s: int = SWEEP_EVERY_S,
+                 full_first_sweep: bool = False) -> None:
         super().__init__()
         self._monitor = monitor
         self._clock = clock
@@ -39,6 +40,7 @@ class SlaMonitorWorker(QObject):
         self._timer: QTimer | None = None
         self._last_sweep: datetime | None = None
         self._since: datetime | None = None
+        self._full_next = full_first_sweep
         self.failures = 0
 
     @Slot()
@@ -69,7 +71,8 @@ class SlaMonitorWorker(QObject):
         try:
             if self._last_sweep is None or \
                     (now - self._last_sweep).total_seconds() >= self._sweep_every_s:
-                result = self._monitor.sweep(now)
+                result = self._monitor.sweep(now, full=self._full_next)
+                self._full_next = False
                 self._last_sweep = now
             else:
                 result = self._monitor.tick(now, since=self._since)

@@ -99,3 +99,39 @@ def test_a_change_made_in_the_window_is_noticed_by_the_next_tick(
     # A P1 logged at 10:00 has 30 m to first response; 20 m later it is at 67 %.
     result = monitor.tick(clock.advance(minutes=20), since=since)
     assert [c.level for c in result.crossings] == [Risk.APPROACHING]
+
+
+def test_a_settings_edit_in_another_process_triggers_a_full_recompute(
+        db_path: Path, clock: FakeClock) -> None:
+    from dataclasses import replace
+
+    here = open_context(db_path, clock=clock, user_tz="UTC")
+    here.directory.ensure_technician(ME)
+    for i in range(3):
+        here.tickets.create(make_draft(title=f"T{i}"), actor=ME)
+    monitor = MonitorService(here.db, here.sla)
+    assert monitor.sweep(clock.now).examined == 0  # nothing stale, nothing due
+    there = open_context(db_path, clock=clock, user_tz="UTC")
+    setup = there.sla.setup()
+    there.sla.save_setup(replace(setup, policies=[replace(p, first_response_s=600)
+                                                  for p in setup.policies]), actor="Other")
+    there.close()
+    result = monitor.sweep(clock.advance(minutes=8))
+    assert result.examined == 3
+    assert here.sla.setup().policies[2].first_response_s == 600
+    assert [c.level for c in result.crossings] == [Risk.AT_RISK] * 3  # 80 % of 10 m
+    here.close()
+
+
+def test_a_ticket_written_without_its_clocks_is_caught_by_the_sweep(
+        ctx: AppContext, db_path: Path, clock: FakeClock) -> None:
+    import sqlite3
+
+    d = ctx.tickets.create(make_draft(), actor=ME)
+    monitor = MonitorService(ctx.db, ctx.sla)
+    conn = sqlite3.connect(db_path)  # an older tool that changes a ticket but not its clocks
+    conn.execute("UPDATE ticket SET updated_at = '2026-11-16 09:30:00.000000' WHERE id = ?",
+                 (d.id,))
+    conn.commit()
+    conn.close()
+    assert monitor.sweep(clock.advance(minutes=40)).examined == 1

@@ -130,7 +130,8 @@ def test_a_failing_tick_is_counted_and_the_next_one_runs(ctx: AppContext, clock:
 def test_the_monitor_thread_ticks_and_stops_within_a_second(ctx: AppContext, clock: FakeClock,
                                                             qtbot: QtBot) -> None:
     ctx.tickets.create(make_draft(), actor=ME)
-    worker = SlaMonitorWorker(MonitorService(ctx.db, ctx.sla), clock, tick_s=1)
+    worker = SlaMonitorWorker(MonitorService(ctx.db, ctx.sla), clock, tick_s=1,
+                              full_first_sweep=True)
     monitor = SlaMonitor(worker)
     results = []
     worker.sig_result.connect(results.append)
@@ -139,7 +140,7 @@ def test_the_monitor_thread_ticks_and_stops_within_a_second(ctx: AppContext, clo
     assert monitor.thread.isRunning()
     assert monitor.shutdown(1000) is True
     assert not monitor.thread.isRunning()
-    assert results[0].examined == 1  # the start-up sweep saw the open ticket
+    assert results[0].examined == 1  # the full start-up sweep saw the open ticket
 
 
 def test_a_row_turns_at_risk_then_breached_in_place(make_window: WindowFactory,
