@@ -89,6 +89,7 @@ class BusinessCalendar:
                     raise CalendarError("working intervals are wall-clock times without zone")
         object.__setattr__(self, "_zone", zone)
         object.__setattr__(self, "_years", {})
+        object.__setattr__(self, "_spans", {})
         object.__setattr__(self, "_explicit", _expand_holidays(self.holidays))
 
     # -- construction helpers ----------------------------------------------------------
@@ -164,7 +165,15 @@ class BusinessCalendar:
         return total
 
     def _year_of(self, us: int) -> int:
-        return (_EPOCH + timedelta(microseconds=us)).astimezone(self.zone).year
+        # Most queries fall in a year already seen: test the known year spans first.
+        for year, (lo, hi) in self._spans.items():  # type: ignore[attr-defined]
+            if lo <= us < hi:
+                return year
+        year = (_EPOCH + timedelta(microseconds=us)).astimezone(self.zone).year
+        self._spans[year] = (  # type: ignore[attr-defined]
+            _to_us(datetime(year, 1, 1, tzinfo=self.zone)),
+            _to_us(datetime(year + 1, 1, 1, tzinfo=self.zone)))
+        return year
 
     def _cumulative(self, us: int) -> tuple[int, int]:
         """(year, working µs from the start of that year's table up to `us`)."""

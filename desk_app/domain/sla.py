@@ -119,8 +119,15 @@ class SlaSetup:
             raise ValidationError("Policies", "two policies have the same name")
 
     def policy_for(self, facts: TicketFacts) -> SlaPolicy | None:
-        """The first policy whose conditions match, or None (no SLA for this ticket)."""
-        return next((p for p in self.policies if p.conditions.matches(facts)), None)
+        """The first policy whose conditions match, or None (no SLA for this ticket).
+
+        Memoised per facts: a sweep asks this for every segment of every ticket, and the
+        same few combinations of priority, category and organization recur."""
+        cache: dict[TicketFacts, SlaPolicy | None] = self.__dict__.setdefault("_memo", {})
+        if facts not in cache:
+            cache[facts] = next((p for p in self.policies if p.conditions.matches(facts)),
+                                None)
+        return cache[facts]
 
     def calendar_of(self, policy: SlaPolicy) -> BusinessCalendar:
         return self.calendars[policy.calendar]
