@@ -123,8 +123,10 @@ class MonitorService:
                     rows.append(RowUpdate(ticket_id, Risk(cols["sla_risk"])))
                 if Risk(cols["response_risk"]).notifies or Risk(cols["resolution_risk"]).notifies:
                     alerting[ticket_id] = result
-            if updates:
-                s.execute(update(Ticket), updates)
+            # Small batches: one bulk statement of 90,000 rows would hold the GIL (and so
+            # the window) for a noticeable moment.
+            for start in range(0, len(updates), 500):
+                s.execute(update(Ticket), updates[start:start + 500])
             crossings = self._crossings(s, alerting, now)
             # The status bar's counts, computed here (off the GUI thread) when they moved.
             counts = _counts(s) if rows or crossings or len(stored) > 1000 else {}
