@@ -143,38 +143,50 @@ class SlaService:
         return result
 
     def preview(self, new_setup: SlaSetup) -> SetupChangePreview:
-        """How many open tickets' due times (and policies) would move under `new_setup`."""
+        """How many open tickets' due times (and policies) would move under `new_setup`.
+
+        Both replays stream the events once each (see `replay_many`), never a query per
+        ticket."""
         now = self._clock()
-        moves = changes = total = 0
+        is_open = col(Ticket.status).in_(OPEN_STATUSES)
         with self._db.session_scope() as s:
-            for ticket in self._open_tickets(s):
-                total += 1
-                before = clock_columns(self._replay(s, ticket, now), now)
-                after = clock_columns(self._replay(s, ticket, now, new_setup), now)
-                if (before["response_due_at"], before["resolution_due_at"]) != \
-                        (after["response_due_at"], after["resolution_due_at"]):
-                    moves += 1
-                if before["sla_policy"] != after["sla_policy"]:
-                    changes += 1
-            s.rollback()
-        return SetupChangePreview(open_tickets=total, due_moves=moves, policy_changes=changes)
+            before = {tid: _due_and_policy(r) for tid, r in
+                      self.replay_many(s, is_open, now=now)}
+            after = {tid: _due_and_policy(r) for tid, r in
+                     self.replay_many(s, is_open, now=now, setup=new_setup)}
+        moves = sum(1 for tid, b in before.items() if b[:2] != after[tid][:2])
+        changes = sum(1 for tid, b in before.items() if b[2] != after[tid][2])
+        return SetupChangePreview(open_tickets=len(before), due_moves=moves,
+                                  policy_changes=changes)
 
     def save_setup(self, new_setup: SlaSetup, *, actor: str) -> int:
         """Store the new calendars and policies and recompute every open ticket, all in one
-        transaction. Returns how many open tickets were recomputed."""
+        transaction (bulk replays and batched updates). Returns how many open tickets were
+        recomputed; each ticket whose policy changes gets a timeline event."""
         now = self._clock()
+        is_open = col(Ticket.status).in_(OPEN_STATUSES)
         with self._lock:
             with self._db.session_scope() as s:
                 store_setup(s, new_setup)
-                count = 0
-                for ticket in self._open_tickets(s):
-                    self.refresh(s, ticket, actor=actor, now=now, setup=new_setup)
-                    count += 1
+                old_policy = dict(s.execute(select(col(Ticket.id), col(Ticket.sla_policy))
+                                            .where(is_open)).all())
+                updates: list[dict[str, Any]] = []
+                for ticket_id, result in self.replay_many(s, is_open, now=now,
+                                                          setup=new_setup):
+                    updates.append({"id": ticket_id, **clock_columns(result, now)})
+                    before = old_policy.get(ticket_id)
+                    if before is not None and before != result.policy:
+                        s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=actor,
+                                          kind=EventKind.SLA_POLICY_CHANGED,
+                                          field="sla_policy", old_value=before,
+                                          new_value=result.policy))
+                for start in range(0, len(updates), 500):
+                    s.execute(update(Ticket), updates[start:start + 500])
             # Only once the transaction has committed does the app use the new setup, in its
             # stored form, so the monitor's reload does not mistake it for a foreign edit.
             with self._db.session_scope() as s:
                 self._setup = load_setup(s) or new_setup
-        return count
+        return len(updates)
 
     def replay_many(self, s: Session, where: Any, *, now: datetime,
                     setup: SlaSetup | None = None) -> Iterator[tuple[int, SlaReplay]]:
@@ -242,10 +254,6 @@ class SlaService:
                 self._setup = fresh
             return changed
 
-    @staticmethod
-    def _open_tickets(s: Session) -> list[Ticket]:
-        return list(s.execute(select(Ticket).where(
-            col(Ticket.status).in_(OPEN_STATUSES))).scalars())
 
 
 def clock_text(state: str | None, due_at: datetime | None, left_s: float | None,
@@ -270,3 +278,8 @@ def result_text(result: ClockResult | None, now: datetime) -> str:
     if result is None:
         return "No SLA"
     return clock_text(result.state.value, result.due_at, result.left_s, now)
+
+
+def _due_and_policy(r: SlaReplay) -> tuple[datetime | None, datetime | None, str | None]:
+    return (r.first_response.due_at if r.first_response else None,
+            r.resolution.due_at if r.resolution else None, r.policy)
