@@ -45,7 +45,8 @@ from desk_app.domain.schedule_text import (
     parse_intervals,
 )
 from desk_app.domain.sla import PolicyConditions, SlaPolicy, SlaSetup
-from desk_app.services.sla import SlaService
+from desk_app.services.sla import SetupChangePreview, SlaService
+from desk_app.workers.task_runner import Runner, TaskRunner
 
 log = logging.getLogger(__name__)
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -178,6 +179,11 @@ class SlaSettingsDialog(QDialog):
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        self.busy = QLabel()
+        self.busy.setObjectName("hint")
+        self.busy.hide()
+        self.runner: Runner = TaskRunner(self)
         hint = QLabel("The first policy whose conditions all match a ticket applies. Targets "
                       "are business time on the policy's calendar.")
         hint.setObjectName("hint")
@@ -186,6 +192,7 @@ class SlaSettingsDialog(QDialog):
         layout.addWidget(self.banner)
         layout.addWidget(tabs, 1)
         layout.addWidget(hint)
+        layout.addWidget(self.busy)
         layout.addWidget(buttons)
         self.calendar_list.setCurrentRow(0)
         self.policy_list.setCurrentRow(0)
@@ -469,7 +476,10 @@ class SlaSettingsDialog(QDialog):
     # -- saving ----------------------------------------------------------------------------
 
     def save(self) -> None:
-        """Validate, preview the effect, apply on confirmation; keep everything on failure."""
+        """Validate, preview the effect, apply on confirmation; keep everything on failure.
+
+        The preview and the recomputation replay every open ticket, so both run through
+        the task runner (off the GUI thread on a large desk) with a busy note shown."""
         self._store_calendar_form()
         self._store_policy_form()
         self.banner.hide()
@@ -478,17 +488,37 @@ class SlaSettingsDialog(QDialog):
         except ValidationError as exc:
             self._show_banner(str(exc))
             return
-        try:
-            preview = self._sla.preview(setup)
-            if not self.confirm(preview.due_moves, preview.open_tickets,
-                                preview.policy_changes):
-                return
-            self.applied = self._sla.save_setup(setup, actor=self._actor)
-        except (DeskError, SQLAlchemyError, OSError) as exc:
-            log.exception("saving SLA settings failed")
-            self._show_banner(f"Not saved: {exc}. Your edits are still here.")
+        self._busy("Checking which open tickets would move…")
+        self.runner.run(lambda: self._sla.preview(setup),
+                        lambda preview: self._on_preview(setup, preview), self._on_failed)
+
+    def _on_preview(self, setup: SlaSetup, preview: SetupChangePreview) -> None:
+        if not self.confirm(preview.due_moves, preview.open_tickets, preview.policy_changes):
+            self._busy(None)
             return
+        self._busy(f"Recomputing {preview.open_tickets:,} open tickets…")
+        self.runner.run(lambda: self._sla.save_setup(setup, actor=self._actor),
+                        self._on_saved, self._on_failed)
+
+    def _on_saved(self, count: int) -> None:
+        self._busy(None)
+        self.applied = count
         self.accept()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._busy(None)
+        if isinstance(exc, (DeskError, SQLAlchemyError, OSError)):
+            self._show_banner(f"Not saved: {exc}. Your edits are still here.")
+        else:
+            log.error("saving SLA settings failed", exc_info=exc)
+            self._show_banner(f"Not saved ({type(exc).__name__}: {exc}). Your edits are "
+                              "still here; details are in the log.")
+
+    def _busy(self, text: str | None) -> None:
+        self.busy.setText(text or "")
+        self.busy.setVisible(bool(text))
+        self.buttons.setEnabled(text is None)
+        self.tabs.setEnabled(text is None)
 
     def _confirm(self, moves: int, total: int, policy_changes: int) -> bool:
         text = (f"Saving moves the due times of {moves:,} of {total:,} open tickets"

@@ -12,6 +12,7 @@ from desk_app.services.sla import clock_text
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
 from desk_app.ui.ticket_table_model import Column
+from desk_app.workers.task_runner import SyncRunner
 from tests.conftest import FakeClock, make_draft
 from tests.ui.conftest import ME
 
@@ -58,6 +59,7 @@ def test_sla_editor_previews_then_applies(ctx: AppContext, qtbot: QtBot, clock: 
     created = ctx.tickets.create(make_draft(), actor=ME)
     dialog = SlaSettingsDialog(ctx.sla, actor=ME)
     qtbot.addWidget(dialog)
+    dialog.runner = SyncRunner()
     asked: list[tuple[int, int, int]] = []
     dialog.confirm = lambda moves, total, changes: asked.append((moves, total, changes)) or True
     dialog.tabs.setCurrentIndex(1)
@@ -89,6 +91,7 @@ def test_sla_editor_cancel_at_preview_changes_nothing(ctx: AppContext, qtbot: Qt
     before = ctx.sla.setup()
     dialog = SlaSettingsDialog(ctx.sla, actor=ME)
     qtbot.addWidget(dialog)
+    dialog.runner = SyncRunner()
     dialog.confirm = lambda *_: False
     dialog.tabs.setCurrentIndex(1)
     dialog.policy_list.setCurrentRow(0)
@@ -105,3 +108,20 @@ def test_a_calendar_in_use_cannot_be_removed(ctx: AppContext, qtbot: QtBot) -> N
     dialog._on_remove_calendar()
     assert "is used by P1 Critical" in dialog.banner.text()
     assert len(dialog.calendars) == 2
+
+
+def test_sla_editor_works_off_the_gui_thread(ctx: AppContext, qtbot: QtBot) -> None:
+    """The real task runner: preview and save run on the thread pool, results come back."""
+    ctx.tickets.create(make_draft(), actor=ME)
+    dialog = SlaSettingsDialog(ctx.sla, actor=ME)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.confirm = lambda *_: True
+    dialog.tabs.setCurrentIndex(1)
+    dialog.policy_list.setCurrentRow(2)
+    dialog.pol_resolution.setText("30h")
+    dialog.save()
+    assert dialog.busy.isVisible() or dialog.applied == 1
+    qtbot.waitUntil(lambda: dialog.applied == 1, timeout=10_000)
+    assert not dialog.busy.isVisible()
+    assert ctx.sla.setup().policies[2].resolution_s == 30 * 3600

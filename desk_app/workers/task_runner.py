@@ -1,0 +1,80 @@
+"""Slow user actions off the GUI thread, with callbacks back on it (like Anki's QueryOp).
+
+`TaskRunner` uses Qt's global thread pool; `SyncRunner` runs inline and is what tests
+inject where they want no threads (a real-thread test covers TaskRunner).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from desk_app.platform.qt_signals import emit
+
+log = logging.getLogger(__name__)
+
+
+class Runner(Protocol):
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[BaseException], None]) -> None: ...
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; its signals carry the result back there (queued)."""
+
+    sig_done = Signal(object)
+    sig_failed = Signal(object)
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._fn = fn
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as exc:  # reported to the GUI, which shows it
+            log.exception("background task failed")
+            emit(self._relay.sig_failed, exc)
+            return
+        emit(self._relay.sig_done, result)
+
+
+class TaskRunner(QObject):
+    """Runs callables on the thread pool; callbacks arrive on the GUI thread."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._relays: set[_Relay] = set()
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[BaseException], None]) -> None:
+        relay = _Relay(self)
+        self._relays.add(relay)
+
+        def finish(callback: Callable[[Any], None], value: Any) -> None:
+            self._relays.discard(relay)
+            relay.deleteLater()
+            callback(value)
+
+        relay.sig_done.connect(lambda value: finish(on_done, value))
+        relay.sig_failed.connect(lambda exc: finish(on_error, exc))
+        QThreadPool.globalInstance().start(_Task(fn, relay))
+
+
+class SyncRunner:
+    """Runs inline: for tests and for work known to be quick."""
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[BaseException], None]) -> None:
+        try:
+            result = fn()
+        except Exception as exc:
+            on_error(exc)
+            return
+        on_done(result)
