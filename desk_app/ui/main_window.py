@@ -59,6 +59,7 @@ DEFAULT_HIDDEN = (Column.RESPONSE_DUE, Column.AGE)
 # hides these (the detail pane shows them for the selected ticket).
 WIDE_SCREEN = 1700
 NARROW_HIDDEN = (Column.ORGANIZATION, Column.UPDATED)
+LAPTOP_SCREEN = 1450
 FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2",
                     QuickFilter.OPEN: "Ctrl+3", QuickFilter.WAITING: "Ctrl+4",
                     QuickFilter.AT_RISK: "Ctrl+5", QuickFilter.BREACHED: "Ctrl+6",
@@ -147,18 +148,20 @@ class MainWindow(QMainWindow):
         new_button.clicked.connect(self.new_ticket)
 
         self.watch = SlaWatchUi(self)
+        # Two rows: actions and search above, the eight quick filters below, so the window
+        # stays narrow enough for a 1366-pixel laptop screen beside the detail pane.
         top = QHBoxLayout()
         top.addWidget(new_button)
         top.addSpacing(12)
-        top.addLayout(filters)
-        top.addStretch(1)
-        top.addWidget(self.search)
+        top.addWidget(self.search, 1)
         top.addWidget(self.watch.bell)
+        filters.addStretch(1)
 
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(8, 8, 4, 8)
         ll.addLayout(top)
+        ll.addLayout(filters)
         ll.addWidget(self.watch.banner)
         ll.addWidget(self.table, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -442,9 +445,12 @@ class MainWindow(QMainWindow):
         width = min(1900, int(screen.width() * 0.94)) if screen else 1360
         height = min(1100, int(screen.height() * 0.9)) if screen else 820
         self.resize(max(1100, width), max(700, height))
-        if self.width() < WIDE_SCREEN:
-            for column in NARROW_HIDDEN:
-                self.table.horizontalHeader().setSectionHidden(column, True)
+        hidden = NARROW_HIDDEN if self.width() < WIDE_SCREEN else ()
+        if self.width() < LAPTOP_SCREEN:
+            # "Time left" already says when; the title needs the room.
+            hidden = (*hidden, Column.RESOLUTION_DUE)
+        for column in hidden:
+            self.table.horizontalHeader().setSectionHidden(column, True)
 
     def _restore_layout(self) -> None:
         s = self.settings
