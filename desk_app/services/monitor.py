@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -27,6 +27,7 @@ from desk_app.domain.risk import Risk, clock_risk
 from desk_app.domain.sla_clock import ClockKind, SlaReplay
 from desk_app.domain.ticket import format_number
 from desk_app.services.sla import OPEN_STATUSES, SlaService, clock_columns
+from desk_app.store.bulk import update_tickets
 from desk_app.store.engine import Database
 from desk_app.store.models import SlaNotification, Technician, Ticket
 
@@ -123,10 +124,7 @@ class MonitorService:
                     rows.append(RowUpdate(ticket_id, Risk(cols["sla_risk"])))
                 if Risk(cols["response_risk"]).notifies or Risk(cols["resolution_risk"]).notifies:
                     alerting[ticket_id] = result
-            # Small batches: one bulk statement of 90,000 rows would hold the GIL (and so
-            # the window) for a noticeable moment.
-            for start in range(0, len(updates), 500):
-                s.execute(update(Ticket), updates[start:start + 500])
+            update_tickets(s, updates)
             crossings = self._crossings(s, alerting, now)
             # The status bar's counts, computed here (off the GUI thread) when they moved.
             counts = _counts(s) if rows or crossings or len(stored) > 1000 else {}

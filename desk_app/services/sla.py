@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -31,6 +31,7 @@ from desk_app.domain.sla_clock import (
 )
 from desk_app.services.clock import Clock
 from desk_app.services.sla_config import ensure_default_setup, load_setup, store_setup
+from desk_app.store.bulk import update_tickets
 from desk_app.store.engine import Database
 from desk_app.store.models import Organization, Ticket, TicketEvent
 
@@ -180,8 +181,7 @@ class SlaService:
                                           kind=EventKind.SLA_POLICY_CHANGED,
                                           field="sla_policy", old_value=before,
                                           new_value=result.policy))
-                for start in range(0, len(updates), 500):
-                    s.execute(update(Ticket), updates[start:start + 500])
+                update_tickets(s, updates)
             # Only once the transaction has committed does the app use the new setup, in its
             # stored form, so the monitor's reload does not mistake it for a foreign edit.
             with self._db.session_scope() as s:
@@ -228,20 +228,11 @@ class SlaService:
         of the minute ticket-by-ticket refreshes would.
         """
         now = self._clock()
-        done = 0
         with self._db.session_scope() as s:
-            updates: list[dict[str, Any]] = []
-            for ticket_id, result in self.replay_many(
-                    s, col(Ticket.sla_computed_at).is_(None), now=now):
-                updates.append({"id": ticket_id, **clock_columns(result, now)})
-                if len(updates) >= batch:
-                    s.execute(update(Ticket), updates)
-                    done += len(updates)
-                    updates = []
-            if updates:
-                s.execute(update(Ticket), updates)
-                done += len(updates)
-        return done
+            updates = [{"id": ticket_id, **clock_columns(result, now)}
+                       for ticket_id, result in self.replay_many(
+                           s, col(Ticket.sla_computed_at).is_(None), now=now)]
+            return update_tickets(s, updates, batch)
 
     def reload(self) -> bool:
         """Re-read the stored setup; True when it differs from the one in use (edited in

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.store.models import Contact, Organization, Technician, Ticket, TicketEvent
@@ -50,3 +50,11 @@ TABLES = {
     "ticket": Ticket.__table__,  # type: ignore[attr-defined]
     "event": TicketEvent.__table__,  # type: ignore[attr-defined]
 }
+
+
+def update_tickets(s: Session, rows: list[dict[str, Any]], batch: int = 500) -> int:
+    """Bulk UPDATE of ticket rows by primary key (each dict has "id"), in small batches:
+    one statement of 90,000 rows would hold the GIL, and so the window, for a while."""
+    for start in range(0, len(rows), batch):
+        s.execute(update(Ticket), rows[start:start + batch])
+    return len(rows)

@@ -300,12 +300,12 @@ class TicketDetailPane(QWidget):
         self.product.setText(d.product)
         self.description.setPlainText(d.description)
         self.timeline.setHtml(timeline_html(d.timeline))
-        self._show_clocks(d.id)
+        self.refresh_clocks(d.id)
         if not keep_composer:
             self.composer.clear()
             self.composer_error.show_error(None)
 
-    def _show_clocks(self, ticket_id: int) -> None:
+    def refresh_clocks(self, ticket_id: int) -> None:
         if self._sla is None:
             self.sla_box.hide()
             return

@@ -402,7 +402,7 @@ class MainWindow(QMainWindow):
         """Re-read the open ticket when the monitor changed it (typing is kept)."""
         shown = self.detail.detail
         if shown is not None and shown.id in ticket_ids:
-            self.detail._show_clocks(shown.id)
+            self.detail.refresh_clocks(shown.id)
 
     def schedule_counts(self) -> None:
         self._counts_timer.start()
