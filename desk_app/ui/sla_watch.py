@@ -95,9 +95,11 @@ class SlaWatchUi(QObject):
     # -- the monitor -----------------------------------------------------------------------
 
     def start_monitor(self) -> None:
+        # The start-up sweep checks every open ticket against its stored markers; a full
+        # recompute is not needed: every writer recomputes in its own transaction, and a
+        # release that changes the clock rules clears the stored results in a migration.
         worker = SlaMonitorWorker(self.monitor_service, self.window.ctx.clock,
-                                  tick_s=self.window.settings.tick_seconds,
-                                  full_first_sweep=True)
+                                  tick_s=self.window.settings.tick_seconds)
         worker.sig_result.connect(self.on_result)
         worker.sig_failed.connect(self.on_failed)
         self.monitor = SlaMonitor(worker, self)
