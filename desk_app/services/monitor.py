@@ -89,13 +89,14 @@ class MonitorService:
                          & col(Ticket.id).in_(sorted(ids)))
 
     def sweep(self, now: datetime, *, full: bool = False) -> TickResult:
-        """The slower safety net. Reloads the calendars and policies; if they changed
-        (edited in another window or process) or `full` is asked, every open ticket is
-        recomputed. Otherwise the tickets whose stored results are missing or older than
-        their last change (written by something that did not recompute them), and those
-        whose next change is due, are."""
-        setup_changed = self._sla.reload()
-        if full or setup_changed:
+        """The slower safety net over every open ticket (see docs/sla.md, "The monitor").
+
+        Reloads the calendars and policies (whoever edited them recomputed the open tickets
+        in the same transaction), then recomputes the tickets whose stored results are
+        missing or older than their last change, and those whose next change is due.
+        `full` recomputes every open ticket from its history (benchmarks, diagnostics)."""
+        self._sla.reload()
+        if full:
             return self._run(now, col(Ticket.status).in_(OPEN_STATUSES))
         stale = col(Ticket.sla_computed_at).is_(None) | \
             (col(Ticket.sla_computed_at) < col(Ticket.updated_at)) | \

@@ -101,7 +101,7 @@ def test_a_change_made_in_the_window_is_noticed_by_the_next_tick(
     assert [c.level for c in result.crossings] == [Risk.APPROACHING]
 
 
-def test_a_settings_edit_in_another_process_triggers_a_full_recompute(
+def test_a_settings_edit_in_another_process_is_picked_up(
         db_path: Path, clock: FakeClock) -> None:
     from dataclasses import replace
 
