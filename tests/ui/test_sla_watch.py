@@ -203,3 +203,50 @@ def test_emitting_often_never_drains_the_true_singleton(qtbot: QtBot) -> None:
     for _ in range(20_000):
         emit(center.sig_unread_changed, 1)
     assert abs(sys.getrefcount(True) - before) < 50
+
+
+def test_tray_menu_close_to_tray_and_quit(make_window: WindowFactory, ctx: AppContext,
+                                          clock: FakeClock, qtbot: QtBot) -> None:
+    """The tray logic with Qt's real QSystemTrayIcon. This machine has no tray host
+    (isSystemTrayAvailable() is False offscreen), so the app would not create one by itself
+    and the balloon cannot be seen; the menu and close-to-tray behaviour can be checked."""
+    window = make_window()
+    watch = window.watch
+    assert watch.tray is None  # gated on a real tray, as the platform notes advise
+    watch.tray = watch._build_tray()
+    actions = [a.text() for a in watch.tray.contextMenu().actions()]
+    assert actions == ["Show Desk App", "Pause notifications for 1 hour", "Quit"]
+
+    watch.tray.contextMenu().actions()[1].trigger()
+    assert watch.snoozed_until == clock.now + timedelta(hours=1)
+    from desk_app.domain.sla_clock import ClockKind
+    from desk_app.services.monitor import Crossing
+
+    crossing = Crossing(ticket_id=1, number="HD-1001", title="x", clock=ClockKind.RESOLUTION,
+                        level=Risk.BREACHED, due_at=clock.now, assignee_id=None, assignee="")
+    snoozed = plan([crossing], AlertRules(snoozed_until=watch.snoozed_until), me_id=None,
+                   now=clock.now + timedelta(minutes=30))
+    assert snoozed.desktop == () and len(snoozed.in_app) == 1
+    later = plan([crossing], AlertRules(snoozed_until=watch.snoozed_until), me_id=None,
+                 now=clock.now + timedelta(minutes=61))
+    assert len(later.desktop) == 1
+
+    window.settings.close_to_tray = True
+    window.close()
+    assert not window.isVisible()  # hidden, still watching
+    assert window.watch.tray is not None
+    watch.tray.contextMenu().actions()[0].trigger()
+    assert window.isVisible()
+    watch.tray.contextMenu().actions()[2].trigger()  # Quit really closes
+    assert not window.isVisible() and window._quitting
+
+
+def test_tray_counts_in_the_tooltip(make_window: WindowFactory) -> None:
+    window = make_window()
+    watch = window.watch
+    watch.tray = watch._build_tray()
+    watch.show_counts({Risk.BREACHED: 2, Risk.AT_RISK: 3, Risk.CRITICAL: 1, Risk.PAUSED: 4})
+    assert watch.tray.toolTip() == "Desk App — 2 breached, 4 at risk"
+    assert watch.summary.text() == ("<a href='breached'>2 breached</a> · "
+                                    "<a href='at_risk'>1 critical</a> · "
+                                    "<a href='at_risk'>3 at risk</a> · 4 paused")
