@@ -157,9 +157,11 @@ class SlaWatchUi(QObject):
             parts.append(f"<a href='{link}'>{text}</a>" if link else text)
         self.summary.setText(" · ".join(parts) or "No SLA alerts")
         if self.tray is not None:
-            self.tray.setToolTip(f"Desk App — {counts.get(Risk.BREACHED, 0)} breached, "
-                                 f"{counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0)}"
-                                 " at risk")
+            breached = counts.get(Risk.BREACHED, 0)
+            at_risk = counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0)
+            self.tray.setToolTip(f"Desk App — {breached} breached, {at_risk} at risk")
+            self.tray.setIcon(badged_icon(self.window.windowIcon(), breached + at_risk,
+                                          urgent=breached > 0))
 
     # -- delivery back-ends --------------------------------------------------------------
 
@@ -251,3 +253,32 @@ class NotificationsDialog(QDialog):
         if ticket_id:
             emit(self.sig_open_ticket, int(ticket_id))
             self.accept()
+
+
+def badged_icon(base: QIcon, count: int, *, urgent: bool) -> QIcon:
+    """The app icon with the number of tickets needing attention in a corner badge (red
+    when any is breached, amber otherwise); the plain icon when there are none."""
+    if count <= 0:
+        return base
+    from PySide6.QtGui import QColor, QFont, QPainter
+
+    pix = base.pixmap(64, 64)
+    if pix.isNull():
+        from PySide6.QtGui import QPixmap
+
+        pix = QPixmap(64, 64)
+        pix.fill(Qt.GlobalColor.darkBlue)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor("#c62828" if urgent else "#e65100"))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(28, 28, 36, 36)
+    painter.setPen(QColor("white"))
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(20 if count < 100 else 14)
+    painter.setFont(font)
+    painter.drawText(28, 28, 36, 36, int(Qt.AlignmentFlag.AlignCenter),
+                     str(count) if count < 1000 else "999+")
+    painter.end()
+    return QIcon(pix)

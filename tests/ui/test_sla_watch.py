@@ -247,6 +247,11 @@ def test_tray_counts_in_the_tooltip(make_window: WindowFactory) -> None:
     watch.tray = watch._build_tray()
     watch.show_counts({Risk.BREACHED: 2, Risk.AT_RISK: 3, Risk.CRITICAL: 1, Risk.PAUSED: 4})
     assert watch.tray.toolTip() == "Desk App — 2 breached, 4 at risk"
+    assert watch.tray.icon().cacheKey() != window.windowIcon().cacheKey()  # badge drawn
+    from desk_app.ui.sla_watch import badged_icon
+
+    base = window.windowIcon()
+    assert badged_icon(base, 0, urgent=False).cacheKey() == base.cacheKey()
     assert watch.summary.text() == ("<a href='breached'>2 breached</a> · "
                                     "<a href='at_risk'>1 critical</a> · "
                                     "<a href='at_risk'>3 at risk</a> · 4 paused")
