@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,9 +31,10 @@ from desk_app.domain.sla_clock import (
 )
 from desk_app.services.clock import Clock
 from desk_app.services.sla_config import ensure_default_setup, load_setup, store_setup
-from desk_app.store.bulk import update_tickets
+from desk_app.store.bulk import raw_rows, update_tickets
 from desk_app.store.engine import Database
 from desk_app.store.models import Organization, Ticket, TicketEvent
+from desk_app.store.types import utc_from_driver
 
 log = logging.getLogger(__name__)
 OPEN_STATUSES = [s.value for s in Status if s.is_open]
@@ -205,7 +206,7 @@ class SlaService:
                    col(TicketEvent.new_value))
             .where(col(TicketEvent.ticket_id).in_(select(col(Ticket.id)).where(where)))
             .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id)))
-        rows = _raw_event_rows(s, stmt)
+        rows = raw_rows(s, stmt)
         current: int | None = None
         events: list[HistoryEvent] = []
         for r in rows:
@@ -215,7 +216,7 @@ class SlaService:
                     yield current, replay(events, setup, now, tier=tiers.get(org_id),
                                           product=product)
                 current, events = r[0], []
-            events.append(HistoryEvent(at=_as_utc(r[1]), kind=_KINDS[r[2]], field=r[3],
+            events.append(HistoryEvent(at=_instant(r[1]), kind=_KINDS[r[2]], field=r[3],
                                        old_value=r[4], new_value=r[5]))
         if current is not None and events:
             org_id, product = facts[current]
@@ -278,23 +279,7 @@ def _due_and_policy(r: SlaReplay) -> tuple[datetime | None, datetime | None, str
 _KINDS = {k.value: k for k in EventKind}
 
 
-def _as_utc(value: datetime | str) -> datetime:
-    """The driver's value for a UTCDateTime column (SQLite gives text) as aware UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC)
-
-
-def _raw_event_rows(s: Session, stmt: Any) -> Iterator[tuple[Any, ...]]:
-    """Rows straight from the driver's cursor, 2,000 at a time.
-
-    Half a million events through SQLAlchemy's type processing cost more than the replays
-    they feed; the two columns that need converting are converted by the caller. Small
-    chunks also keep each C-level fetch short, so the GUI thread is never held up."""
-    result = s.connection().execute(stmt)
-    cursor = result.cursor  # type: ignore[attr-defined]
-    try:
-        while chunk := cursor.fetchmany(2000):
-            yield from chunk
-    finally:
-        result.close()
+def _instant(value: Any) -> datetime:
+    found = utc_from_driver(value)
+    assert found is not None, "ticket events always have a time"
+    return found

@@ -6,7 +6,7 @@ tickets with their histories take seconds instead of the minutes the ORM would n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -58,3 +58,18 @@ def update_tickets(s: Session, rows: list[dict[str, Any]], batch: int = 500) -> 
     for start in range(0, len(rows), batch):
         s.execute(update(Ticket), rows[start:start + batch])
     return len(rows)
+
+
+def raw_rows(s: Session, stmt: Any, chunk: int = 2000) -> Iterator[tuple[Any, ...]]:
+    """Rows straight from the driver's cursor, `chunk` at a time, with no SQLAlchemy type
+    processing (callers convert the few columns that need it, see
+    types.utc_from_driver). For reads of hundreds of thousands of rows, where that
+    processing costs more than the query; small chunks keep each C-level fetch short, so
+    the GUI thread is never held up."""
+    result = s.connection().execute(stmt)
+    cursor = result.cursor  # type: ignore[attr-defined]
+    try:
+        while rows := cursor.fetchmany(chunk):
+            yield from rows
+    finally:
+        result.close()

@@ -54,3 +54,12 @@ class EnumText(TypeDecorator[Enum]):
         if value is None:
             return None
         return self.enum_type(value)
+
+
+def utc_from_driver(value: datetime | str | None) -> datetime | None:
+    """A UTCDateTime column's raw driver value (SQLite gives text) as an aware UTC instant."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)

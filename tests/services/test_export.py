@@ -1,0 +1,90 @@
+"""CSV exports: round trip, injection neutralised, BOM, quoting, zones, durations."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from desk_app.app import AppContext
+from desk_app.domain.csv_cells import DANGEROUS_FIRST, safe_text, seconds_and_hours
+from desk_app.services.export import TICKET_COLUMNS, CsvOptions, ExportService, write_csv
+from tests.conftest import FakeClock, make_draft
+
+ME = "Alex Morgan"
+NASTY = 'Printer says "PC LOAD LETTER", again\nSecond line, with a comma'
+
+
+def _read(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+
+
+@pytest.mark.parametrize("first", DANGEROUS_FIRST)
+def test_every_dangerous_first_character_is_neutralised(first: str) -> None:
+    assert safe_text(f"{first}SUM(A1:A9)") == f"'{first}SUM(A1:A9)"
+    out = io.StringIO()
+    write_csv(out, ["cell"], [[f"{first}HYPERLINK(\"http://x\")"]], CsvOptions(bom=False))
+    assert _read(out.getvalue())[0]["cell"].startswith("'")
+
+
+def test_harmless_text_and_numbers_are_left_alone() -> None:
+    assert [safe_text(v) for v in ("Printer", "a=b", 42, None, "")] == \
+        ["Printer", "a=b", "42", "", ""]
+    assert seconds_and_hours(5400) == ("5400", "1.50")
+    assert seconds_and_hours(None) == ("", "")
+
+
+def test_bom_on_by_default_and_off_on_request() -> None:
+    on, off = io.StringIO(), io.StringIO()
+    write_csv(on, ["a"], [["1"]], CsvOptions())
+    write_csv(off, ["a"], [["1"]], CsvOptions(bom=False))
+    assert on.getvalue() == "\ufeffa\r\n1\r\n"
+    assert off.getvalue() == "a\r\n1\r\n"
+
+
+def test_ticket_export_round_trips_through_the_csv_module(ctx: AppContext, clock: FakeClock,
+                                                          tmp_path: Path) -> None:
+    created = ctx.tickets.create(make_draft(title="=cmd|' /C calc'!A0", description=NASTY,
+                                            assignee=ME), actor=ME)
+    clock.advance(minutes=90)
+    ctx.tickets.add_reply(created.id, "Looking", actor=ME)
+    target = tmp_path / "tickets.csv"
+    from desk_app.services.export import open_for_csv
+
+    with open_for_csv(target) as out:
+        count = ExportService(ctx.db).export_tickets(out, CsvOptions(tz="Europe/Berlin"))
+    assert count == 1
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    (row,) = _read(target.read_text(encoding="utf-8"))
+    assert tuple(row) == TICKET_COLUMNS
+    assert row["number"] == "HD-1001"
+    assert row["title"] == "'=cmd|' /C calc'!A0"  # neutralised, visible as typed
+    assert row["description"] == NASTY  # commas, quotes and the newline survive
+    assert row["created_at"] == "2026-11-16T10:00:00+01:00"  # 09:00 UTC in Berlin
+    assert row["first_response_at"] == "2026-11-16T11:30:00+01:00"
+    assert (row["response_state"], row["response_used_s"], row["response_used_h"]) == \
+        ("met", "5400", "1.50")
+    assert (row["resolution_target_s"], row["resolution_target_h"]) == ("86400", "24.00")
+    assert row["assignee"] == ME and row["requester_email"] == "anna.adler@northwind.example"
+
+
+def test_cli_export_with_dates_and_no_bom(ctx: AppContext, db_path: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from desk_app.cli import main
+
+    ctx.tickets.create(make_draft(), actor=ME)
+    ctx.close()
+    out = tmp_path / "x.csv"
+    assert main(["export", "tickets", "--db", str(db_path), "--out", str(out), "--from",
+                 "2026-11-16", "--to", "2026-11-16", "--tz", "UTC", "--no-bom"]) == 0
+    assert capsys.readouterr().out.strip() == f"Wrote 1 tickets to {out}"
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert main(["export", "tickets", "--db", str(db_path), "--out", str(out), "--from",
+                 "2026-11-17", "--tz", "UTC"]) == 0
+    assert _read(out.read_text(encoding="utf-8")) == []
+    assert main(["export", "tickets", "--db", str(db_path), "--out", str(out), "--from",
+                 "16/11/2026"]) == 2
+    assert "--from: '16/11/2026' is not a date" in capsys.readouterr().err
