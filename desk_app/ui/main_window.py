@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -48,6 +50,7 @@ from desk_app.ui.ticket_table_model import (
     TicketTableModel,
 )
 from desk_app.ui.ui_settings import UiSettings
+from desk_app.workers.task_runner import Runner, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,7 @@ class MainWindow(QMainWindow):
                  start_monitor: bool = False) -> None:
         super().__init__()
         self._quitting = False
+        self.runner: Runner = TaskRunner(self)
         self.ctx = ctx
         self.settings = settings
         self.actor = actor
@@ -222,6 +226,8 @@ class MainWindow(QMainWindow):
         self._action("&File", "&Settings…", self.open_settings, "Ctrl+,")
         self._action("&File", "Service &levels…", self.open_sla_settings, "Ctrl+Shift+L",
                      describe="Edit SLA calendars and policies")
+        self._action("&File", "&Export tickets to CSV…", self.export_tickets, "Ctrl+E",
+                     describe="Export all tickets to a CSV file")
         self._menus["&File"].addSeparator()
         self._action("&File", "&Quit", self.close, "Ctrl+Q")
         self._action("&View", "&Refresh", self.refresh, "F5")
@@ -381,6 +387,30 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.statusBar().showMessage(
             f"Service levels saved; {dialog.applied or 0:,} open tickets recomputed.", 8000)
+
+    def export_tickets(self) -> None:
+        """Ask where, then write the file off the GUI thread; the status bar reports."""
+        from desk_app.services.export import CsvOptions, ExportService, open_for_csv
+
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export tickets", str(Path.home() / "tickets.csv"), "CSV files (*.csv)")
+        if not path:
+            return
+        target = Path(path)
+        options = CsvOptions(tz=self.ctx.sla.user_tz)
+        service = ExportService(self.ctx.db)
+
+        def work() -> int:
+            with open_for_csv(target) as out:
+                return service.export_tickets(out, options)
+
+        self.statusBar().showMessage(f"Exporting tickets to {target}…")
+        self.runner.run(
+            work,
+            lambda count: self.statusBar().showMessage(
+                f"Exported {count:,} tickets to {target}", 10000),
+            lambda exc: QMessageBox.warning(self, "Export failed",
+                                            f"The file was not written: {exc}"))
 
     def show_legend(self) -> None:
         box = QMessageBox(self)

@@ -249,3 +249,26 @@ def test_new_ticket_button_exists_and_is_labelled(make_window: WindowFactory) ->
     window = make_window()
     buttons = [b.text() for b in window.findChildren(QPushButton)]
     assert "Save changes" in buttons
+
+
+def test_file_export_writes_the_csv_chosen_in_the_dialog(
+        make_window: WindowFactory, ctx: AppContext, qtbot: QtBot, tmp_path,
+        monkeypatch) -> None:
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from desk_app.workers.task_runner import SyncRunner
+
+    ctx.tickets.create(make_draft(title="=2+2"), actor=ME)
+    window = make_window()
+    window.runner = SyncRunner()
+    target = tmp_path / "out.csv"
+    # The save dialog is the edge: a person would pick the file; Qt's own dialog is not
+    # what this test is about.
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "CSV files (*.csv)")))
+    window.export_tickets()
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r["title"] for r in rows] == ["'=2+2"]
+    assert window.statusBar().currentMessage() == f"Exported 1 tickets to {target}"
