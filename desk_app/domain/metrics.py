@@ -1,0 +1,108 @@
+"""Supervisor metrics over a period, computed exactly as docs/metrics.md defines them.
+
+Pure: the caller gives one `TicketOutcome` per ticket (from the stored clocks and the
+history) and the policies' goals; nothing here reads a clock or a database.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from desk_app.domain.enums import Priority
+
+
+class Outcome(StrEnum):
+    """How one clock ended up, for attainment."""
+
+    MET = "met"            # stopped within target
+    MISSED = "missed"      # stopped after target, or still open and already breached
+    PENDING = "pending"    # still open and not yet due: reported apart, never as met
+    NONE = "none"          # no SLA applies
+
+
+@dataclass(frozen=True)
+class TicketOutcome:
+    """One ticket's figures for a report."""
+
+    number: int
+    priority: Priority
+    created_at: datetime
+    response: Outcome
+    resolution: Outcome
+    response_used_s: float | None = None
+    resolution_used_s: float | None = None
+    category: str = ""
+    organization: str = ""
+    technician: str = ""
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class AttainmentRow:
+    """Met / (met + missed) for one group and target, next to its goal."""
+
+    group: str
+    target: str  # "first_response" or "resolution"
+    met: int
+    missed: int
+    pending: int
+    goal: float | None
+
+    @property
+    def counted(self) -> int:
+        return self.met + self.missed
+
+    @property
+    def attainment(self) -> float | None:
+        """None when nothing was decided yet (no met or missed ticket)."""
+        return self.met / self.counted if self.counted else None
+
+    @property
+    def passed(self) -> bool | None:
+        if self.goal is None or self.attainment is None:
+            return None
+        return self.attainment >= self.goal
+
+
+def attainment(outcomes: Iterable[TicketOutcome], *,
+               group_by: Callable[[TicketOutcome], str] = lambda o: o.priority.value,
+               goals: Mapping[tuple[str, str], float] | None = None) -> list[AttainmentRow]:
+    """Attainment per group (default: priority) and target, sorted by group then target.
+
+    `goals` maps (group, target) to the goal as a fraction (e.g. ("P1", "resolution"): 1.0).
+    """
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for o in outcomes:
+        group = group_by(o)
+        for target, outcome in (("first_response", o.response), ("resolution", o.resolution)):
+            if outcome is Outcome.NONE:
+                continue
+            slot = counts[(group, target)]
+            slot[{Outcome.MET: 0, Outcome.MISSED: 1, Outcome.PENDING: 2}[outcome]] += 1
+    return [AttainmentRow(group=g, target=t, met=c[0], missed=c[1], pending=c[2],
+                          goal=(goals or {}).get((g, t)))
+            for (g, t), c in sorted(counts.items())]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    count: int
+    mean_s: float | None
+    median_s: float | None
+    p90_s: float | None
+
+
+def distribution(seconds: Sequence[float]) -> Distribution:
+    """Average, median and 90th percentile (nearest-rank: the smallest value with at least
+    90 % of the values at or below it)."""
+    if not seconds:
+        return Distribution(0, None, None, None)
+    ordered = sorted(seconds)
+    rank = max(1, -(-9 * len(ordered) // 10))  # ceil(0.9 n)
+    return Distribution(count=len(ordered), mean_s=statistics.fmean(ordered),
+                        median_s=statistics.median(ordered), p90_s=ordered[rank - 1])
