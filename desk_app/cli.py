@@ -80,6 +80,18 @@ def _build_parser() -> _Parser:
     add.add_argument("--assignee", default="", help="a technician's name")
     add.add_argument("--as", dest="actor", default=None,
                      help="who logs it (default: the operating-system user)")
+    report = sub.add_parser("report", help="SLA attainment for a period")
+    report.add_argument("--db", help=db_help)
+    report.add_argument("--from", dest="date_from", required=True,
+                        help="first day (YYYY-MM-DD), tickets created from then")
+    report.add_argument("--to", dest="date_to", required=True, help="last day, inclusive")
+    report.add_argument("--by", choices=("priority", "category", "organization",
+                                         "technician"), default="priority")
+    report.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    report.add_argument("--out", help="write to this file instead of the screen")
+    report.add_argument("--tz", default=None, help="time zone of the days (default: local)")
+    report.add_argument("--no-bom", action="store_true", help="CSV without byte-order mark")
+
     export = sub.add_parser("export", help="write a CSV file")
     export.add_argument("what", choices=("tickets",), help="what to export")
     export.add_argument("--db", help=db_help)
@@ -105,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_seed(args)
         if args.command == "export":
             return _cmd_export(args)
+        if args.command == "report":
+            return _cmd_report(args)
         if args.command == "tickets":
             return _cmd_tickets_list(args) if args.tickets_command == "list" \
                 else _cmd_tickets_add(args)
@@ -231,6 +245,62 @@ def _parse_day(text: str | None, *, field: str, tz: str, end: bool = False):  # 
     if end:
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
+
+
+REPORT_COLUMNS = ("group", "target", "met", "missed", "pending", "attainment_pct", "goal_pct",
+                  "result")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from desk_app.domain.errors import ValidationError
+    from desk_app.platform.timezone import local_zone_name
+    from desk_app.services.export import CsvOptions, open_for_csv, write_csv
+    from desk_app.services.reports import ReportService
+
+    tz = args.tz or local_zone_name()
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError("--tz", f"unknown time zone '{tz}'") from exc
+    start = _parse_day(args.date_from, field="--from", tz=tz)
+    end = _parse_day(args.date_to, field="--to", tz=tz, end=True)
+    if end <= start:
+        raise ValidationError("--to", "must not be before --from")
+    ctx = _open(args.db)
+    try:
+        rows = ReportService(ctx.db, ctx.sla, ctx.clock).attainment(start, end, by=args.by)
+    finally:
+        ctx.close()
+
+    def pct(value: float | None) -> str:
+        return "" if value is None else f"{value * 100:.1f}"
+
+    records = [{"group": r.group, "target": r.target, "met": r.met, "missed": r.missed,
+                "pending": r.pending, "attainment_pct": pct(r.attainment),
+                "goal_pct": pct(r.goal),
+                "result": {True: "pass", False: "miss", None: ""}[r.passed]} for r in rows]
+    out = open_for_csv(Path(args.out)) if args.out else sys.stdout
+    try:
+        if args.format == "json":
+            json.dump(records, out, indent=2)
+            out.write("\n")
+        elif args.format == "csv":
+            write_csv(out, REPORT_COLUMNS, ([rec[c] for c in REPORT_COLUMNS] for rec in records),
+                      CsvOptions(tz=tz, bom=not args.no_bom and bool(args.out)))
+        else:
+            if not records:
+                print("No tickets created in that period.", file=out)
+            for rec in records:
+                print(f"{rec['group']:<16} {rec['target']:<15} {rec['met']:>5} met "
+                      f"{rec['missed']:>5} missed {rec['pending']:>5} pending  "
+                      f"{rec['attainment_pct'] or '-':>6} % (goal {rec['goal_pct'] or '-'} %) "
+                      f"{rec['result']}", file=out)
+    finally:
+        if args.out:
+            out.close()
+    return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

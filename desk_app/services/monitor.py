@@ -108,7 +108,18 @@ class MonitorService:
         with self._db.session_scope() as s:
             return _counts(s)
 
-    def _run(self, now: datetime, where: Any) -> TickResult:
+    def bring_up_to_date(self, now: datetime) -> int:
+        """Recompute the open tickets whose stored clocks are stale or due, without
+        deciding notifications (for reports run while no window watches). Returns how many
+        were examined."""
+        self._sla.reload()
+        stale = col(Ticket.sla_computed_at).is_(None) | \
+            (col(Ticket.sla_computed_at) < col(Ticket.updated_at)) | \
+            (col(Ticket.sla_next_change_at) <= now)
+        return self._run(now, col(Ticket.status).in_(OPEN_STATUSES) & stale,
+                         notify=False).examined
+
+    def _run(self, now: datetime, where: Any, *, notify: bool = True) -> TickResult:
         with self._db.session_scope() as s:
             stored = {r[0]: r[1:] for r in s.execute(
                 select(col(Ticket.id), *[getattr(Ticket, c) for c in _COMPARED]).where(where)
@@ -126,7 +137,7 @@ class MonitorService:
                 if Risk(cols["response_risk"]).notifies or Risk(cols["resolution_risk"]).notifies:
                     alerting[ticket_id] = result
             update_tickets(s, updates)
-            crossings = self._crossings(s, alerting, now)
+            crossings = self._crossings(s, alerting, now) if notify else []
             # The status bar's counts, computed here (off the GUI thread) when they moved.
             counts = _counts(s) if rows or crossings or len(stored) > 1000 else {}
             return TickResult(updates=tuple(rows), crossings=tuple(crossings),

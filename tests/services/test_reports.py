@@ -1,0 +1,73 @@
+"""Attainment from stored clocks, brought up to date first; the report command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from desk_app.app import AppContext
+from desk_app.domain.enums import Impact, Status, Urgency
+from desk_app.services.reports import ReportService
+from tests.conftest import FakeClock, make_draft
+
+ME = "Alex Morgan"
+
+
+@pytest.fixture
+def desk(ctx: AppContext, clock: FakeClock) -> None:
+    """Monday 09:00 UTC. Three P3 tickets (4 h first response on office hours):
+    A answered after 1 h (met); B answered after 5 h (missed); C never answered and, when
+    the report runs at 15:00, 6 h old: breached while open (missed). One P1 (30 m) answered
+    after 10 m (met)."""
+    a = ctx.tickets.create(make_draft(title="A"), actor=ME)
+    b = ctx.tickets.create(make_draft(title="B"), actor=ME)
+    ctx.tickets.create(make_draft(title="C"), actor=ME)
+    p1 = ctx.tickets.create(make_draft(title="P1", impact=Impact.HIGH, urgency=Urgency.HIGH),
+                            actor=ME)
+    clock.advance(minutes=10)
+    ctx.tickets.add_reply(p1.id, "On it", actor=ME)
+    clock.advance(minutes=50)
+    ctx.tickets.add_reply(a.id, "On it", actor=ME)
+    clock.advance(hours=4)
+    d = ctx.tickets.detail(b.id)
+    ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version, actor=ME)
+    clock.advance(hours=1)  # 15:00: C's stored clock still says "running" until refreshed
+
+
+def test_attainment_by_priority_counts_open_breaches_as_missed(ctx: AppContext, desk: None,
+                                                               clock: FakeClock) -> None:
+    start = datetime(2026, 11, 16, tzinfo=UTC)
+    rows = {(r.group, r.target): r for r in
+            ReportService(ctx.db, ctx.sla, clock).attainment(start, start + timedelta(days=1))}
+    p3 = rows[("P3", "first_response")]
+    assert (p3.met, p3.missed, p3.pending) == (1, 2, 0)
+    assert round(p3.attainment or 0, 4) == 0.3333 and p3.goal == 0.9 and p3.passed is False
+    p1 = rows[("P1", "first_response")]
+    assert (p1.met, p1.missed, p1.attainment, p1.goal, p1.passed) == (1, 0, 1.0, 1.0, True)
+    # Resolutions are all still running and not due: pending, never counted as met.
+    assert (rows[("P3", "resolution")].pending, rows[("P3", "resolution")].attainment) == \
+        (3, None)
+
+
+def test_report_command_formats(ctx: AppContext, desk: None, db_path: Path, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    from desk_app.cli import main
+
+    ctx.close()
+    args = ["report", "--db", str(db_path), "--from", "2026-11-16", "--to", "2026-11-16",
+            "--tz", "UTC"]
+    assert main([*args, "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert {"group": "P3", "target": "first_response", "met": 1, "missed": 2, "pending": 0,
+            "attainment_pct": "33.3", "goal_pct": "90.0", "result": "miss"} in records
+    out = tmp_path / "r.csv"
+    assert main([*args, "--format", "csv", "--out", str(out), "--by", "organization"]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert {r["group"] for r in rows} == {"Northwind"}
+    assert main([*args, "--from", "2026-11-17"]) == 2
+    assert "--to: must not be before --from" in capsys.readouterr().err
