@@ -197,8 +197,15 @@ class TicketService:
             return _detail(s, ticket)
 
     def change_status(self, ticket_id: int, target: Status, *, expected_version: int,
-                      actor: str, resolution_note: str | None = None) -> TicketDetail:
-        """Move the ticket through the workflow; illegal moves raise with the legal ones."""
+                      actor: str, resolution_note: str | None = None,
+                      csat_score: int | None = None, csat_comment: str = "") -> TicketDetail:
+        """Move the ticket through the workflow; illegal moves raise with the legal ones.
+
+        On resolving, the customer's satisfaction rating (1-5) and comment may be recorded."""
+        if csat_score is not None and csat_score not in range(1, 6):
+            raise ValidationError("Customer rating", "a whole number from 1 to 5")
+        if csat_score is not None and target is not Status.RESOLVED:
+            raise ValidationError("Customer rating", "is recorded when resolving")
         with self._db.session_scope() as s:
             now = self._clock()
             ticket = _get(s, ticket_id)
@@ -222,6 +229,14 @@ class TicketService:
             s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=actor,
                               kind=EventKind.STATUS_CHANGED, field="status",
                               old_value=old.value, new_value=target.value, body=body))
+            if csat_score is not None:
+                old_score = ticket.csat_score
+                ticket.csat_score = csat_score
+                ticket.csat_comment = csat_comment.strip() or None
+                s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=actor,
+                                  kind=EventKind.FIELD_CHANGED, field="csat_score",
+                                  old_value=None if old_score is None else str(old_score),
+                                  new_value=str(csat_score), body=ticket.csat_comment))
             self._sla.refresh(s, ticket, actor=actor, now=now)
             s.flush()
             return _detail(s, ticket)

@@ -46,7 +46,7 @@ from desk_app.services.sla import SlaService, result_text
 from desk_app.services.tickets import TicketEdit, TicketService
 from desk_app.services.views import TicketDetail
 from desk_app.ui.formatting import full_time, local_time
-from desk_app.ui.resolve_dialog import ask_resolution_note
+from desk_app.ui.resolve_dialog import Resolution, ask_resolution_note
 from desk_app.ui.timeline import timeline_html
 from desk_app.ui.widgets import (
     FieldError,
@@ -75,7 +75,8 @@ class TicketDetailPane(QWidget):
         self.actor = actor
         self.detail: TicketDetail | None = None
         # Replaced in tests; the real one opens ResolveDialog.
-        self.resolution_prompt: Callable[[QWidget], str | None] = ask_resolution_note
+        self.resolution_prompt: Callable[[QWidget], Resolution | str | None] = \
+            ask_resolution_note
 
         self.heading = QLabel()
         self.heading.setObjectName("ticketHeading")
@@ -282,6 +283,10 @@ class TicketDetailPane(QWidget):
             tier = f" ({d.organization_tier.label})" if d.organization_tier else ""
             bits.append(d.organization + tier)
         bits.append(f"opened {full_time(d.created_at)}")
+        if d.csat_score is not None:
+            stars = "★" * d.csat_score + "☆" * (5 - d.csat_score)
+            said = f" “{d.csat_comment}”" if d.csat_comment else ""
+            bits.append(f"customer rating {stars} {d.csat_score}/5{said}")
         self.subheading.setText(" · ".join(bits))
         self.status_label.setText(f"Status: {d.status.label}")
         self.status_label.setProperty("status", d.status.value)
@@ -358,14 +363,16 @@ class TicketDetailPane(QWidget):
     def move_to(self, target: Status) -> None:
         if self.detail is None:
             return
-        note = None
+        resolution = Resolution(note="")
         if target is Status.RESOLVED:
-            note = self.resolution_prompt(self)
-            if note is None:
+            answer = self.resolution_prompt(self)
+            if answer is None:
                 return
+            resolution = answer if isinstance(answer, Resolution) else Resolution(note=answer)
         self._run(lambda d: self._tickets.change_status(
             d.id, target, expected_version=d.version, actor=self.actor,
-            resolution_note=note), keep_composer=True)
+            resolution_note=resolution.note or None, csat_score=resolution.csat_score,
+            csat_comment=resolution.csat_comment), keep_composer=True)
 
     def current_edit(self) -> TicketEdit:
         return TicketEdit(

@@ -53,6 +53,8 @@ def describe(entry: TimelineEntry) -> str:
             label = FIELD_LABELS.get(entry.field or "", entry.field or "a field")
             if entry.field == "description":
                 return "edited the description"
+            if entry.field == "csat_score":
+                return f"recorded the customer's rating: {entry.new_value}/5"
             return f"changed {label} from {entry.old_value or '—'} to {entry.new_value or '—'}"
     return entry.kind.value
 
@@ -66,7 +68,8 @@ def timeline_html(entries: Iterable[TimelineEntry]) -> str:
         body = ""
         if e.body:
             tag = {"public_reply": "Reply", "internal_note": "Internal note",
-                   "status_changed": "Resolution"}.get(e.kind.value, "")
+                   "status_changed": "Resolution",
+                   "field_changed": "Customer said"}.get(e.kind.value, "")
             text = html.escape(e.body).replace("\n", "<br>")
             body = f"<div class='{e.kind.value}'><i>{tag}:</i> {text}</div>"
         parts.append(f"<p>{head}{body}</p>")

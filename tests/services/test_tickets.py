@@ -217,3 +217,18 @@ def test_a_failed_event_write_leaves_the_ticket_unchanged(ctx: AppContext,
     after = ctx.tickets.detail(d.id)
     assert (after.status, after.title, after.version, after.first_response_at) == \
         (Status.NEW, d.title, d.version, None)
+
+
+def test_resolving_can_record_the_customers_rating(ctx: AppContext, db_path: Path) -> None:
+    d = ctx.tickets.create(make_draft(), actor=ACTOR)
+    with pytest.raises(ValidationError, match="1 to 5"):
+        ctx.tickets.change_status(d.id, Status.RESOLVED, expected_version=d.version,
+                                  actor=ACTOR, resolution_note="ok", csat_score=6)
+    with pytest.raises(ValidationError, match="when resolving"):
+        ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version,
+                                  actor=ACTOR, csat_score=4)
+    d = ctx.tickets.change_status(d.id, Status.RESOLVED, expected_version=d.version,
+                                  actor=ACTOR, resolution_note="Reset the password.",
+                                  csat_score=4, csat_comment=" Quick, thanks ")
+    assert (d.csat_score, d.csat_comment) == (4, "Quick, thanks")
+    assert _events(db_path, d.id)[-1] == ("field_changed", "csat_score", None, "4")

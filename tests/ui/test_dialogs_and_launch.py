@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from desk_app.app import AppContext
 from desk_app.ui.errors import install_excepthook
-from desk_app.ui.resolve_dialog import ResolveDialog, ask_resolution_note
+from desk_app.ui.resolve_dialog import Resolution, ResolveDialog, ask_resolution_note
 from desk_app.ui.settings_dialog import SettingsDialog
 from tests.conftest import make_draft
 from tests.ui.conftest import when_modal
@@ -33,10 +33,12 @@ def test_ask_resolution_note_returns_the_text_or_none(qtbot: QtBot) -> None:
     def type_and_accept(dialog: QWidget) -> None:
         assert isinstance(dialog, ResolveDialog)
         dialog.note.setPlainText("Patched it")
+        dialog.rating.setCurrentIndex(dialog.rating.findData(4))
+        dialog.comment.setText("Quick, thanks")
         dialog.accept()
 
     when_modal(type_and_accept)
-    assert ask_resolution_note(None) == "Patched it"  # type: ignore[arg-type]
+    assert ask_resolution_note(None) == Resolution("Patched it", 4, "Quick, thanks")  # type: ignore[arg-type]
     when_modal(lambda d: d.close())
     assert ask_resolution_note(None) is None  # type: ignore[arg-type]
 

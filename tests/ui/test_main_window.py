@@ -127,9 +127,13 @@ def test_status_moves_from_the_detail_pane(make_window: WindowFactory, ctx: AppC
     qtbot.mouseClick(pane.action_buttons[Status.RESOLVED], Qt.MouseButton.LeftButton)
     assert ctx.tickets.detail(created.id).status is Status.IN_PROGRESS
 
-    pane.resolution_prompt = lambda _parent: "Cleared the print queue."
+    from desk_app.ui.resolve_dialog import Resolution
+
+    pane.resolution_prompt = lambda _parent: Resolution("Cleared the print queue.", 5,
+                                                        "Great")
     qtbot.mouseClick(pane.action_buttons[Status.RESOLVED], Qt.MouseButton.LeftButton)
     assert ctx.tickets.detail(created.id).resolution_note == "Cleared the print queue."
+    assert "customer rating ★★★★★ 5/5 “Great”" in pane.subheading.text()
     assert [b.text() for b in pane.action_buttons.values()] == ["Close", "Reopen"]
     assert "changed status from In progress to Resolved" in pane.timeline.toPlainText()
     assert window.selected_ticket_id() == created.id  # still selected
