@@ -93,7 +93,7 @@ def _build_parser() -> _Parser:
     report.add_argument("--no-bom", action="store_true", help="CSV without byte-order mark")
 
     export = sub.add_parser("export", help="write a CSV file")
-    export.add_argument("what", choices=("tickets",), help="what to export")
+    export.add_argument("what", choices=("tickets", "breaches"), help="what to export")
     export.add_argument("--db", help=db_help)
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.add_argument("--from", dest="date_from", help="created on or after (YYYY-MM-DD)")
@@ -308,7 +308,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from desk_app.domain.errors import ValidationError
     from desk_app.platform.timezone import local_zone_name
-    from desk_app.services.export import CsvOptions, ExportService, open_for_csv
+    from desk_app.services.export import (
+        BREACH_COLUMNS,
+        CsvOptions,
+        ExportService,
+        breach_rows,
+        open_for_csv,
+        write_csv,
+    )
 
     tz = args.tz or local_zone_name()
     try:
@@ -320,13 +327,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
     ctx = _open(args.db)
     try:
         target = Path(args.out)
+        options = CsvOptions(tz=tz, bom=not args.no_bom)
         with open_for_csv(target) as out:
-            count = ExportService(ctx.db).export_tickets(
-                out, CsvOptions(tz=tz, bom=not args.no_bom), created_from=start,
-                created_to=end)
+            if args.what == "breaches":
+                count = write_csv(out, BREACH_COLUMNS, breach_rows(
+                    ctx.db, ctx.sla, tz=tz, now=ctx.clock(), created_from=start,
+                    created_to=end), options)
+            else:
+                count = ExportService(ctx.db).export_tickets(
+                    out, options, created_from=start, created_to=end)
     finally:
         ctx.close()
-    print(f"Wrote {count:,} tickets to {target}")
+    noun = "breached clocks" if args.what == "breaches" else "tickets"
+    print(f"Wrote {count:,} {noun} to {target}")
     return 0
 
 

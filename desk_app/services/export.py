@@ -119,3 +119,44 @@ class ExportService:
         return write_csv(out, TICKET_COLUMNS,
                          self.ticket_rows(tz=options.tz, created_from=created_from,
                                           created_to=created_to), options)
+
+
+BREACH_COLUMNS: tuple[str, ...] = (
+    "number", "title", "priority", "organization", "assignee", "target", "sla_policy",
+    "due_at", "stopped_at", "still_open", "overdue_s", "overdue_h",
+)
+
+
+def breach_rows(db: Database, sla: Any, *, tz: str, now: datetime,
+                created_from: datetime | None = None,
+                created_to: datetime | None = None) -> Iterator[list[Any]]:
+    """One row per breached clock of the tickets created in the period: when it was due,
+    when it stopped (empty while still running) and by how much it is or was overdue."""
+    zone = ZoneInfo(tz)
+    where = col(Ticket.id) > 0
+    if created_from is not None:
+        where = where & (col(Ticket.created_at) >= created_from)
+    if created_to is not None:
+        where = where & (col(Ticket.created_at) < created_to)
+    with db.session_scope() as s:
+        info = {r[0]: r[1:] for r in s.execute(
+            select(col(Ticket.id), col(Ticket.number), col(Ticket.title), col(Ticket.priority),
+                   col(Organization.name), col(Technician.name))
+            .outerjoin(Organization, col(Organization.id) == Ticket.organization_id)
+            .outerjoin(Technician, col(Technician.id) == Ticket.assignee_id)
+            .where(where))}
+        replays = sorted(sla.replay_many(s, where, now=now),
+                         key=lambda item: info[item[0]][0])
+    for ticket_id, result in replays:
+        number, title, priority, org, tech = info[ticket_id]
+        for kind, clock in (("first_response", result.first_response),
+                            ("resolution", result.resolution)):
+            if clock is None or clock.breached_at is None:
+                continue
+            end = clock.stopped_at or now
+            overdue = max(0.0, (end - clock.breached_at).total_seconds())
+            seconds, hours = seconds_and_hours(overdue)
+            yield [format_number(number), title, priority.value, org or "", tech or "", kind,
+                   result.policy or "", instant(clock.breached_at, zone),
+                   instant(clock.stopped_at, zone), "yes" if clock.stopped_at is None else "no",
+                   seconds, hours]

@@ -85,6 +85,43 @@ def test_cli_export_with_dates_and_no_bom(ctx: AppContext, db_path: Path, tmp_pa
     assert main(["export", "tickets", "--db", str(db_path), "--out", str(out), "--from",
                  "2026-11-17", "--tz", "UTC"]) == 0
     assert _read(out.read_text(encoding="utf-8")) == []
+    capsys.readouterr()
+    assert main(["export", "breaches", "--db", str(db_path), "--out", str(out), "--tz",
+                 "UTC"]) == 0
+    # The command runs on the real clock: the ticket logged (on the test clock) on
+    # 16 Nov 2026 has long missed both its targets.
+    assert capsys.readouterr().out.strip() == f"Wrote 2 breached clocks to {out}"
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.split(",") == ["number", "title", "priority", "organization", "assignee",
+                                 "target", "sla_policy", "due_at", "stopped_at", "still_open",
+                                 "overdue_s", "overdue_h"]
     assert main(["export", "tickets", "--db", str(db_path), "--out", str(out), "--from",
                  "16/11/2026"]) == 2
     assert "--from: '16/11/2026' is not a date" in capsys.readouterr().err
+
+
+def test_breach_list_says_when_due_when_stopped_and_how_late(ctx: AppContext,
+                                                             clock: FakeClock) -> None:
+    from desk_app.domain.enums import Status
+    from desk_app.services.export import BREACH_COLUMNS, breach_rows
+
+    # Monday 09:00 UTC, P3: first response due 13:00 (4 office hours).
+    late = ctx.tickets.create(make_draft(title="Late"), actor=ME)
+    ctx.tickets.create(make_draft(title="Silent"), actor=ME)
+    fine = ctx.tickets.create(make_draft(title="Fine"), actor=ME)
+    clock.advance(minutes=30)
+    ctx.tickets.add_reply(fine.id, "On it", actor=ME)
+    clock.advance(hours=4, minutes=30)  # 14:00
+    d = ctx.tickets.detail(late.id)
+    ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version, actor=ME)
+    now = clock.advance(hours=1)  # 15:00
+    out = io.StringIO()
+    write_csv(out, BREACH_COLUMNS, breach_rows(ctx.db, ctx.sla, tz="UTC", now=now),
+              CsvOptions(bom=False))
+    rows = _read(out.getvalue())
+    assert [(r["number"], r["target"], r["due_at"], r["stopped_at"], r["still_open"],
+             r["overdue_s"], r["overdue_h"]) for r in rows] == [
+        ("HD-1001", "first_response", "2026-11-16T13:00:00+00:00",
+         "2026-11-16T14:00:00+00:00", "no", "3600", "1.00"),
+        ("HD-1002", "first_response", "2026-11-16T13:00:00+00:00", "", "yes", "7200", "2.00"),
+    ]
