@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -229,12 +230,11 @@ def _cmd_tickets_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_day(text: str | None, *, field: str, tz: str, end: bool = False):  # type: ignore[no-untyped-def]
+def _parse_day(text: str | None, *, field: str, tz: str, end: bool = False
+               ) -> datetime | None:
     """A calendar day in `tz` as the instant it starts (or, for `end`, the next day starts)."""
-    from datetime import date, datetime, timedelta
+    from datetime import date, timedelta
     from zoneinfo import ZoneInfo
-
-    from desk_app.domain.errors import ValidationError
 
     if not text:
         return None
@@ -247,25 +247,33 @@ def _parse_day(text: str | None, *, field: str, tz: str, end: bool = False):  # 
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
 
 
-REPORT_COLUMNS = ("group", "target", "met", "missed", "pending", "attainment_pct", "goal_pct",
-                  "result")
-
-
-def _cmd_report(args: argparse.Namespace) -> int:
+def _zone_and_period(args: argparse.Namespace
+                     ) -> tuple[str, datetime | None, datetime | None]:
+    """--tz (default: this computer's zone), --from and --to (inclusive days) as instants."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from desk_app.domain.errors import ValidationError
     from desk_app.platform.timezone import local_zone_name
-    from desk_app.services.export import CsvOptions, open_for_csv, write_csv
-    from desk_app.services.reports import ReportService
 
     tz = args.tz or local_zone_name()
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError("--tz", f"unknown time zone '{tz}'") from exc
-    start = _parse_day(args.date_from, field="--from", tz=tz)
-    end = _parse_day(args.date_to, field="--to", tz=tz, end=True)
+    return (tz, _parse_day(args.date_from, field="--from", tz=tz),
+            _parse_day(args.date_to, field="--to", tz=tz, end=True))
+
+
+REPORT_COLUMNS = ("group", "target", "met", "missed", "pending", "attainment_pct", "goal_pct",
+                  "result")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from desk_app.services.export import CsvOptions, open_for_csv, write_csv
+    from desk_app.services.reports import ReportService
+
+    tz, start, end = _zone_and_period(args)
+    if start is None or end is None:
+        raise AssertionError("--from and --to are required by the parser")
     if end <= start:
         raise ValidationError("--to", "must not be before --from")
     ctx = _open(args.db)
@@ -304,10 +312,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from desk_app.domain.errors import ValidationError
-    from desk_app.platform.timezone import local_zone_name
     from desk_app.services.export import (
         BREACH_COLUMNS,
         CsvOptions,
@@ -317,13 +321,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         write_csv,
     )
 
-    tz = args.tz or local_zone_name()
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError("--tz", f"unknown time zone '{tz}'") from exc
-    start = _parse_day(args.date_from, field="--from", tz=tz)
-    end = _parse_day(args.date_to, field="--to", tz=tz, end=True)
+    tz, start, end = _zone_and_period(args)
     ctx = _open(args.db)
     try:
         target = Path(args.out)

@@ -98,9 +98,7 @@ class MonitorService:
         self._sla.reload()
         if full:
             return self._run(now, col(Ticket.status).in_(OPEN_STATUSES))
-        stale = col(Ticket.sla_computed_at).is_(None) | \
-            (col(Ticket.sla_computed_at) < col(Ticket.updated_at)) | \
-            (col(Ticket.sla_next_change_at) <= now)
+        stale = _stale_or_due(now)
         return self._run(now, col(Ticket.status).in_(OPEN_STATUSES) & stale)
 
     def counts(self) -> dict[Risk, int]:
@@ -113,9 +111,7 @@ class MonitorService:
         deciding notifications (for reports run while no window watches). Returns how many
         were examined."""
         self._sla.reload()
-        stale = col(Ticket.sla_computed_at).is_(None) | \
-            (col(Ticket.sla_computed_at) < col(Ticket.updated_at)) | \
-            (col(Ticket.sla_next_change_at) <= now)
+        stale = _stale_or_due(now)
         return self._run(now, col(Ticket.status).in_(OPEN_STATUSES) & stale,
                          notify=False).examined
 
@@ -179,6 +175,14 @@ class MonitorService:
                                     due_at=clock.due_at, assignee_id=assignee_id,
                                     assignee=assignee or ""))
         return out
+
+
+def _stale_or_due(now: datetime) -> Any:
+    """Stored clocks missing, older than the ticket's last change (written by something that
+    did not recompute them), or with their next change due."""
+    return (col(Ticket.sla_computed_at).is_(None)
+            | (col(Ticket.sla_computed_at) < col(Ticket.updated_at))
+            | (col(Ticket.sla_next_change_at) <= now))
 
 
 def _counts(s: Session) -> dict[Risk, int]:

@@ -235,15 +235,11 @@ class SlaService:
                            s, col(Ticket.sla_computed_at).is_(None), now=now)]
             return update_tickets(s, updates, batch)
 
-    def reload(self) -> bool:
-        """Re-read the stored setup; True when it differs from the one in use (edited in
-        another window or process)."""
+    def reload(self) -> None:
+        """Re-read the stored setup (another window or process may have saved a new one;
+        whoever saved it recomputed the open tickets in the same transaction)."""
         with self._lock, self._db.session_scope() as s:
-            fresh = load_setup(s)
-            changed = fresh is not None and fresh != self._setup
-            if fresh is not None:
-                self._setup = fresh
-            return changed
+            self._setup = load_setup(s) or self._setup
 
 
 

@@ -8,6 +8,7 @@ bounded cache.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -168,7 +169,7 @@ class TicketTableModel(QAbstractTableModel):
         descending = order == Qt.SortOrder.DescendingOrder
         if key is self._query.sort and descending == self._query.descending and self._ids:
             return
-        self.set_query(_replace(self._query, sort=key, descending=descending))
+        self.set_query(replace(self._query, sort=key, descending=descending))
 
     # -- our API ---------------------------------------------------------------------------
 
@@ -302,11 +303,6 @@ class TicketTableModel(QAbstractTableModel):
         when = f", due {full_time(due)}" if due is not None and state != "met" else ""
         return f"{label} clock: {state.replace('_', ' ')}{when} · policy {row.sla_policy}"
 
-
-def _replace(query: TicketListQuery, **changes: Any) -> TicketListQuery:
-    from dataclasses import replace
-
-    return replace(query, **changes)
 
 
 def _due_text(state: str | None, due: datetime | None, now: datetime) -> str:
