@@ -122,9 +122,11 @@ def backup_sqlite(path: Path, *, now: datetime, label: str) -> Path:
     return target
 
 
-def check_database_version(engine: Engine, script_location: str | None = None) -> str | None:
-    """The stored revision; raises if the database is newer than this app or not ours."""
-    current, has_tables = _read_state(engine)
+def check_database_version(engine: Engine, script_location: str | None = None,
+                           state: tuple[str | None, bool] | None = None) -> str | None:
+    """The stored revision; raises if the database is newer than this app or not ours.
+    `state` is a (revision, has tables) pair already read, to avoid reading it twice."""
+    current, has_tables = state or _read_state(engine)
     if current is None and has_tables:
         raise MigrationError(
             f"{engine.url.render_as_string(hide_password=True)} holds tables but is not a "
@@ -140,11 +142,10 @@ def check_database_version(engine: Engine, script_location: str | None = None) -
 def upgrade_database(engine: Engine, *, now: datetime, script_location: str | None = None
                      ) -> MigrationReport:
     """Migrate to head (see the module docstring for the safety steps)."""
-    if script_location is None:
-        current, _ = _read_state(engine)
-        if current == SCHEMA_HEAD:
-            return MigrationReport(current, current, None)
-    current = check_database_version(engine, script_location)
+    state = _read_state(engine)
+    if script_location is None and state[0] == SCHEMA_HEAD:
+        return MigrationReport(state[0], state[0], None)
+    current = check_database_version(engine, script_location, state)
     head = head_revision(script_location)
     if current == head:
         return MigrationReport(current, head, None)

@@ -324,13 +324,10 @@ class TicketDetailPane(QWidget):
         self.sla_box.show()
         self.sla_box.setTitle(f"Service level · {result.policy}" if result.policy
                               else "Service level · no policy applies")
-        now = self._sla_now()
+        now = self._tickets.now()
         for label, clock in ((self.response_clock, result.first_response),
                              (self.resolution_clock, result.resolution)):
             label.setText(clock_html(clock, now))
-
-    def _sla_now(self) -> datetime:
-        return self._tickets.now()
 
     def _refresh_auto_label(self) -> None:
         impact = current_enum(self.impact, Impact)
