@@ -25,6 +25,27 @@ class Organization(SQLModel, table=True):
                        sa_column=Column(EnumText(Tier, 16), nullable=False))
 
 
+class ContractRow(SQLModel, table=True):
+    """An organization's service contract (fee, credit schedule); at most one each, and it
+    goes with its organization. Money and percentages are decimal text so no float ever
+    rounds them; see domain/credits.py and services/credits.py for the formats."""
+
+    __tablename__ = "contract"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organization.id", ondelete="CASCADE"),
+                         nullable=False, unique=True))
+    monthly_fee: str = Field(max_length=32)
+    currency: str = Field(max_length=3)
+    counted_targets: str = Field(default="first_response,resolution", max_length=64)
+    schedule_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    cap_pct: str | None = Field(default=None, max_length=32)
+    p1_breach_credit: str | None = Field(default=None, max_length=32)
+    active: bool = Field(default=True)
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class Contact(SQLModel, table=True):
     """A person who asks for help."""
 
