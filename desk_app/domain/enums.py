@@ -134,6 +134,9 @@ class EventKind(StrEnum):
     PUBLIC_REPLY = "public_reply"
     INTERNAL_NOTE = "internal_note"
     SLA_POLICY_CHANGED = "sla_policy_changed"
+    # Written once when a ticket comes from a CSV import; changes no fact, so the clocks
+    # replay from the imported creation and status times (see sla_clock._apply).
+    IMPORTED = "imported"
 
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (

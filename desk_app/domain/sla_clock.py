@@ -140,6 +140,7 @@ def _apply(e: HistoryEvent, facts: TicketFacts, status: Status) -> tuple[TicketF
             return _replace(facts, category=e.new_value), status
         if e.field == "organization":
             return _replace(facts, organization=e.new_value), status
+    # Everything else (assignments, notes, IMPORTED ...) changes no fact the clocks use.
     return facts, status
 
 

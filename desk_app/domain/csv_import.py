@@ -1,0 +1,392 @@
+"""A CSV table turned into ticket rows we can store, or the list of what is wrong with it.
+
+Pure: no database, no clock reads (`now` is a parameter). The service
+(services/importer.py) matches people and organizations and writes; the dialog and the
+command line show `plan` (columns, date formats, the words found) and the problems, each
+with its spreadsheet row and the column's own name, so the user can fix the file or the
+mapping and try again. Nothing is written while a single problem remains.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from desk_app.domain.csv_read import CsvTable
+from desk_app.domain.enums import Channel, Priority, Status
+from desk_app.domain.errors import DeskError
+from desk_app.domain.import_fields import (
+    DATE_FIELDS,
+    ColumnMapping,
+    ImportField,
+    MappingError,
+    auto_map,
+    column_name,
+)
+from desk_app.domain.import_values import (
+    DateFormat,
+    detect_format,
+    fold,
+    lookup_channel,
+    lookup_priority,
+    lookup_status,
+    parse_date,
+)
+from desk_app.domain.ticket import NAME_MAX, TITLE_MAX, validate_email
+
+DEFAULT_REQUESTER = "Unknown requester"
+
+
+class ImportRefused(DeskError):
+    """The file cannot be imported as it is; `problems` says where and why (may be one
+    whole-file problem with row None)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0].text if problems else "nothing to import"
+        more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
+        super().__init__(f"{first}{more}")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that stops the import. `row` is the spreadsheet row (header = 1)."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    @property
+    def text(self) -> str:
+        """'row 12, column Priority: ...' as the command line prints it."""
+        where = ", ".join(p for p in (f"row {self.row}" if self.row else None,
+                                      f"column {self.column}" if self.column else None) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """Everything the user decides; the defaults are what auto-detection gives.
+
+    `columns`: field -> header (None leaves a recognised column out); vocabularies: their
+    folded word -> ours; `date_formats`: the choice for a date field; `tz`: the zone of
+    times written without an offset."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    columns: Mapping[ImportField, str | None] = field(default_factory=dict)
+    status_words: Mapping[str, Status] = field(default_factory=dict)
+    priority_words: Mapping[str, Priority] = field(default_factory=dict)
+    date_formats: Mapping[ImportField, DateFormat] = field(default_factory=dict)
+    tz: str = "UTC"
+    default_requester: str = DEFAULT_REQUESTER
+
+
+@dataclass(frozen=True)
+class DateColumn:
+    """What was found in one date column."""
+
+    field: ImportField
+    column: str
+    detected: DateFormat | None
+    ambiguous: bool
+    chosen: DateFormat | None
+    example: str
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """How the table will be read: for the preview and the dry run."""
+
+    mapping: ColumnMapping
+    headers: tuple[str, ...]
+    ignored: tuple[str, ...]
+    dates: tuple[DateColumn, ...]
+    status_values: tuple[tuple[str, int, Status | None], ...]
+    priority_values: tuple[tuple[str, int, Priority | None], ...]
+
+    def cell(self, cells: tuple[str, ...], f: ImportField) -> str:
+        index = self.mapping.column_of(f)
+        if index is None or index >= len(cells):
+            return ""
+        return cells[index].strip()
+
+    def column(self, f: ImportField) -> str:
+        index = self.mapping.column_of(f)
+        return f.label if index is None else column_name(self.headers, index)
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """One row, checked and converted, ready for the service to store."""
+
+    row: int
+    title: str
+    description: str
+    status: Status
+    priority: Priority
+    created_at: datetime | None  # None: no Created column, the import time is used
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    requester: str
+    email: str
+    phone: str
+    organization: str
+    assignee: str
+    category: str
+    channel: Channel
+    external_id: str
+    original_status: str
+    original_priority: str
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise MappingError(f"unknown time zone '{name}'") from exc
+
+
+def make_plan(table: CsvTable, options: ImportOptions) -> ImportPlan:
+    """Map the columns, detect date formats and collect the status and priority words."""
+    mapping = auto_map(table.headers, options.columns)
+    tz = zone(options.tz)
+    plan = ImportPlan(mapping=mapping, headers=table.headers,
+                      ignored=tuple(column_name(table.headers, i) for i in mapping.ignored
+                                    if _has_data(table, i) or table.headers[i]),
+                      dates=(), status_values=(), priority_values=())
+    dates = []
+    for f in DATE_FIELDS:
+        index = mapping.column_of(f)
+        if index is None:
+            continue
+        values = [plan.cell(r.cells, f) for r in table.records]
+        detected, ambiguous = detect_format(values, tz)
+        chosen = options.date_formats.get(f) or (None if ambiguous else detected)
+        example = next((v for v in values if v), "")
+        dates.append(DateColumn(field=f, column=column_name(table.headers, index),
+                                detected=detected, ambiguous=ambiguous, chosen=chosen,
+                                example=example))
+    statuses = Counter(plan.cell(r.cells, ImportField.STATUS) for r in table.records)
+    priorities = Counter(plan.cell(r.cells, ImportField.PRIORITY) for r in table.records)
+    return ImportPlan(
+        mapping=mapping, headers=table.headers, ignored=plan.ignored, dates=tuple(dates),
+        status_values=tuple((w, n, lookup_status(w, options.status_words))
+                            for w, n in sorted(statuses.items()) if w),
+        priority_values=tuple((w, n, lookup_priority(w, options.priority_words))
+                              for w, n in sorted(priorities.items()) if w))
+
+
+def _has_data(table: CsvTable, index: int) -> bool:
+    return any(index < len(r.cells) and r.cells[index].strip() for r in table.records)
+
+
+def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: datetime
+            ) -> tuple[list[TicketRow], list[Problem]]:
+    """Every row as a TicketRow, and every problem found (all of them, not the first)."""
+    problems = _file_problems(table, plan)
+    if any(p.row is None for p in problems):
+        return [], problems
+    tz = zone(options.tz)
+    formats = {d.field: d.chosen for d in plan.dates}
+    width = len(table.headers)
+    rows: list[TicketRow] = []
+    for record in table.records:
+        found: list[Problem] = []
+
+        def problem(f: ImportField | None, message: str, *, row: int = record.row,
+                    sink: list[Problem] = found) -> None:
+            sink.append(Problem(row, plan.column(f) if f else None, message))
+
+        cells = record.cells
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            extra = next(c for c in cells[width:] if c.strip())
+            problem(None, f"has {len(cells)} cells but the header names {width} columns; "
+                          f"'{_short(extra)}' has no column")
+        elif len(cells) < width:
+            problem(None, f"has {len(cells)} cells but the header names {width} columns "
+                          "(a missing separator?)")
+
+        def get(f: ImportField, cells: tuple[str, ...] = cells) -> str:
+            return plan.cell(cells, f)
+
+        title = " ".join(get(ImportField.TITLE).split())
+        if not title:
+            problem(ImportField.TITLE, "empty: every ticket needs a title")
+        elif len(title) > TITLE_MAX:
+            problem(ImportField.TITLE, f"{len(title)} characters, at most {TITLE_MAX}")
+        status = Status.NEW
+        if word := get(ImportField.STATUS):
+            found_status = lookup_status(word, options.status_words)
+            if found_status is None:
+                problem(ImportField.STATUS, f"'{_short(word)}' is not a status we know "
+                                            "(map it to one of ours)")
+            else:
+                status = found_status
+        priority = Priority.P3
+        if word := get(ImportField.PRIORITY):
+            found_priority = lookup_priority(word, options.priority_words)
+            if found_priority is None:
+                problem(ImportField.PRIORITY, f"'{_short(word)}' is not a priority we know "
+                                              "(map it to one of ours)")
+            else:
+                priority = found_priority
+        channel = Channel.EMAIL
+        if word := get(ImportField.CHANNEL):
+            found_channel = lookup_channel(word)
+            if found_channel is None:
+                problem(ImportField.CHANNEL, f"'{_short(word)}' is not a channel we know "
+                        "(phone, email, walk-in, portal, chat)")
+            else:
+                channel = found_channel
+        instants: dict[ImportField, datetime | None] = {}
+        for f in DATE_FIELDS:
+            text = get(f)
+            fmt = formats.get(f)
+            instants[f] = None
+            if not text or fmt is None:
+                if f is ImportField.CREATED and plan.mapping.column_of(f) is not None \
+                        and not text:
+                    problem(f, "empty: when the ticket was opened is needed")
+                continue
+            value = parse_date(text, fmt, tz)
+            if value is None:
+                problem(f, f"'{_short(text)}' is not a date in the format {fmt.value}")
+            elif value > now:
+                problem(f, f"'{text}' is in the future")
+            instants[f] = value
+        created = instants[ImportField.CREATED]
+        resolved = instants[ImportField.RESOLVED] if not status.is_open else None
+        closed = instants[ImportField.CLOSED] if status is Status.CLOSED else None
+        for f, value in ((ImportField.RESOLVED, resolved), (ImportField.CLOSED, closed)):
+            if value is not None and created is not None and value < created:
+                problem(f, f"'{get(f)}' is before the ticket was created "
+                           f"({get(ImportField.CREATED)})")
+        if resolved is not None and closed is not None and closed < resolved:
+            problem(ImportField.CLOSED, f"'{get(ImportField.CLOSED)}' is before it was "
+                                        f"resolved ({get(ImportField.RESOLVED)})")
+        email = get(ImportField.EMAIL).lower()
+        if email and validate_email(email) is not None:
+            problem(ImportField.EMAIL, f"'{_short(email)}' is not an email address")
+        requester = " ".join(get(ImportField.REQUESTER).split()) or email \
+            or options.default_requester
+        for f, name in ((ImportField.REQUESTER, requester),
+                        (ImportField.ORGANIZATION, get(ImportField.ORGANIZATION)),
+                        (ImportField.ASSIGNEE, get(ImportField.ASSIGNEE)),
+                        (ImportField.CATEGORY, get(ImportField.CATEGORY))):
+            if len(name) > (100 if f is ImportField.CATEGORY else NAME_MAX):
+                problem(f, f"'{_short(name)}' is too long for a name")
+        if found:
+            problems.extend(found)
+            continue
+        rows.append(TicketRow(
+            row=record.row, title=title, description=get(ImportField.DESCRIPTION),
+            status=status, priority=priority, created_at=created, resolved_at=resolved,
+            closed_at=closed, requester=requester, email=email,
+            phone=get(ImportField.PHONE)[:40], organization=" ".join(
+                get(ImportField.ORGANIZATION).split()),
+            assignee=" ".join(get(ImportField.ASSIGNEE).split()),
+            category=" ".join(get(ImportField.CATEGORY).split()), channel=channel,
+            external_id=get(ImportField.EXTERNAL_ID),
+            original_status=get(ImportField.STATUS),
+            original_priority=get(ImportField.PRIORITY)))
+    return rows, problems
+
+
+def _file_problems(table: CsvTable, plan: ImportPlan) -> list[Problem]:
+    """Problems with the whole file or a whole column (row None)."""
+    problems: list[Problem] = []
+    if plan.mapping.column_of(ImportField.TITLE) is None:
+        listed = ", ".join(f"'{h}'" for h in table.headers if h) or "none"
+        problems.append(Problem(None, None, "no column holds the ticket title (expected "
+                                "Subject, Title or Summary; the file's columns are "
+                                f"{listed}); choose it in the column mapping"))
+    if not table.records:
+        problems.append(Problem(None, None, "the file has a header line but no ticket rows"))
+    for d in plan.dates:
+        if d.ambiguous and d.chosen is None:
+            problems.append(Problem(None, d.column, (
+                f"dates such as '{d.example}' read both as DD/MM/YYYY and as MM/DD/YYYY; "
+                "choose the format")))
+        elif d.detected is None and d.chosen is None:
+            problems.append(Problem(None, d.column, (
+                f"'{_short(d.example)}' is not a date in any format we know "
+                "(ISO 8601, DD/MM/YYYY, MM/DD/YYYY, YYYY/MM/DD)")))
+    return problems
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- mapping files ---------------------------------------------------------------------------
+
+def options_from_mapping(data: Mapping[str, Any], base: ImportOptions) -> ImportOptions:
+    """Read a MAP.json document (docs/import.md) over `base`; raises MappingError naming
+    the key that is wrong."""
+    from dataclasses import replace
+
+    def words(key: str, lookup: Any) -> dict[str, Any]:
+        out = {}
+        for theirs, ours in (data.get(key) or {}).items():
+            value = lookup(str(ours))
+            if value is None:
+                raise MappingError(f"{key}: '{ours}' (for '{theirs}') is not one of ours")
+            out[fold(str(theirs))] = value
+        return out
+
+    unknown = set(data) - {"columns", "status", "priority", "date_formats", "date_format",
+                           "timezone", "encoding", "delimiter", "default_requester"}
+    if unknown:
+        raise MappingError(f"unknown key(s) in the mapping file: {', '.join(sorted(unknown))}")
+    columns: dict[ImportField, str | None] = {}
+    for key, header in (data.get("columns") or {}).items():
+        columns[_field(key)] = None if header in (None, "") else str(header)
+    formats: dict[ImportField, DateFormat] = {}
+    if data.get("date_format"):
+        formats = dict.fromkeys(DATE_FIELDS, date_format(str(data["date_format"])))
+    for key, fmt in (data.get("date_formats") or {}).items():
+        formats[_field(key)] = date_format(str(fmt))
+    return replace(
+        base, columns={**base.columns, **columns},
+        status_words={**base.status_words, **words("status", lambda w: lookup_status(w))},
+        priority_words={**base.priority_words,
+                        **words("priority", lambda w: lookup_priority(w))},
+        date_formats={**base.date_formats, **formats},
+        tz=str(data.get("timezone") or base.tz),
+        encoding=data.get("encoding") or base.encoding,
+        delimiter=data.get("delimiter") or base.delimiter,
+        default_requester=str(data.get("default_requester") or base.default_requester))
+
+
+def load_mapping(text: str, base: ImportOptions) -> ImportOptions:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise MappingError(f"the mapping file is not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise MappingError("the mapping file must hold one JSON object")
+    return options_from_mapping(data, base)
+
+
+def _field(key: str) -> ImportField:
+    try:
+        return ImportField(key)
+    except ValueError:
+        names = ", ".join(f.value for f in ImportField)
+        raise MappingError(f"'{key}' is not one of our fields ({names})") from None
+
+
+def date_format(text: str) -> DateFormat:
+    """'DD/MM/YYYY', 'dd/mm/yyyy', 'iso' ... -> the DateFormat; MappingError otherwise."""
+    wanted = text.strip().upper().replace(" ", "")
+    for fmt in DateFormat:
+        if wanted in (fmt.value.replace(" ", ""), fmt.name):
+            return fmt
+    names = ", ".join(f.value for f in DateFormat)
+    raise MappingError(f"'{text}' is not a date format we know ({names})")

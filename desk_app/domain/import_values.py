@@ -1,0 +1,179 @@
+"""Cell values from other tools in our terms: status and priority words, channels, dates.
+
+Vocabularies are plain dicts from a folded word ("on hold") to our value, so the user can
+edit them (the import dialog's table, a mapping file) and the defaults stay readable.
+
+Dates: ISO 8601, DD/MM/YYYY and MM/DD/YYYY (with an optional 24-hour or AM/PM time, and
+'.' or '-' as well as '/'), and YYYY/MM/DD. A column whose every value reads both as
+DD/MM and MM/DD is ambiguous: guessing would silently swap months and days for all of
+them, so the user must choose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from desk_app.domain.enums import Channel, Priority, Status, parse_enum
+from desk_app.domain.errors import ValidationError
+
+DEFAULT_STATUS_WORDS: Mapping[str, Status] = {
+    "new": Status.NEW, "open": Status.NEW, "opened": Status.NEW, "to do": Status.NEW,
+    "todo": Status.NEW, "unassigned": Status.NEW, "submitted": Status.NEW,
+    "in progress": Status.IN_PROGRESS, "assigned": Status.IN_PROGRESS,
+    "processing": Status.IN_PROGRESS, "processing assigned": Status.IN_PROGRESS,
+    "processing planned": Status.IN_PROGRESS, "work in progress": Status.IN_PROGRESS,
+    "waiting for support": Status.IN_PROGRESS, "escalated": Status.IN_PROGRESS,
+    "reopened": Status.IN_PROGRESS, "active": Status.IN_PROGRESS,
+    "pending": Status.WAITING_CUSTOMER, "on hold": Status.WAITING_CUSTOMER,
+    "waiting": Status.WAITING_CUSTOMER, "waiting for customer": Status.WAITING_CUSTOMER,
+    "waiting on customer": Status.WAITING_CUSTOMER, "awaiting reply": Status.WAITING_CUSTOMER,
+    "waiting on third party": Status.WAITING_THIRD_PARTY,
+    "waiting for third party": Status.WAITING_THIRD_PARTY,
+    "waiting for vendor": Status.WAITING_THIRD_PARTY,
+    "solved": Status.RESOLVED, "resolved": Status.RESOLVED, "done": Status.RESOLVED,
+    "fixed": Status.RESOLVED, "completed": Status.RESOLVED,
+    "closed": Status.CLOSED, "archived": Status.CLOSED, "cancelled": Status.CLOSED,
+    "canceled": Status.CLOSED,
+}
+DEFAULT_PRIORITY_WORDS: Mapping[str, Priority] = {
+    "urgent": Priority.P1, "critical": Priority.P1, "highest": Priority.P1,
+    "emergency": Priority.P1, "very high": Priority.P1, "major": Priority.P1,
+    "immediate": Priority.P1, "blocker": Priority.P1, "1": Priority.P1,
+    "high": Priority.P2, "2": Priority.P2,
+    "normal": Priority.P3, "medium": Priority.P3, "3": Priority.P3,
+    "low": Priority.P4, "lowest": Priority.P4, "very low": Priority.P4, "minor": Priority.P4,
+    "trivial": Priority.P4, "4": Priority.P4, "5": Priority.P4,
+}
+_V = TypeVar("_V", Status, Priority, Channel)
+
+CHANNEL_WORDS: Mapping[str, Channel] = {
+    "phone": Channel.PHONE, "call": Channel.PHONE, "telephone": Channel.PHONE,
+    "email": Channel.EMAIL, "e mail": Channel.EMAIL, "mail": Channel.EMAIL,
+    "walk in": Channel.WALK_IN, "in person": Channel.WALK_IN,
+    "portal": Channel.PORTAL, "web": Channel.PORTAL, "web form": Channel.PORTAL,
+    "api": Channel.PORTAL, "feedback widget": Channel.PORTAL,
+    "chat": Channel.CHAT, "live chat": Channel.CHAT,
+}
+
+
+def fold(word: str) -> str:
+    """The key a vocabulary is looked up by: 'On-Hold ' -> 'on hold'."""
+    return " ".join(re.sub(r"[^\w]+", " ", word.casefold()).split())
+
+
+def lookup_status(word: str, custom: Mapping[str, Status] | None = None) -> Status | None:
+    """Our status for their word: the user's table first, then the defaults, then our own
+    values and labels ('waiting_customer', 'Waiting on customer')."""
+    return _lookup(word, custom, DEFAULT_STATUS_WORDS, Status)
+
+
+def lookup_priority(word: str, custom: Mapping[str, Priority] | None = None
+                    ) -> Priority | None:
+    return _lookup(word, custom, DEFAULT_PRIORITY_WORDS, Priority)
+
+
+def lookup_channel(word: str) -> Channel | None:
+    return _lookup(word, None, CHANNEL_WORDS, Channel)
+
+
+def _lookup(word: str, custom: Mapping[str, _V] | None, defaults: Mapping[str, _V],
+            kind: type[_V]) -> _V | None:
+    key = fold(word)
+    if custom and key in custom:
+        return custom[key]
+    if key in defaults:
+        return defaults[key]
+    try:
+        return parse_enum(kind, word, field="value")
+    except ValidationError:
+        return None
+
+
+class DateFormat(StrEnum):
+    """A way of writing dates; the value is what users pick and mapping files hold."""
+
+    ISO = "ISO 8601"
+    DMY = "DD/MM/YYYY"
+    MDY = "MM/DD/YYYY"
+    YMD = "YYYY/MM/DD"
+
+    @property
+    def example(self) -> str:
+        return {"ISO 8601": "2026-07-10 14:30", "DD/MM/YYYY": "10/07/2026 14:30",
+                "MM/DD/YYYY": "07/10/2026 02:30 PM",
+                "YYYY/MM/DD": "2026/07/10 14:30"}[self.value]
+
+
+_TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([AaPp]\.?[Mm]\.?)?)?"
+_DAY_FIRST_OR_MONTH_FIRST = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME + "$")
+_YEAR_FIRST = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})" + _TIME + "$")
+
+
+def parse_date(text: str, fmt: DateFormat, tz: ZoneInfo) -> datetime | None:
+    """The instant (UTC) `text` names in format `fmt`, or None if it does not fit.
+
+    A time without a zone is read in `tz` (the calendar the old system used); ISO 8601 with
+    an offset or Z keeps its own. A date alone means midnight.
+    """
+    value = text.strip()
+    if fmt is DateFormat.ISO:
+        if not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+            return None
+        try:
+            parsed = datetime.fromisoformat(value.replace(" UTC", "Z"))
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=tz)
+        return parsed.astimezone(UTC)
+    pattern = _YEAR_FIRST if fmt is DateFormat.YMD else _DAY_FIRST_OR_MONTH_FIRST
+    m = pattern.match(value)
+    if m is None:
+        return None
+    a, b, c = (int(x) for x in m.group(1, 2, 3))
+    year, month, day = {DateFormat.YMD: (a, b, c), DateFormat.DMY: (c, b, a),
+                        DateFormat.MDY: (c, a, b)}[fmt]
+    hour = int(m.group(4) or 0)
+    minute = int(m.group(5) or 0)
+    second = int(m.group(6) or 0)
+    meridiem = (m.group(7) or "").replace(".", "").lower()
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    try:
+        local = datetime(year, month, day, hour, minute, second, tzinfo=tz)
+    except ValueError:
+        return None
+    return local.astimezone(UTC)
+
+
+def fitting_formats(values: Iterable[str], tz: ZoneInfo) -> dict[DateFormat, int]:
+    """For each format, how many of the (non-blank) values it reads."""
+    counts = dict.fromkeys(DateFormat, 0)
+    for v in values:
+        for fmt in DateFormat:
+            if parse_date(v, fmt, tz) is not None:
+                counts[fmt] += 1
+    return counts
+
+
+def detect_format(values: list[str], tz: ZoneInfo) -> tuple[DateFormat | None, bool]:
+    """The format that reads the most values, and whether DD/MM and MM/DD tie (ambiguous).
+
+    None when no value is a date in any format we know."""
+    present = [v for v in values if v.strip()]
+    if not present:
+        return None, False
+    counts = fitting_formats(present, tz)
+    best = max(DateFormat, key=lambda f: counts[f])
+    if counts[best] == 0:
+        return None, False
+    ambiguous = counts[DateFormat.DMY] == counts[DateFormat.MDY] == counts[best] \
+        and best in (DateFormat.DMY, DateFormat.MDY)
+    return best, ambiguous
