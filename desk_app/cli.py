@@ -94,7 +94,8 @@ def _build_parser() -> _Parser:
     report.add_argument("--no-bom", action="store_true", help="CSV without byte-order mark")
 
     export = sub.add_parser("export", help="write a CSV file")
-    export.add_argument("what", choices=("tickets", "breaches"), help="what to export")
+    export.add_argument("what", choices=("tickets", "breaches", "credits"),
+                        help="what to export (credits need --from and --to)")
     export.add_argument("--db", help=db_help)
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.add_argument("--from", dest="date_from", help="created on or after (YYYY-MM-DD)")
@@ -322,6 +323,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     )
 
     tz, start, end = _zone_and_period(args)
+    if args.what == "credits":
+        return _export_credits(args, tz, start, end)
     ctx = _open(args.db)
     try:
         target = Path(args.out)
@@ -338,6 +341,29 @@ def _cmd_export(args: argparse.Namespace) -> int:
         ctx.close()
     noun = "breached clocks" if args.what == "breaches" else "tickets"
     print(f"Wrote {count:,} {noun} to {target}")
+    return 0
+
+
+def _export_credits(args: argparse.Namespace, tz: str, start: datetime | None,
+                    end: datetime | None) -> int:
+    """Service credits per organization with an active contract (docs/credits.md)."""
+    from desk_app.services.credits import CreditService
+    from desk_app.services.export import CsvOptions, open_for_csv
+
+    if start is None or end is None:
+        raise ValidationError("--from" if start is None else "--to",
+                              "credits need a period: give --from and --to")
+    if end <= start:
+        raise ValidationError("--to", "must not be before --from")
+    ctx = _open(args.db)
+    try:
+        target = Path(args.out)
+        with open_for_csv(target) as out:
+            count = CreditService(ctx.db, ctx.sla, ctx.clock).export_credits(
+                out, CsvOptions(tz=tz, bom=not args.no_bom), start=start, end=end)
+    finally:
+        ctx.close()
+    print(f"Wrote {count:,} organizations' credits to {target}")
     return 0
 
 
