@@ -49,6 +49,8 @@ def describe(entry: TimelineEntry) -> str:
         case EventKind.SLA_POLICY_CHANGED:
             return (f"moved the ticket to SLA policy {entry.new_value or 'none'} "
                     f"(was {entry.old_value or 'none'}); time already used is kept")
+        case EventKind.IMPORTED:
+            return f"imported the ticket from {entry.new_value or 'a CSV file'}"
         case EventKind.FIELD_CHANGED:
             label = FIELD_LABELS.get(entry.field or "", entry.field or "a field")
             if entry.field == "description":
@@ -69,7 +71,7 @@ def timeline_html(entries: Iterable[TimelineEntry]) -> str:
         if e.body:
             tag = {"public_reply": "Reply", "internal_note": "Internal note",
                    "status_changed": "Resolution",
-                   "field_changed": "Customer said"}.get(e.kind.value, "")
+                   "field_changed": "Customer said", "imported": "Import"}.get(e.kind.value, "")
             text = html.escape(e.body).replace("\n", "<br>")
             body = f"<div class='{e.kind.value}'><i>{tag}:</i> {text}</div>"
         parts.append(f"<p>{head}{body}</p>")
