@@ -104,6 +104,22 @@ def _build_parser() -> _Parser:
                         help="time zone for timestamps (default: this computer's)")
     export.add_argument("--no-bom", action="store_true",
                         help="omit the UTF-8 byte-order mark")
+
+    imp = sub.add_parser("import", help="import tickets from a CSV file (docs/import.md)")
+    imp.add_argument("file", help="the CSV file")
+    imp.add_argument("--db", help=db_help)
+    imp.add_argument("--mapping", help="a JSON mapping file: columns, status and priority "
+                                       "words, date formats (see docs/import.md)")
+    imp.add_argument("--dry-run", action="store_true",
+                     help="check the file and report every problem; write nothing")
+    imp.add_argument("--date-format", help="for dates that read both ways: DD/MM/YYYY or "
+                                           "MM/DD/YYYY (also ISO 8601, YYYY/MM/DD)")
+    imp.add_argument("--tz", default=None,
+                     help="time zone of times without an offset (default: this computer's)")
+    imp.add_argument("--encoding", help="the file's encoding (default: guessed)")
+    imp.add_argument("--delimiter", help="the separator (default: guessed)")
+    imp.add_argument("--as", dest="actor", default=None,
+                     help="who imports (default: the operating-system user)")
     return parser
 
 
@@ -119,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_seed(args)
         if args.command == "export":
             return _cmd_export(args)
+        if args.command == "import":
+            from desk_app.cli_import import cmd_import
+
+            return cmd_import(args, _open)
         if args.command == "report":
             return _cmd_report(args)
         if args.command == "tickets":

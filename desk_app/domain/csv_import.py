@@ -60,6 +60,12 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    fix: str | None = None  # "map": a word to map; "date": a date format to choose
+
+    def hinted(self, hints: Mapping[str, str]) -> str:
+        """The text with the front end's own hint for the fix ('map it in --mapping')."""
+        hint = hints.get(self.fix or "")
+        return f"{self.text} ({hint})" if hint else self.text
 
     @property
     def text(self) -> str:
@@ -190,7 +196,7 @@ def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: d
             ) -> tuple[list[TicketRow], list[Problem]]:
     """Every row as a TicketRow, and every problem found (all of them, not the first)."""
     problems = _file_problems(table, plan)
-    if any(p.row is None for p in problems):
+    if plan.mapping.column_of(ImportField.TITLE) is None or not table.records:
         return [], problems
     tz = zone(options.tz)
     formats = {d.field: d.chosen for d in plan.dates}
@@ -199,9 +205,9 @@ def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: d
     for record in table.records:
         found: list[Problem] = []
 
-        def problem(f: ImportField | None, message: str, *, row: int = record.row,
-                    sink: list[Problem] = found) -> None:
-            sink.append(Problem(row, plan.column(f) if f else None, message))
+        def problem(f: ImportField | None, message: str, *, fix: str | None = None,
+                    row: int = record.row, sink: list[Problem] = found) -> None:
+            sink.append(Problem(row, plan.column(f) if f else None, message, fix))
 
         cells = record.cells
         if len(cells) > width and any(c.strip() for c in cells[width:]):
@@ -224,16 +230,16 @@ def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: d
         if word := get(ImportField.STATUS):
             found_status = lookup_status(word, options.status_words)
             if found_status is None:
-                problem(ImportField.STATUS, f"'{_short(word)}' is not a status we know "
-                                            "(map it to one of ours)")
+                problem(ImportField.STATUS, f"'{_short(word)}' is not a status we know",
+                        fix="map")
             else:
                 status = found_status
         priority = Priority.P3
         if word := get(ImportField.PRIORITY):
             found_priority = lookup_priority(word, options.priority_words)
             if found_priority is None:
-                problem(ImportField.PRIORITY, f"'{_short(word)}' is not a priority we know "
-                                              "(map it to one of ours)")
+                problem(ImportField.PRIORITY, f"'{_short(word)}' is not a priority we know",
+                        fix="map")
             else:
                 priority = found_priority
         channel = Channel.EMAIL
@@ -305,14 +311,14 @@ def _file_problems(table: CsvTable, plan: ImportPlan) -> list[Problem]:
         listed = ", ".join(f"'{h}'" for h in table.headers if h) or "none"
         problems.append(Problem(None, None, "no column holds the ticket title (expected "
                                 "Subject, Title or Summary; the file's columns are "
-                                f"{listed}); choose it in the column mapping"))
+                                f"{listed})", "column"))
     if not table.records:
         problems.append(Problem(None, None, "the file has a header line but no ticket rows"))
     for d in plan.dates:
         if d.ambiguous and d.chosen is None:
             problems.append(Problem(None, d.column, (
                 f"dates such as '{d.example}' read both as DD/MM/YYYY and as MM/DD/YYYY; "
-                "choose the format")))
+                "choose the format"), "date"))
         elif d.detected is None and d.chosen is None:
             problems.append(Problem(None, d.column, (
                 f"'{_short(d.example)}' is not a date in any format we know "

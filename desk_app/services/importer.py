@@ -93,9 +93,9 @@ class ImportReport:
             return (f"{self.source}: {len(self.problems):,} problem"
                     f"{'s' if len(self.problems) != 1 else ''} in {self.rows:,} rows; "
                     "nothing imported")
-        return (f"{self.source}: {self.tickets:,} tickets ready to import, "
-                f"{self.new_contacts:,} new contacts, {self.new_organizations:,} new "
-                "organizations")
+        return (f"{self.source}: {plural(self.tickets, 'ticket')} ready to import, "
+                f"{plural(self.new_contacts, 'new contact')}, "
+                f"{plural(self.new_organizations, 'new organization')}")
 
 
 @dataclass(frozen=True)
@@ -392,6 +392,11 @@ def _ticket(row: TicketRow, *, ticket_id: int, number: int, directory: _Director
     return ticket, history
 
 
+def plural(n: int, noun: str) -> str:
+    """'1 new contact', '3 new contacts'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _notes(rows: Iterable[TicketRow], plan: ImportPlan, options: ImportOptions
            ) -> tuple[str, ...]:
     """What the import will assume, said once each (not problems: nothing is wrong)."""
@@ -403,17 +408,17 @@ def _notes(rows: Iterable[TicketRow], plan: ImportPlan, options: ImportOptions
         notes.append("No Created column: the tickets are dated at the import time.")
     unknown = sum(1 for r in rows if r.requester == options.default_requester)
     if unknown:
-        notes.append(f"{unknown:,} rows name no requester: they are filed under "
+        notes.append(f"{plural(unknown, 'row')} name no requester: filed under "
                      f"'{options.default_requester}'.")
     undated = sum(1 for r in rows if not r.status.is_open and r.resolved_at is None
                   and r.closed_at is None)
     if undated:
-        notes.append(f"{undated:,} resolved or closed tickets have no resolved or closed "
-                     "time: the move is recorded at the import time.")
+        notes.append(f"{plural(undated, 'resolved or closed ticket')} without a resolved "
+                     "or closed time: the move is recorded at the import time.")
     moving = sum(1 for r in rows if r.status.is_open and r.status is not Status.NEW)
     if moving:
-        notes.append(f"{moving:,} open tickets are in progress or waiting: the file does not "
-                     "say since when, so the move is recorded at the import time.")
+        notes.append(f"{plural(moving, 'ticket')} in progress or waiting: the file does "
+                     "not say since when, so the move is recorded at the import time.")
     if plan.mapping.column_of(ImportField.CREATED) is not None:
         notes.append(f"Times without a zone are read as {options.tz}.")
     return tuple(notes)

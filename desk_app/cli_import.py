@@ -1,0 +1,104 @@
+"""`desk-app import FILE`: the command line's CSV import, kept apart from cli.py so that
+module stays a dispatcher.
+
+Exit codes: 0 imported (or a clean dry run), 2 the file or the mapping has problems (each
+printed as 'row 12, column Priority: ...'), 1 the file cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from desk_app.domain.csv_import import ImportOptions, ImportRefused, date_format, load_mapping
+from desk_app.domain.csv_read import CsvFormatError
+from desk_app.domain.import_fields import DATE_FIELDS, MappingError
+from desk_app.domain.ticket import format_number
+
+EXIT_PROBLEMS = 2
+EXIT_UNREADABLE = 1
+HINTS = {"map": "map it in --mapping",
+         "column": 'name it in --mapping, e.g. "columns": {"title": "Headline"}',
+         "date": "pass --date-format DD/MM/YYYY or MM/DD/YYYY, or set it in --mapping"}
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace, open_context: Callable[[str | None], Any]) -> int:
+    """Check the file, then (unless --dry-run) import it in one transaction."""
+    from desk_app.platform.identity import os_user_name
+    from desk_app.platform.timezone import local_zone_name
+    from desk_app.services.importer import ImportService, plural
+
+    path = Path(args.file)
+    options = ImportOptions(tz=args.tz or local_zone_name(), encoding=args.encoding,
+                            delimiter=_delimiter(args.delimiter))
+    try:
+        if args.mapping:
+            options = load_mapping(Path(args.mapping).read_text(encoding="utf-8-sig"),
+                                   options)
+        if args.date_format:
+            fmt = date_format(args.date_format)
+            options = replace(options, date_formats={
+                **dict.fromkeys(DATE_FIELDS, fmt), **options.date_formats})
+    except MappingError as exc:
+        _err(f"desk-app: error: {exc}")
+        return EXIT_PROBLEMS
+    try:
+        table = ImportService.read(path, options)
+    except CsvFormatError as exc:
+        _err(f"desk-app: error: {path.name} cannot be read: {exc}; nothing imported")
+        return EXIT_UNREADABLE
+    ctx = open_context(args.db)
+    try:
+        service = ImportService(ctx.db, ctx.sla, ctx.clock)
+        try:
+            report = service.dry_run(table, options, source=path.name)
+        except MappingError as exc:
+            _err(f"desk-app: error: {exc}")
+            return EXIT_PROBLEMS
+        if not report.ok:
+            _err(f"desk-app: {report.summary} ({report.file})")
+            for problem in report.problems:
+                _err(problem.hinted(HINTS))
+            return EXIT_PROBLEMS
+        if args.dry_run:
+            print(f"{report.summary} ({report.file}); dry run, nothing written")
+            if report.ignored:
+                print(f"ignored columns: {', '.join(report.ignored)}")
+            for note in report.notes:
+                print(f"note: {note}")
+            return 0
+        actor = args.actor or os_user_name()
+        try:
+            result = service.run(table, options, actor=actor, source=path.name)
+        except ImportRefused as exc:  # the data changed between check and import
+            for problem in exc.problems:
+                _err(problem.hinted(HINTS))
+            return EXIT_PROBLEMS
+    finally:
+        ctx.close()
+    numbers = (f" ({format_number(result.first_number)} to "
+               f"{format_number(result.last_number or result.first_number)})"
+               if result.first_number else "")
+    print(f"Imported {plural(result.tickets, 'ticket')}{numbers}, "
+          f"{plural(result.contacts, 'new contact')}, "
+          f"{plural(result.organizations, 'new organization')} from {path.name} "
+          f"in {result.seconds:.1f} s.")
+    if report.ignored:
+        print(f"ignored columns: {', '.join(report.ignored)}")
+    return 0
+
+
+def _delimiter(text: str | None) -> str | None:
+    """'tab', ';', '\\t' ... -> the character."""
+    if not text:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    return named.get(text.lower(), text)
