@@ -1,0 +1,248 @@
+"""CSV import, pure part: encodings, delimiters, strict parsing, headers, words, dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from desk_app.domain.csv_import import (
+    ImportOptions,
+    convert,
+    date_format,
+    load_mapping,
+    make_plan,
+)
+from desk_app.domain.csv_read import CsvFormatError, read_table
+from desk_app.domain.enums import Priority, Status
+from desk_app.domain.import_fields import ImportField, MappingError, auto_map
+from desk_app.domain.import_values import DateFormat, detect_format, parse_date
+
+NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def rows_of(text: str | bytes, options: ImportOptions | None = None):  # type: ignore[no-untyped-def]
+    options = options or ImportOptions(tz="UTC")
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    table = read_table(data, encoding=options.encoding, delimiter=options.delimiter)
+    plan = make_plan(table, options)
+    return convert(table, plan, options, now=NOW)
+
+
+# -- encodings and parsing --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "encoding", "bom"), [
+    ("Subject\nCafé crème\n".encode(), "utf-8-sig", False),
+    (b"\xef\xbb\xbf" + "Subject\nCafé crème\n".encode(), "utf-8-sig", True),
+    ("Subject\nCafé crème\n".encode("cp1252"), "cp1252", False),
+    ("Subject\nCafé crème\n".encode("latin-1"), "cp1252", False),
+    ("Subject\nCafé crème\n".encode("utf-16"), "utf-16", True),
+])
+def test_each_supported_encoding_reads_the_same_text(data: bytes, encoding: str,
+                                                     bom: bool) -> None:
+    table = read_table(data)
+    assert (table.encoding, table.had_bom) == (encoding, bom)
+    assert table.headers == ("Subject",)
+    assert table.records[0].cells == ("Café crème",)
+
+
+def test_windows_1252_specials_are_read_as_1252() -> None:
+    table = read_table("Subject\n“Quoted” – 5 €\n".encode("cp1252"))
+    assert table.records[0].cells == ("“Quoted” – 5 €",)
+
+
+def test_a_byte_neither_utf8_nor_1252_is_refused_with_its_line() -> None:
+    with pytest.raises(CsvFormatError) as caught:
+        read_table(b"Subject\nfine\nbad \x81 byte\n")
+    assert caught.value.line == 3
+    assert "0x81" in str(caught.value)
+
+
+def test_a_chosen_encoding_that_does_not_fit_is_refused_with_its_line() -> None:
+    with pytest.raises(CsvFormatError) as caught:
+        read_table(b"Subject\n\xe9t\xe9\n", encoding="utf-8")
+    assert caught.value.line == 2
+
+
+def test_an_unclosed_quote_is_refused_with_the_line_it_opens_on() -> None:
+    with pytest.raises(CsvFormatError) as caught:
+        read_table(b'Subject,Description\nA,fine\nB,"never closed\nC,swallowed\n')
+    assert caught.value.line == 3
+    assert "never closed" in str(caught.value)
+
+
+def test_a_stray_quote_inside_a_cell_is_refused() -> None:
+    with pytest.raises(CsvFormatError) as caught:
+        read_table(b'Subject,Description\n"A"x,fine\n')
+    assert caught.value.line == 2
+
+
+@pytest.mark.parametrize(("text", "delimiter"), [
+    ("Subject;Status\nA, with comma;New\n", ";"),
+    ("Subject\tStatus\nA;b,c\tNew\n", "\t"),
+    ('"Sub;ject",Status\nA,New\n', ","),
+    ("Subject|Status\nA|New\n", "|"),
+])
+def test_the_delimiter_is_guessed_from_the_header(text: str, delimiter: str) -> None:
+    assert read_table(text.encode()).delimiter == delimiter
+
+
+def test_quoted_newlines_and_crlf_keep_rows_and_row_numbers() -> None:
+    table = read_table(b'Subject,Description\r\nA,"two\r\nlines"\r\n\r\nB,x\r\n')
+    assert [(r.row, r.line) for r in table.records] == [(2, 2), (3, 5)]
+    assert table.records[0].cells[1] == "two\r\nlines"
+
+
+# -- headers ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("headers", [
+    # osTicket
+    ["Ticket Number", "Date Created", "Subject", "From", "From Email", "Priority",
+     "Help Topic", "Current Status", "Agent Assigned", "Closed Date"],
+    # Zendesk
+    ["Id", "Requester", "Requester email", "Assignee", "Subject", "Status", "Priority",
+     "Ticket type", "Created at", "Organization", "Solved at"],
+    # Freshdesk
+    ["Ticket ID", "Subject", "Description", "Status", "Priority", "Source", "Type", "Agent",
+     "Created time", "Resolved time", "Closed time", "Full name", "Email", "Company Name"],
+    # Jira Service Management
+    ["Summary", "Issue key", "Issue Type", "Status", "Priority", "Assignee", "Reporter",
+     "Created", "Resolved", "Description", "Organizations"],
+    # GLPI
+    ["ID", "Title", "Entity", "Status", "Opening date", "Priority", "Requester - Requester",
+     "Assigned to - Technician", "Category", "Resolution date", "Closing date"],
+    # a spreadsheet
+    ["Title", "Description", "Status", "Priority", "Date created", "Requester", "E-mail",
+     "Company", "Assigned to", "Category", "Closed"],
+])
+def test_usual_export_headers_are_recognised(headers: list[str]) -> None:
+    mapping = auto_map(headers)
+    mapped = {f for f in mapping.columns}
+    assert {ImportField.TITLE, ImportField.STATUS, ImportField.PRIORITY, ImportField.CREATED,
+            ImportField.REQUESTER, ImportField.ASSIGNEE} <= mapped
+    assert mapping.ignored == ()  # every column of these exports has a place
+
+
+def test_unknown_columns_are_listed_as_ignored() -> None:
+    table = read_table(b"Subject,Tags,Satisfaction\nA,x,good\n")
+    plan = make_plan(table, ImportOptions())
+    assert plan.ignored == ("Tags", "Satisfaction")
+
+
+def test_a_mapping_overrides_recognition_and_a_missing_column_is_named() -> None:
+    mapping = auto_map(["Headline", "Subject"], {ImportField.TITLE: "headline"})
+    assert mapping.column_of(ImportField.TITLE) == 0
+    assert mapping.ignored == (1,)
+    with pytest.raises(MappingError, match="no such column"):
+        auto_map(["Subject"], {ImportField.TITLE: "Headline"})
+
+
+# -- words ------------------------------------------------------------------------------------
+
+def test_status_and_priority_words_map_to_ours() -> None:
+    rows, problems = rows_of("Subject,Status,Priority\nA,Pending,Urgent\nB,Solved,Low\n"
+                             "C,On-hold,Normal\nD,waiting_third_party,P2\n")
+    assert problems == []
+    assert [(r.status, r.priority) for r in rows] == [
+        (Status.WAITING_CUSTOMER, Priority.P1), (Status.RESOLVED, Priority.P4),
+        (Status.WAITING_CUSTOMER, Priority.P3), (Status.WAITING_THIRD_PARTY, Priority.P2)]
+
+
+def test_unknown_words_are_problems_until_mapped() -> None:
+    text = "Subject,Status,Priority\nA,Neu,Sehr hoch\nB,New,High\n"
+    _rows, problems = rows_of(text)
+    assert [(p.row, p.column, p.fix) for p in problems] == [
+        (2, "Status", "map"), (2, "Priority", "map")]
+    assert "'Sehr hoch' is not a priority we know" in problems[1].text
+    options = load_mapping('{"status": {"neu": "new"}, "priority": {"Sehr hoch": "P1"}}',
+                           ImportOptions(tz="UTC"))
+    rows, problems = rows_of(text, options)
+    assert problems == []
+    assert (rows[0].status, rows[0].priority) == (Status.NEW, Priority.P1)
+
+
+def test_a_mapping_file_with_an_unknown_word_of_ours_is_refused() -> None:
+    with pytest.raises(MappingError, match="'P9'"):
+        load_mapping('{"priority": {"Sehr hoch": "P9"}}', ImportOptions())
+    with pytest.raises(MappingError, match="unknown key"):
+        load_mapping('{"colums": {}}', ImportOptions())
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "fmt", "expected"), [
+    ("2026-07-10", DateFormat.ISO, datetime(2026, 7, 9, 22, 0, tzinfo=UTC)),
+    ("2026-07-10T14:30:00", DateFormat.ISO, datetime(2026, 7, 10, 12, 30, tzinfo=UTC)),
+    ("2026-07-10 14:30:00Z", DateFormat.ISO, datetime(2026, 7, 10, 14, 30, tzinfo=UTC)),
+    ("2026-07-10T14:30:00-04:00", DateFormat.ISO, datetime(2026, 7, 10, 18, 30, tzinfo=UTC)),
+    ("10/07/2026 14:30", DateFormat.DMY, datetime(2026, 7, 10, 12, 30, tzinfo=UTC)),
+    ("10.07.2026 14:30:15", DateFormat.DMY, datetime(2026, 7, 10, 12, 30, 15, tzinfo=UTC)),
+    ("07/10/2026 02:30 PM", DateFormat.MDY, datetime(2026, 7, 10, 12, 30, tzinfo=UTC)),
+    ("7/10/2026 12:05 am", DateFormat.MDY, datetime(2026, 7, 9, 22, 5, tzinfo=UTC)),
+    ("2026/07/10 14:30", DateFormat.YMD, datetime(2026, 7, 10, 12, 30, tzinfo=UTC)),
+    ("12/01/2026 09:00", DateFormat.DMY, datetime(2026, 1, 12, 8, 0, tzinfo=UTC)),  # CET
+])
+def test_each_supported_date_format(text: str, fmt: DateFormat, expected: datetime) -> None:
+    assert parse_date(text, fmt, BERLIN) == expected
+
+
+@pytest.mark.parametrize(("text", "fmt"), [
+    ("31/02/2026", DateFormat.DMY), ("13/13/2026", DateFormat.MDY),
+    ("07/10/2026 13:30 PM", DateFormat.MDY), ("2026-07-10", DateFormat.DMY),
+    ("yesterday", DateFormat.ISO),
+])
+def test_values_that_do_not_fit_a_format_are_not_dates(text: str, fmt: DateFormat) -> None:
+    assert parse_date(text, fmt, BERLIN) is None
+
+
+def test_a_column_that_reads_both_ways_is_ambiguous_until_one_value_decides() -> None:
+    assert detect_format(["10/07/2026", "12/08/2026"], BERLIN) == (DateFormat.DMY, True)
+    assert detect_format(["10/07/2026", "14/08/2026"], BERLIN) == (DateFormat.DMY, False)
+    assert detect_format(["10/07/2026", "08/14/2026 01:00 PM"], BERLIN) == (
+        DateFormat.MDY, False)
+    assert detect_format(["2026-07-10"], BERLIN) == (DateFormat.ISO, False)
+
+
+def test_an_ambiguous_column_is_a_problem_until_the_user_chooses() -> None:
+    text = "Subject,Created\nA,10/07/2026 10:00\nB,11/07/2026 10:00\n"
+    _rows, problems = rows_of(text)
+    assert [(p.row, p.column, p.fix) for p in problems] == [(None, "Created", "date")]
+    assert "'10/07/2026 10:00'" in problems[0].message
+    chosen = ImportOptions(tz="UTC", date_formats={ImportField.CREATED: DateFormat.MDY})
+    rows, problems = rows_of(text, chosen)
+    assert problems == []
+    assert rows[0].created_at == datetime(2026, 10, 7, 10, 0, tzinfo=UTC)
+
+
+def test_date_format_names_are_read_loosely() -> None:
+    assert date_format("dd/mm/yyyy") is DateFormat.DMY
+    assert date_format("iso") is DateFormat.ISO
+    with pytest.raises(MappingError):
+        date_format("DD-MM-YY")
+
+
+# -- rows -------------------------------------------------------------------------------------
+
+def test_a_file_with_errors_reports_every_row_and_converts_none_of_them() -> None:
+    text = ("Subject,Status,Created,Resolved,Email\n"
+            "Fine,New,2026-01-05 10:00,,a@example.com\n"
+            ",New,2026-01-05 10:00,,\n"                       # row 3: no title
+            "Bad date,New,2026-13-45,,\n"                     # row 4
+            "Future,New,2027-01-01 10:00,,\n"                 # row 5
+            "Early,Solved,2026-01-05 10:00,2026-01-04 10:00,\n"  # row 6
+            "Mail,New,2026-01-05 10:00,,not-an-address\n"     # row 7
+            "Short,New\n"                                      # row 8
+            "Long,New,2026-01-05 10:00,,,extra\n")             # row 9
+    rows, problems = rows_of(text)
+    assert [(p.row, p.column) for p in problems] == [
+        (3, "Subject"), (4, "Created"), (5, "Created"), (6, "Resolved"), (7, "Email"),
+        (8, None), (8, "Created"), (9, None)]
+    assert len(rows) == 1  # the service refuses to write while problems remain
+
+
+def test_a_row_without_requester_uses_the_email_or_the_default() -> None:
+    rows, problems = rows_of("Subject,Requester,Email\nA,,ann@example.com\nB,,\n")
+    assert problems == []
+    assert [r.requester for r in rows] == ["ann@example.com", "Unknown requester"]
