@@ -226,6 +226,8 @@ class MainWindow(QMainWindow):
         self._action("&File", "&Settings…", self.open_settings, "Ctrl+,")
         self._action("&File", "Service &levels…", self.open_sla_settings, "Ctrl+Shift+L",
                      describe="Edit SLA calendars and policies")
+        self._action("&File", "&Import tickets from CSV…", self.import_tickets, "Ctrl+I",
+                     describe="Import tickets from a CSV file")
         self._action("&File", "&Export tickets to CSV…", self.export_tickets, "Ctrl+E",
                      describe="Export all tickets to a CSV file")
         self._menus["&File"].addSeparator()
@@ -387,6 +389,20 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.statusBar().showMessage(
             f"Service levels saved; {dialog.applied or 0:,} open tickets recomputed.", 8000)
+
+    def import_tickets(self) -> None:
+        """The import dialog (docs/import.md); once it has written tickets, the list and the
+        pick lists show them."""
+        from desk_app.services.importer import ImportService
+        from desk_app.ui.import_dialog import ImportDialog
+
+        dialog = ImportDialog(ImportService(self.ctx.db, self.ctx.sla, self.ctx.clock),
+                              actor=self.actor, runner=self.runner, parent=self)
+        dialog.exec()
+        if dialog.imported is not None:
+            self.detail.reload_lists()
+            self.refresh()
+            self.statusBar().showMessage(dialog.imported_text, 10000)
 
     def export_tickets(self) -> None:
         """Ask where, then write the file off the GUI thread; the status bar reports."""

@@ -1,0 +1,485 @@
+"""File > Import tickets: pick a CSV file, check how it will be read, then import it.
+
+Four steps on tabs, all visible once a file is loaded: *Columns* (one choice per field of
+ours, with a preview of the first rows as they will be read), *Values* (their status and
+priority words against ours, editable), *Dates* (the format per date column, required
+where the dates read both ways), *Check* (every problem with its row and column). Reading,
+checking and importing run through the task runner, off the GUI thread; the dialog shows a
+busy bar meanwhile. Slots stay thin: each one updates the options and asks the service.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.csv_import import ImportOptions, ImportRefused, Problem
+from desk_app.domain.csv_read import DELIMITERS, ENCODINGS, CsvFormatError, CsvTable
+from desk_app.domain.enums import Priority, Status
+from desk_app.domain.import_fields import ImportField
+from desk_app.domain.import_values import DateFormat, fold
+from desk_app.platform.qt_signals import emit
+from desk_app.services.importer import ImportReport, ImportResult, ImportService, plural
+from desk_app.workers.task_runner import Runner
+
+log = logging.getLogger(__name__)
+
+NOT_IMPORTED = "— not imported —"
+PREVIEW_ROWS = 20
+HINTS = {"map": "map it on the Values tab", "date": "choose the format on the Dates tab",
+         "column": "choose it on the Columns tab"}
+
+
+class ImportDialog(QDialog):
+    """Builds ImportOptions from the user's choices; ImportService does the work."""
+
+    sig_imported = Signal(object)  # ImportResult
+
+    def __init__(self, service: ImportService, *, actor: str, runner: Runner,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import tickets from CSV")
+        self.setObjectName("importDialog")
+        self.resize(980, 680)
+        self._service = service
+        self._actor = actor
+        self._runner = runner
+        self._path: Path | None = None
+        self._table: CsvTable | None = None
+        self.report: ImportReport | None = None
+        self.imported: ImportResult | None = None
+        self.options: ImportOptions = service.default_options()
+        self._filling = False
+
+        layout = QVBoxLayout(self)
+        top = QGridLayout()
+        self.path_edit = QLineEdit(readOnly=True, placeholderText="No file chosen yet")
+        self.choose_button = QPushButton("&Choose file…")
+        self.choose_button.clicked.connect(self.choose_file)
+        top.addWidget(QLabel("File:"), 0, 0)
+        top.addWidget(self.path_edit, 0, 1, 1, 5)
+        top.addWidget(self.choose_button, 0, 6)
+        self.encoding_combo = QComboBox()
+        self.encoding_combo.addItem("Detect", None)
+        for codec, label in ENCODINGS.items():
+            self.encoding_combo.addItem(label, codec)
+        self.delimiter_combo = QComboBox()
+        self.delimiter_combo.addItem("Detect", None)
+        for char, label in DELIMITERS.items():
+            self.delimiter_combo.addItem(label, char)
+        self.tz_edit = QLineEdit(self.options.tz)
+        self.tz_edit.setToolTip("Times written without a zone or offset are read in this zone")
+        top.addWidget(QLabel("Encoding:"), 1, 0)
+        top.addWidget(self.encoding_combo, 1, 1)
+        top.addWidget(QLabel("Separator:"), 1, 2)
+        top.addWidget(self.delimiter_combo, 1, 3)
+        top.addWidget(QLabel("Time zone:"), 1, 4)
+        top.addWidget(self.tz_edit, 1, 5)
+        self.detected_label = QLabel("")
+        self.detected_label.setObjectName("importDetected")
+        top.addWidget(self.detected_label, 2, 1, 1, 6)
+        top.setColumnStretch(1, 1)
+        top.setColumnStretch(5, 1)
+        layout.addLayout(top)
+        self.encoding_combo.currentIndexChanged.connect(self._on_reading_changed)
+        self.delimiter_combo.currentIndexChanged.connect(self._on_reading_changed)
+        self.tz_edit.editingFinished.connect(self._on_tz_changed)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_columns_tab(), "1 · Columns")
+        self.tabs.addTab(self._build_values_tab(), "2 · Values")
+        self.tabs.addTab(self._build_dates_tab(), "3 · Dates")
+        self.tabs.addTab(self._build_check_tab(), "4 · Check")
+        layout.addWidget(self.tabs, 1)
+
+        bottom = QHBoxLayout()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # indeterminate: the runner reports no progress
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
+        self.status_label = QLabel("Choose a CSV file exported from a spreadsheet or another "
+                                   "help desk.")
+        self.status_label.setObjectName("importStatus")
+        self.status_label.setWordWrap(True)
+        self.import_button = QPushButton("&Import")
+        self.import_button.setDefault(True)
+        self.import_button.setEnabled(False)
+        self.import_button.clicked.connect(self.start_import)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
+        bottom.addWidget(self.busy)
+        bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.import_button)
+        bottom.addWidget(self.close_button)
+        layout.addLayout(bottom)
+        self.tabs.setEnabled(False)
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_columns_tab(self) -> QWidget:
+        page = QWidget()
+        row = QHBoxLayout(page)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.column_combos: dict[ImportField, QComboBox] = {}
+        for f in ImportField:
+            combo = QComboBox()
+            combo.setMinimumWidth(170)
+            combo.currentIndexChanged.connect(self._on_columns_changed)
+            self.column_combos[f] = combo
+            form.addRow(f"{f.label}{' *' if f is ImportField.TITLE else ''}:", combo)
+        row.addLayout(form)
+        right = QVBoxLayout()
+        right.addWidget(QLabel(f"Preview (first {PREVIEW_ROWS} rows as they will be read):"))
+        self.preview = QTableWidget()
+        self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.preview.verticalHeader().setDefaultSectionSize(22)
+        right.addWidget(self.preview, 1)
+        self.ignored_label = QLabel("")
+        self.ignored_label.setWordWrap(True)
+        right.addWidget(self.ignored_label)
+        row.addLayout(right, 1)
+        return page
+
+    def _build_values_tab(self) -> QWidget:
+        page = QWidget()
+        row = QHBoxLayout(page)
+        self.status_table = self._words_table()
+        self.priority_table = self._words_table()
+        for title, table in (("Status words in the file", self.status_table),
+                             ("Priority words in the file", self.priority_table)):
+            box = QVBoxLayout()
+            box.addWidget(QLabel(title))
+            box.addWidget(table, 1)
+            row.addLayout(box, 1)
+        return page
+
+    @staticmethod
+    def _words_table() -> QTableWidget:
+        table = QTableWidget(0, 3)
+        table.setHorizontalHeaderLabels(["In the file", "Rows", "Ours"])
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().hide()
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        return table
+
+    def _build_dates_tab(self) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.addWidget(QLabel("How the dates in each column are written. Where every date "
+                             "reads both as day/month and as month/day, choose."))
+        self.dates_form = QFormLayout()
+        box.addLayout(self.dates_form)
+        box.addStretch(1)
+        self.date_combos: dict[ImportField, QComboBox] = {}
+        return page
+
+    def _build_check_tab(self) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        self.summary_label = QLabel("")
+        self.summary_label.setWordWrap(True)
+        box.addWidget(self.summary_label)
+        self.problems = QTableWidget(0, 3)
+        self.problems.setHorizontalHeaderLabels(["Row", "Column", "Problem"])
+        self.problems.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.problems.verticalHeader().hide()
+        header = self.problems.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        box.addWidget(self.problems, 1)
+        self.notes_label = QLabel("")
+        self.notes_label.setWordWrap(True)
+        box.addWidget(self.notes_label)
+        return page
+
+    # -- slots -------------------------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Import tickets", str(self._path.parent if self._path else Path.home()),
+            "CSV files (*.csv *.txt);;All files (*)")
+        if path:
+            self.load(Path(path))
+
+    def load(self, path: Path) -> None:
+        """Read and check `path` off the GUI thread, recognising its columns afresh."""
+        self._path = path
+        self.path_edit.setText(str(path))
+        self.options = replace(self.options, columns={}, date_formats={})
+        self._read()
+
+    def _read(self) -> None:
+        if self._path is None:
+            return
+        path, options, service = self._path, self.options, self._service
+
+        def work() -> tuple[CsvTable, ImportReport]:
+            table = service.read(path, options)
+            return table, service.dry_run(table, options, source=path.name)
+
+        self._busy(True, f"Reading {path.name}…")
+        self._runner.run(work, self._on_read, self._on_failed)
+
+    def _on_read(self, result: tuple[CsvTable, ImportReport]) -> None:
+        self._table, report = result
+        self.detected_label.setText(f"Read as {self._table.description}.")
+        self.tabs.setEnabled(True)
+        self._fill_columns(report)
+        self._fill_words(report)
+        self._fill_dates(report)
+        self._show_report(report)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._busy(False, f"⚠ {exc}")
+        self.import_button.setEnabled(False)
+        if isinstance(exc, ImportRefused):
+            self._show_problems(exc.problems)
+            self.tabs.setCurrentIndex(3)
+        elif isinstance(exc, CsvFormatError | OSError):  # nothing readable to show
+            self._table = None
+            self.report = None
+            self.detected_label.setText("")
+            self.tabs.setEnabled(False)
+
+    def _on_reading_changed(self) -> None:
+        if self._filling:
+            return
+        self.options = replace(self.options, encoding=self.encoding_combo.currentData(),
+                               delimiter=self.delimiter_combo.currentData(), columns={})
+        self._read()
+
+    def _on_tz_changed(self) -> None:
+        tz = self.tz_edit.text().strip()
+        if tz and tz != self.options.tz:
+            self.options = replace(self.options, tz=tz)
+            self._recheck()
+
+    def _on_columns_changed(self) -> None:
+        if self._filling or self._table is None:
+            return
+        self.options = replace(self.options, columns={
+            f: combo.currentData() for f, combo in self.column_combos.items()})
+        self._recheck(refill=True)
+
+    def _on_word_changed(self, kind: str, word: str, combo: QComboBox) -> None:
+        value = combo.currentData()
+        if kind == "status":
+            words: dict[str, Any] = dict(self.options.status_words)
+        else:
+            words = dict(self.options.priority_words)
+        if value is None:
+            words.pop(fold(word), None)
+        else:
+            words[fold(word)] = Status(value) if kind == "status" else Priority(value)
+        if kind == "status":
+            self.options = replace(self.options, status_words=words)
+        else:
+            self.options = replace(self.options, priority_words=words)
+        self._recheck()
+
+    def _on_date_changed(self) -> None:
+        if self._filling:
+            return
+        self.options = replace(self.options, date_formats={
+            f: DateFormat(c.currentData()) for f, c in self.date_combos.items()
+            if c.currentData()})
+        self._recheck()
+
+    def _recheck(self, *, refill: bool = False) -> None:
+        """The dry run again with the current choices; `refill` redraws the word and date
+        tabs (their rows depend on which columns are mapped)."""
+        if self._table is None or self._path is None:
+            return
+        table, options, service, name = self._table, self.options, self._service, \
+            self._path.name
+
+        def done(report: ImportReport) -> None:
+            if refill:
+                self._fill_words(report)
+                self._fill_dates(report)
+            self._show_report(report)
+
+        self._busy(True, "Checking…")
+        self._runner.run(lambda: service.dry_run(table, options, source=name), done,
+                         self._on_failed)
+
+    def start_import(self) -> None:
+        """Import off the GUI thread; the dialog stays open to tell how it went."""
+        if self._table is None or self._path is None or self.report is None \
+                or not self.report.ok:
+            return
+        table, options, service, name, actor = (self._table, self.options, self._service,
+                                                self._path.name, self._actor)
+        self.import_button.setEnabled(False)
+        self._busy(True, f"Importing {plural(self.report.tickets, 'ticket')}…")
+        self._runner.run(lambda: service.run(table, options, actor=actor, source=name),
+                         self._on_imported, self._on_failed)
+
+    def _on_imported(self, result: ImportResult) -> None:
+        self.imported = result
+        self._busy(False, self.imported_text)
+        self.choose_button.setEnabled(True)
+        self.import_button.setEnabled(False)
+        self.close_button.setText("Done")
+        emit(self.sig_imported, result)
+
+    @property
+    def imported_text(self) -> str:
+        r = self.imported
+        if r is None:
+            return ""
+        return (f"Imported {plural(r.tickets, 'ticket')}, {plural(r.contacts, 'new contact')}, "
+                f"{plural(r.organizations, 'new organization')} from {r.source}.")
+
+    # -- filling -----------------------------------------------------------------------------
+
+    def _busy(self, busy: bool, message: str) -> None:
+        self.busy.setVisible(busy)
+        self.status_label.setText(message)
+        self.choose_button.setEnabled(not busy)
+        if busy:
+            self.import_button.setEnabled(False)
+
+    def _fill_columns(self, report: ImportReport) -> None:
+        headers = report.plan.headers
+        self._filling = True
+        try:
+            for f, combo in self.column_combos.items():
+                combo.clear()
+                combo.addItem(NOT_IMPORTED, None)
+                for i, h in enumerate(headers):
+                    combo.addItem(h or f"column {i + 1}", h)
+                index = report.plan.mapping.column_of(f)
+                combo.setCurrentIndex(0 if index is None else index + 1)
+        finally:
+            self._filling = False
+        self.options = replace(self.options, columns={
+            f: combo.currentData() for f, combo in self.column_combos.items()})
+
+    def _fill_words(self, report: ImportReport) -> None:
+        for kind, table, values, enum in (
+                ("status", self.status_table, report.plan.status_values, Status),
+                ("priority", self.priority_table, report.plan.priority_values, Priority)):
+            table.setRowCount(0)
+            for word, rows, ours in values:
+                r = table.rowCount()
+                table.insertRow(r)
+                table.setItem(r, 0, QTableWidgetItem(word))
+                count = QTableWidgetItem(f"{rows:,}")
+                count.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                       | Qt.AlignmentFlag.AlignVCenter)
+                table.setItem(r, 1, count)
+                combo = QComboBox()
+                combo.addItem("⚠ unknown: choose", None)
+                for member in enum:
+                    combo.addItem(member.label, member.value)
+                combo.setCurrentIndex(0 if ours is None else combo.findData(ours.value))
+                combo.currentIndexChanged.connect(
+                    lambda _i, k=kind, w=word, c=combo: self._on_word_changed(k, w, c))
+                table.setCellWidget(r, 2, combo)
+
+    def _fill_dates(self, report: ImportReport) -> None:
+        while self.dates_form.rowCount():
+            self.dates_form.removeRow(0)
+        self.date_combos = {}
+        self._filling = True
+        try:
+            for d in report.plan.dates:
+                combo = QComboBox()
+                combo.addItem("⚠ choose the format" if d.ambiguous else "not recognised",
+                              None)
+                for fmt in DateFormat:
+                    combo.addItem(f"{fmt.value}  (e.g. {fmt.example})", fmt.value)
+                if d.chosen is not None:
+                    combo.setCurrentIndex(combo.findData(d.chosen.value))
+                combo.currentIndexChanged.connect(self._on_date_changed)
+                self.date_combos[d.field] = combo
+                note = " — reads both ways" if d.ambiguous else ""
+                self.dates_form.addRow(
+                    f"{d.field.label} (column “{d.column}”, e.g. “{d.example}”){note}:", combo)
+            if not report.plan.dates:
+                self.dates_form.addRow(QLabel("No date columns are mapped: the tickets are "
+                                              "dated at the import time."))
+        finally:
+            self._filling = False
+
+    def _show_report(self, report: ImportReport) -> None:
+        self.report = report
+        self._fill_preview(report)
+        ignored = ", ".join(report.ignored)
+        self.ignored_label.setText(f"Ignored columns: {ignored}" if ignored
+                                   else "Every column is imported.")
+        self._show_problems(list(report.problems))
+        self.notes_label.setText("\n".join(f"• {n}" for n in report.notes))
+        new = []
+        if report.new_technicians:
+            new.append(plural(report.new_technicians, "new technician"))
+        if report.new_categories:
+            new.append(f"new categories: {', '.join(report.new_categories)}")
+        extra = f"; {'; '.join(new)}" if new else ""
+        self.summary_label.setText(f"<b>{report.summary}</b>{extra}")
+        self._busy(False, report.summary + ("" if report.ok else " — see the Check tab"))
+        self.import_button.setEnabled(report.ok and self.imported is None)
+
+    def _show_problems(self, problems: list[Problem]) -> None:
+        self.problems.setRowCount(len(problems))
+        for r, p in enumerate(problems):
+            self.problems.setItem(r, 0, QTableWidgetItem(str(p.row) if p.row else "—"))
+            self.problems.setItem(r, 1, QTableWidgetItem(p.column or "—"))
+            hint = HINTS.get(p.fix or "")
+            self.problems.setItem(r, 2, QTableWidgetItem(
+                f"{p.message} ({hint})" if hint else p.message))
+        self.tabs.setTabText(3, f"4 · Check ({len(problems):,} ⚠)" if problems
+                             else "4 · Check ✓")
+
+    def _fill_preview(self, report: ImportReport) -> None:
+        if self._table is None:
+            return
+        plan = report.plan
+        fields = [f for f in ImportField if plan.mapping.column_of(f) is not None]
+        self.preview.clear()
+        self.preview.setColumnCount(len(fields))
+        self.preview.setHorizontalHeaderLabels([f.label for f in fields])
+        records = self._table.records[:PREVIEW_ROWS]
+        self.preview.setRowCount(len(records))
+        self.preview.setVerticalHeaderLabels([str(r.row) for r in records])
+        words = {ImportField.STATUS: {w: o for w, _n, o in plan.status_values},
+                 ImportField.PRIORITY: {w: o for w, _n, o in plan.priority_values}}
+        for r, record in enumerate(records):
+            for c, f in enumerate(fields):
+                text = plan.cell(record.cells, f)
+                if f in words and text:
+                    ours = words[f].get(text)
+                    text = f"{text} → {ours.label if ours else '⚠ ?'}"
+                self.preview.setItem(r, c, QTableWidgetItem(text.replace("\n", " ⏎ ")))
+        self.preview.resizeColumnsToContents()
+        for c in range(len(fields)):
+            self.preview.setColumnWidth(c, min(self.preview.columnWidth(c), 260))

@@ -1,0 +1,175 @@
+"""The import dialog: pick a file, map columns and words, choose a date format, import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from desk_app.app import AppContext
+from desk_app.domain.import_fields import ImportField
+from desk_app.domain.import_values import DateFormat
+from desk_app.services.importer import ImportService
+from desk_app.store.models import Ticket
+from desk_app.ui.import_dialog import NOT_IMPORTED, ImportDialog
+from desk_app.ui.main_window import MainWindow
+from desk_app.workers.task_runner import SyncRunner, TaskRunner
+from tests.ui.conftest import ME, when_modal
+
+CSV = ("Subject;Status;Priority;Created;Requester;Email;Company;Notes\n"
+       "Printer jam;Solved;Urgent;03/11/2026 09:00;Anna Adler;anna@northwind.example;"
+       "Northwind Café;x\n"
+       "VPN drops;Neu;High;04/11/2026 10:30;Ben Brooks;ben@contoso.example;Contoso;y\n"
+       "New laptop;Open;Low;05/11/2026 08:15;Ben Brooks;ben@contoso.example;Contoso;z\n")
+
+
+@pytest.fixture
+def csv_file(tmp_path: Path) -> Path:
+    path = tmp_path / "old-desk.csv"
+    path.write_bytes(CSV.encode("cp1252"))
+    return path
+
+
+def pick(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(path), "CSV files (*.csv)")))
+
+
+def tickets(ctx: AppContext) -> int:
+    with ctx.db.session_scope() as s:
+        return int(s.execute(select(func.count()).select_from(Ticket)).scalar() or 0)
+
+
+def make_dialog(ctx: AppContext, qtbot: QtBot, runner: object | None = None) -> ImportDialog:
+    dialog = ImportDialog(ImportService(ctx.db, ctx.sla, ctx.clock), actor=ME,
+                          runner=runner or SyncRunner(), parent=None)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def choose(combo: QComboBox, data: object) -> None:
+    index = combo.findData(data)
+    assert index >= 0, data
+    combo.setCurrentIndex(index)
+
+
+def test_dialog_maps_previews_and_imports(ctx: AppContext, qtbot: QtBot, csv_file: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    dialog = make_dialog(ctx, qtbot)
+    pick(monkeypatch, csv_file)
+    dialog.choose_button.click()
+
+    assert "Windows-1252, semicolon-separated, 3 rows" in dialog.detected_label.text()
+    combos = dialog.column_combos
+    assert combos[ImportField.TITLE].currentText() == "Subject"
+    assert combos[ImportField.ORGANIZATION].currentText() == "Company"
+    assert combos[ImportField.ASSIGNEE].currentText() == NOT_IMPORTED
+    assert "Notes" in dialog.ignored_label.text()
+    # The preview shows the mapped fields, words translated.
+    headers = [dialog.preview.horizontalHeaderItem(c).text()
+               for c in range(dialog.preview.columnCount())]
+    assert headers == ["Title", "Status", "Priority", "Created", "Requester",
+                       "Requester email", "Organization"]
+    status_col = headers.index("Status")
+    assert dialog.preview.item(0, status_col).text() == "Solved → Resolved"
+    assert dialog.preview.rowCount() == 3
+
+    # Two problems: an unknown status word and dates that read both ways.
+    assert not dialog.import_button.isEnabled()
+    texts = [dialog.problems.item(r, 2).text() for r in range(dialog.problems.rowCount())]
+    assert any("read both as DD/MM/YYYY and as MM/DD/YYYY" in t for t in texts)
+    assert any("'Neu' is not a status we know" in t for t in texts)
+    assert [dialog.problems.item(r, 0).text() for r in range(dialog.problems.rowCount())] \
+        == ["—", "3"]
+
+    # Map the word on the Values tab and choose the date format on the Dates tab.
+    words = [dialog.status_table.item(r, 0).text()
+             for r in range(dialog.status_table.rowCount())]
+    neu = dialog.status_table.cellWidget(words.index("Neu"), 2)
+    assert isinstance(neu, QComboBox) and neu.currentData() is None
+    choose(neu, "new")
+    choose(dialog.date_combos[ImportField.CREATED], DateFormat.DMY.value)
+    assert dialog.problems.rowCount() == 0
+    assert dialog.import_button.isEnabled()
+
+    before = tickets(ctx)
+    with qtbot.waitSignal(dialog.sig_imported, timeout=1000) as signal:
+        dialog.import_button.click()
+    assert tickets(ctx) == before + 3
+    assert signal.args[0].tickets == 3
+    assert dialog.imported_text == ("Imported 3 tickets, 2 new contacts, 2 new organizations "
+                                    "from old-desk.csv.")
+    assert not dialog.import_button.isEnabled()
+    detail = ctx.tickets.detail(ctx.tickets.find_by_number(1001) or 0)
+    assert detail.created_at.day == 3 and detail.created_at.month == 11  # DD/MM chosen
+
+
+def test_unmapping_the_title_is_a_problem_and_a_column_can_be_chosen(
+        ctx: AppContext, qtbot: QtBot, csv_file: Path) -> None:
+    dialog = make_dialog(ctx, qtbot)
+    dialog.load(csv_file)
+    choose(dialog.column_combos[ImportField.TITLE], None)
+    texts = [dialog.problems.item(r, 2).text() for r in range(dialog.problems.rowCount())]
+    assert any("no column holds the ticket title" in t for t in texts)
+    choose(dialog.column_combos[ImportField.TITLE], "Notes")
+    assert dialog.preview.item(0, 0).text() == "x"
+
+
+def test_an_unreadable_file_is_refused_with_its_line(ctx: AppContext, qtbot: QtBot,
+                                                     tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b'Subject;Description\nA;"never closed\n')
+    dialog = make_dialog(ctx, qtbot)
+    dialog.load(bad)
+    assert "line 2" in dialog.status_label.text()
+    assert "never closed" in dialog.status_label.text()
+    assert not dialog.import_button.isEnabled()
+    assert not dialog.tabs.isEnabled()
+
+
+def test_import_runs_on_a_worker_thread(ctx: AppContext, qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "iso.csv"
+    path.write_text("Title,Created\nA,2026-11-02T09:00:00Z\nB,2026-11-03T09:00:00Z\n")
+    owner = QWidget()  # a parentless runner must not be freed by Python (crashes PySide6)
+    qtbot.addWidget(owner)
+    dialog = make_dialog(ctx, qtbot, TaskRunner(owner))
+    dialog.load(path)
+    assert not dialog.busy.isHidden()  # reading and checking happen on the pool
+    qtbot.waitUntil(dialog.import_button.isEnabled, timeout=5000)
+    assert dialog.busy.isHidden()
+    with qtbot.waitSignal(dialog.sig_imported, timeout=5000):
+        dialog.import_button.click()
+        assert not dialog.busy.isHidden()  # the click returned before the import ended
+    assert tickets(ctx) == 2
+
+
+def test_file_menu_import_refreshes_the_list(make_window: Callable[[], MainWindow],
+                                            ctx: AppContext, csv_file: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    window = make_window()
+    window.runner = SyncRunner()
+    pick(monkeypatch, csv_file)
+    action = next(a for a in window.actions() if "Import tickets" in a.text())
+
+    def drive(widget: QWidget) -> None:
+        assert isinstance(widget, ImportDialog)
+        widget.choose_file()
+        words = [widget.status_table.item(r, 0).text()
+                 for r in range(widget.status_table.rowCount())]
+        neu = widget.status_table.cellWidget(words.index("Neu"), 2)
+        assert isinstance(neu, QComboBox)
+        choose(neu, "in_progress")
+        choose(widget.date_combos[ImportField.CREATED], DateFormat.DMY.value)
+        widget.import_button.click()
+        widget.close_button.click()
+
+    when_modal(drive)
+    action.trigger()
+    assert tickets(ctx) == 3
+    assert "Imported 3 tickets" in window.statusBar().currentMessage()
+    titles = {window.model.index(r, 0).data() for r in range(window.model.rowCount())}
+    assert titles  # the list was re-queried
