@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from desk_app.domain.enums import Priority
 
@@ -25,9 +26,11 @@ class Outcome(StrEnum):
     NONE = "none"          # no SLA applies
 
 
-@dataclass(frozen=True)
-class TicketOutcome:
-    """One ticket's figures for a report."""
+class TicketOutcome(NamedTuple):
+    """One ticket's figures for a report.
+
+    A named tuple rather than a frozen dataclass: a year's report builds 100,000 of these,
+    and a tuple is built about five times faster."""
 
     number: int
     priority: Priority

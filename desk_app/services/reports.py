@@ -1,24 +1,49 @@
-"""Period reports over stored SLA results (issue 5, first part: attainment).
+"""Period reports over stored SLA results and ticket histories.
 
 Stored clocks are brought up to date first (tickets whose next change passed while no
-window was watching), without deciding notifications.
+window was watching), without deciding notifications; then one read transaction gathers
+the records and the pure `domain.period_report` computes every figure.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from desk_app.domain.metrics import AttainmentRow, Outcome, TicketOutcome, attainment
+from desk_app.domain.enums import Channel, Priority
+from desk_app.domain.metrics import AttainmentRow, TicketOutcome, attainment
+from desk_app.domain.period_report import (
+    SETTLED,
+    CohortTicket,
+    DayPoint,
+    PeriodReport,
+    ReportFilter,
+    StatusScan,
+    Volume,
+    age_buckets,
+    cohort_figures,
+    count_per_bucket,
+    day_starts,
+    open_count_at,
+    outcome_of,
+    scan_status_changes,
+    waiting_rows,
+    weeks,
+)
 from desk_app.services.clock import Clock
 from desk_app.services.monitor import MonitorService
 from desk_app.services.sla import SlaService
+from desk_app.store import report_queries as q
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, Organization, Technician, Ticket
+from desk_app.store.report_queries import instant_key, stored_instant
 
 GROUPS: dict[str, Callable[[TicketOutcome], str]] = {
     "priority": lambda o: o.priority.value,
@@ -26,17 +51,6 @@ GROUPS: dict[str, Callable[[TicketOutcome], str]] = {
     "organization": lambda o: o.organization or "(none)",
     "technician": lambda o: o.technician or "(unassigned)",
 }
-
-
-def outcome_of(state: str | None) -> Outcome:
-    """A stored clock state as a report outcome."""
-    if state is None:
-        return Outcome.NONE
-    if state == "met":
-        return Outcome.MET
-    if state in ("breached", "breached_stopped"):
-        return Outcome.MISSED
-    return Outcome.PENDING  # running or paused, not yet due
 
 
 class ReportService:
@@ -67,12 +81,137 @@ class ReportService:
                                   technician=r[9] or "", channel=r[10].value)
                     for r in s.connection().execute(stmt)]
 
-    def attainment(self, start: datetime, end: datetime, *, by: str = "priority"
-                   ) -> list[AttainmentRow]:
+    def goals(self, by: str = "priority") -> dict[tuple[str, str], float]:
+        """Each priority's goals from the first policy that names it (other groupings have
+        no goal of their own)."""
         goals: dict[tuple[str, str], float] = {}
         if by == "priority":
             for policy in self._sla.setup().policies:
                 for p in policy.conditions.priorities:
                     goals.setdefault((p.value, "first_response"), policy.goal_first_response)
                     goals.setdefault((p.value, "resolution"), policy.goal_resolution)
-        return attainment(self.outcomes(start, end), group_by=GROUPS[by], goals=goals)
+        return goals
+
+    def attainment(self, start: datetime, end: datetime, *, by: str = "priority"
+                   ) -> list[AttainmentRow]:
+        return attainment(self.outcomes(start, end), group_by=GROUPS[by], goals=self.goals(by))
+
+    def period_report(self, start: datetime, end: datetime, *, tz: str,
+                      report_filter: ReportFilter | None = None, by: str = "priority",
+                      progress: Callable[[str], None] | None = None) -> PeriodReport:
+        """Every figure of docs/metrics.md for [start, end); days and weeks in `tz`.
+
+        Backlog and waiting stop at now for a period that has not ended yet."""
+        if by not in GROUPS:
+            raise ValueError(f"unknown grouping {by!r}")
+        flt = report_filter or ReportFilter()
+        # In UTC: arithmetic between instants that share a zone object is wall-clock time.
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+        now = self._clock()
+        horizon = max(start, min(end, now))
+        say = progress or (lambda _text: None)
+        say("Bringing SLA clocks up to date…")
+        MonitorService(self._db, self._sla).bring_up_to_date(now)
+        say("Reading tickets…")
+        start_key, end_key, horizon_key = instant_key(start), instant_key(end), \
+            instant_key(horizon)
+        with self._db.session_scope() as s:
+            tickets = q.alive_tickets(s, start, end, flt)
+            changes = q.status_changes(s, start, end)
+            in_cohort = [t for t in tickets if t[3] >= start_key]
+            counts = (q.reply_and_handover_counts(s, in_cohort[0][0], in_cohort[-1][0])
+                      if in_cohort else {})
+        say("Computing figures…")
+        scan = scan_status_changes(changes, wanted={t[0] for t in tickets}, start=start_key,
+                                   end=end_key, horizon=horizon_key)
+        return PeriodReport(
+            start=start, end=end, tz=tz, filter=flt, group_by=by,
+            cohort=cohort_figures([_cohort_ticket(t, counts, scan) for t in in_cohort],
+                                  goals=self.goals(by), group_by=GROUPS[by]),
+            waiting=waiting_rows(
+                (number_of, org_of, status, self._sla.business_seconds(
+                    policy_of, stored_instant(str(a)), stored_instant(str(b))))
+                for ticket, status, a, b in scan.waiting
+                for number_of, org_of, policy_of in (self._who(tickets, ticket),)),
+            **_activity(tickets, scan, start=start, end=end, horizon=horizon, tz=tz))
+
+    @staticmethod
+    def _who(tickets: list[tuple[Any, ...]], ticket_id: int) -> tuple[int, str, str | None]:
+        row = tickets[bisect_left(tickets, (ticket_id,))]
+        return row[1], row[6], row[8]
+
+    def filter_choices(self) -> dict[str, list[str]]:
+        """The values each filter can take, for pickers."""
+        with self._db.session_scope() as s:
+            conn = s.connection()
+            def names(model: type[Category] | type[Organization] | type[Technician]
+                      ) -> list[str]:
+                return [r[0] for r in conn.execute(select(col(model.name))
+                                                   .order_by(col(model.name)))]
+            return {"priority": [p.value for p in Priority], "category": names(Category),
+                    "organization": names(Organization), "technician": names(Technician),
+                    "channel": [c.value for c in Channel]}
+
+
+_PRIORITIES = {p.value: p for p in Priority}
+
+
+def _cohort_ticket(t: tuple[Any, ...], counts: dict[int, tuple[int, int]],
+                   scan: StatusScan) -> CohortTicket:
+    (ticket_id, number, priority, created, channel, category, organization, technician,
+     _policy, response_state, resolution_state, response_used, resolution_used, _rd, _sd,
+     csat) = t
+    replies, handovers = counts.get(ticket_id, (0, 0))
+    return CohortTicket(
+        outcome=TicketOutcome(
+            number=number, priority=_PRIORITIES[priority], created_at=stored_instant(created),
+            response=outcome_of(response_state), resolution=outcome_of(resolution_state),
+            response_used_s=response_used, resolution_used_s=resolution_used,
+            category=category, organization=organization, technician=technician,
+            channel=channel),
+        response_state=response_state, resolution_state=resolution_state,
+        public_replies=replies, reassignments=handovers,
+        reopens=scan.reopens.get(ticket_id, 0), resolved=ticket_id in scan.settled, csat=csat)
+
+
+def _activity(tickets: list[tuple[Any, ...]], scan: StatusScan, *, start: datetime,
+              end: datetime, horizon: datetime, tz: str) -> dict[str, Any]:
+    """Volume, backlog and its ages, the daily and weekly series."""
+    start_key, end_key, horizon_key = instant_key(start), instant_key(end), \
+        instant_key(horizon)
+    zone = ZoneInfo(tz)
+    bounds = day_starts(start, end, tz)
+    keys = [instant_key(b) for b in bounds]
+
+    def open_at(ticket: tuple[Any, ...], statuses: dict[int, str], key: str) -> bool:
+        return not key < ticket[3] and statuses.get(ticket[0], "new") not in SETTLED
+
+    open_at_start = sum(1 for t in tickets if open_at(t, scan.status_at_start, start_key))
+    open_at_end = [t for t in tickets if open_at(t, scan.status_at_horizon, horizon_key)]
+    steps = sorted([*scan.steps, *((t[3], 1) for t in tickets
+                                   if start_key < t[3] and not horizon_key < t[3])],
+                   key=lambda step: str(step[0]))
+    cuts = [instant_key(min(bounds[i + 1], horizon)) for i in range(len(bounds) - 1)
+            if bounds[i] < horizon]
+    backlog = [open_at_start + n for n in open_count_at(steps, cuts)]  # type: ignore[arg-type]
+    created = count_per_bucket((t[3] for t in tickets if t[3] >= start_key), keys)
+    resolved = count_per_bucket((str(k) for k in scan.resolved_at), keys)
+    breaches = [stored_instant(due) for t in tickets
+                for state, due in ((t[9], t[13]), (t[10], t[14]))
+                if state in ("breached", "breached_stopped") and due is not None
+                and start_key <= due < end_key]
+    last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    return {
+        "volume": Volume(
+            created=sum(1 for t in tickets if t[3] >= start_key), resolved=scan.resolved,
+            closed=scan.closed, reopened=scan.reopened, backlog_start=open_at_start,
+            backlog_end=len(open_at_end)),
+        "backlog_age": age_buckets((horizon - stored_instant(t[3])).total_seconds()
+                                   for t in open_at_end),
+        "days": tuple(DayPoint(day=bounds[i].astimezone(zone).date(), created=created[i],
+                               resolved=resolved[i],
+                               backlog=backlog[i] if i < len(backlog) else None)
+                      for i in range(len(bounds) - 1)),
+        "weeks": weeks((b.astimezone(zone).date() for b in breaches),
+                       start.astimezone(zone).date(), last_day),
+    }

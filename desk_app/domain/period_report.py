@@ -1,0 +1,371 @@
+"""A supervisor's figures for one period, computed exactly as docs/metrics.md defines them.
+
+Pure: the store hands over what a year of 100,000 tickets can be reduced to cheaply (one
+`CohortTicket` per ticket created in the period, and the instants of what happened in it),
+and these functions turn that into the figures. Nothing here reads a clock or a database,
+so every figure can be checked by hand in a test.
+
+Two populations, on purpose:
+- the *cohort* (tickets created in the period) for attainment, times, rates and CSAT, so a
+  month's figures never change because of what happens to older tickets;
+- *activity* (anything that happened in the period, to any ticket) for volume, backlog,
+  waiting time and the daily and weekly series.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
+
+from desk_app.domain.enums import Priority
+from desk_app.domain.metrics import (
+    AttainmentRow,
+    Distribution,
+    Outcome,
+    TicketOutcome,
+    attainment,
+    distribution,
+)
+
+# Ages of the open backlog at the period's end, in calendar days: (label, up to, exclusive).
+AGE_BUCKETS: tuple[tuple[str, float], ...] = (
+    ("< 1 day", 1), ("1–3 days", 3), ("3–7 days", 7), ("7–14 days", 14),
+    ("14–30 days", 30), ("30+ days", float("inf")),
+)
+STOPPED_STATES = frozenset({"met", "breached_stopped"})
+SETTLED = frozenset({"resolved", "closed"})
+
+
+# An instant as a datetime, or as any text that sorts like time (the store's stored form).
+K = TypeVar("K", datetime, str)
+
+
+def outcome_of(state: str | None) -> Outcome:
+    """A stored clock state as a report outcome."""
+    if state is None:
+        return Outcome.NONE
+    if state == "met":
+        return Outcome.MET
+    if state in ("breached", "breached_stopped"):
+        return Outcome.MISSED
+    return Outcome.PENDING  # running or paused, not yet due
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """Which tickets count; an empty set means "all". Matches the ticket's current values."""
+
+    priorities: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    organizations: frozenset[str] = frozenset()
+    technicians: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()
+
+    def describe(self) -> str:
+        parts = [f"{name}: {', '.join(sorted(values))}" for name, values in (
+            ("priority", self.priorities), ("category", self.categories),
+            ("organization", self.organizations), ("technician", self.technicians),
+            ("channel", self.channels)) if values]
+        return "; ".join(parts) or "all tickets"
+
+
+class CohortTicket(NamedTuple):
+    """One ticket created in the period: its stored clocks and a few counts of its history.
+
+    A named tuple for the same reason as `TicketOutcome`: there are 100,000 in a year."""
+
+    outcome: TicketOutcome
+    response_state: str | None = None
+    resolution_state: str | None = None
+    public_replies: int = 0
+    reassignments: int = 0  # moves from one technician to another
+    reopens: int = 0        # moves from resolved or closed back to an open status
+    resolved: bool = False  # ever moved to resolved or closed
+    csat: int | None = None
+
+    @property
+    def priority(self) -> Priority:
+        return self.outcome.priority
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A rate as its numerator and denominator, so a CSV shows what it was computed from."""
+
+    count: int
+    of: int
+
+    @property
+    def value(self) -> float | None:
+        return self.count / self.of if self.of else None
+
+
+@dataclass(frozen=True)
+class Volume:
+    created: int
+    resolved: int
+    closed: int
+    reopened: int
+    backlog_start: int
+    backlog_end: int
+
+
+@dataclass(frozen=True)
+class TimeRow:
+    """Business-time figures for one priority (or "All")."""
+
+    group: str
+    first_response: Distribution
+    resolution: Distribution
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    """Business time tickets of one organization spent waiting on the customer's side."""
+
+    organization: str
+    customer_s: float
+    third_party_s: float
+    tickets: int
+
+
+@dataclass(frozen=True)
+class Csat:
+    rated: int
+    average: float | None
+    satisfied: Ratio  # ratings of 4 or 5 among the rated
+
+
+@dataclass(frozen=True)
+class CohortFigures:
+    attainment: tuple[AttainmentRow, ...]
+    times: tuple[TimeRow, ...]
+    average_speed_of_answer_s: float | None
+    first_contact_resolution: Ratio
+    reopen_rate: Ratio
+    reassignment: Ratio
+    csat: Csat
+    tickets: int
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    day: date
+    created: int
+    resolved: int
+    backlog: int | None  # open at the end of the day; None for days still to come
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    week_start: date  # the Monday
+    breaches: int
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    start: datetime
+    end: datetime
+    tz: str
+    filter: ReportFilter
+    group_by: str
+    volume: Volume
+    backlog_age: tuple[tuple[str, int], ...]
+    cohort: CohortFigures
+    waiting: tuple[WaitingRow, ...]
+    days: tuple[DayPoint, ...]
+    weeks: tuple[WeekPoint, ...]
+
+
+def cohort_figures(cohort: Sequence[CohortTicket], *,
+                   goals: Mapping[tuple[str, str], float],
+                   group_by: Callable[[TicketOutcome], str] = lambda o: o.priority.value
+                   ) -> CohortFigures:
+    """Attainment, times, rates and satisfaction of the tickets created in the period."""
+    attained = tuple(attainment((t.outcome for t in cohort), group_by=group_by, goals=goals))
+    times = _times(cohort)
+    settled = [t for t in cohort if t.resolved]
+    ratings = [t.csat for t in cohort if t.csat is not None]
+    return CohortFigures(
+        attainment=attained, times=times,
+        average_speed_of_answer_s=times[-1].first_response.mean_s if times else None,
+        first_contact_resolution=Ratio(
+            sum(1 for t in settled if t.public_replies <= 1 and t.reopens == 0), len(settled)),
+        reopen_rate=Ratio(sum(1 for t in settled if t.reopens > 0), len(settled)),
+        reassignment=Ratio(sum(1 for t in cohort if t.reassignments > 0), len(cohort)),
+        csat=Csat(rated=len(ratings), average=sum(ratings) / len(ratings) if ratings else None,
+                  satisfied=Ratio(sum(1 for x in ratings if x >= 4), len(ratings))),
+        tickets=len(cohort))
+
+
+def _times(cohort: Sequence[CohortTicket]) -> tuple[TimeRow, ...]:
+    """Business time to first response and to resolution, over clocks that have stopped."""
+    by_group: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for t in cohort:
+        o = t.outcome
+        for group in (o.priority.value, "All"):
+            first, resolution = by_group[group]
+            if t.response_state in STOPPED_STATES and o.response_used_s is not None:
+                first.append(o.response_used_s)
+            if t.resolution_state in STOPPED_STATES and o.resolution_used_s is not None:
+                resolution.append(o.resolution_used_s)
+    order = [p.value for p in Priority] + ["All"]
+    return tuple(TimeRow(g, distribution(by_group[g][0]), distribution(by_group[g][1]))
+                 for g in order if g in by_group)
+
+
+def day_starts(start: datetime, end: datetime, tz: str) -> list[datetime]:
+    """The instants local days begin in `tz`, covering [start, end): the first is the
+    start of the day `start` falls in, the last is at or after `end`."""
+    zone = ZoneInfo(tz)
+    day = start.astimezone(zone).date()
+    out = []
+    while True:
+        instant = datetime(day.year, day.month, day.day, tzinfo=zone)
+        out.append(instant)
+        if instant >= end:
+            return out
+        day += timedelta(days=1)
+
+
+def count_per_bucket(keys: Iterable[K], bounds: Sequence[K]) -> list[int]:
+    """How many keys fall in each [bounds[i], bounds[i+1]); keys outside are ignored.
+
+    Generic over the key so the store can pass its own sortable form of an instant."""
+    counts = [0] * (len(bounds) - 1)
+    for key in keys:
+        i = bisect_right(bounds, key) - 1
+        if 0 <= i < len(counts):
+            counts[i] += 1
+    return counts
+
+
+def open_count_at(deltas: Sequence[tuple[K, int]], instants: Sequence[K]) -> list[int]:
+    """The backlog at each instant (ascending), from +1/-1 steps sorted by time.
+
+    A ticket is open at T when it opened at or before T and has not closed at or before T,
+    so every step at or before the instant counts."""
+    out, running, i = [], 0, 0
+    for instant in instants:
+        while i < len(deltas) and not instant < deltas[i][0]:
+            running += deltas[i][1]
+            i += 1
+        out.append(running)
+    return out
+
+
+def age_buckets(ages_s: Iterable[float]) -> tuple[tuple[str, int], ...]:
+    counts = dict.fromkeys((label for label, _ in AGE_BUCKETS), 0)
+    for age in ages_s:
+        days = age / 86400
+        counts[next(label for label, upto in AGE_BUCKETS if days < upto)] += 1
+    return tuple(counts.items())
+
+
+def weeks(breach_days: Iterable[date], first: date, last: date) -> tuple[WeekPoint, ...]:
+    """Breaches per week (Monday to Sunday), for every week touching [first, last]."""
+    counts: dict[date, int] = defaultdict(int)
+    for d in breach_days:
+        counts[d - timedelta(days=d.weekday())] += 1
+    week = first - timedelta(days=first.weekday())
+    out = []
+    while week <= last:
+        out.append(WeekPoint(week, counts.get(week, 0)))
+        week += timedelta(days=7)
+    return tuple(out)
+
+
+def waiting_rows(spans: Iterable[tuple[int, str, str, float]]) -> tuple[WaitingRow, ...]:
+    """Per organization, the business seconds spent waiting on the customer and on third
+    parties, from (ticket, organization, status, seconds) entries; `tickets` counts each
+    ticket that waited at all once."""
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    tickets: dict[str, set[int]] = defaultdict(set)
+    for ticket, organization, status, seconds in spans:
+        org = organization or "(none)"
+        sums[org][0 if status == "waiting_customer" else 1] += seconds
+        tickets[org].add(ticket)
+    return tuple(WaitingRow(org, s[0], s[1], len(tickets[org]))
+                 for org, s in sorted(sums.items()))
+
+
+@dataclass
+class StatusScan:
+    """What one pass over the status changes (in ticket, time order) yields."""
+
+    resolved: int = 0   # distinct tickets moved to resolved in the period
+    closed: int = 0     # … to closed
+    reopened: int = 0   # … from resolved or closed back to an open status
+    resolved_at: list[object] = field(default_factory=list)  # every move to resolved
+    # Backlog steps in (start, horizon]: -1 when settled, +1 when reopened.
+    steps: list[tuple[object, int]] = field(default_factory=list)
+    waiting: list[tuple[int, str, object, object]] = field(default_factory=list)
+    reopens: dict[int, int] = field(default_factory=dict)  # per ticket, whole history
+    settled: set[int] = field(default_factory=set)  # ever moved to resolved or closed
+    # Status after the moves at or before the start, and at or before the horizon.
+    status_at_start: dict[int, str] = field(default_factory=dict)
+    status_at_horizon: dict[int, str] = field(default_factory=dict)
+
+
+def scan_status_changes(rows: Iterable[tuple[int, K, str | None, str]], *,
+                        wanted: Container[int], start: K, end: K, horizon: K) -> StatusScan:
+    """Volume counts, backlog steps and waiting stretches from (ticket, at, old, new) rows
+    ordered by ticket then time. `wanted` are the tickets that match the filter; moves at
+    or before `horizon` (now, or the period's end) make backlog steps; waiting stretches are
+    clipped to [start, horizon)."""
+    out = StatusScan()
+    resolved: set[int] = set()
+    closed: set[int] = set()
+    reopened: set[int] = set()
+    waiting_since: K | None = None
+    waiting_status = ""
+    current = -1
+
+    def close_wait(ticket: int, until: K) -> None:
+        if waiting_since is not None:
+            a = start if waiting_since < start else waiting_since
+            b = horizon if horizon < until else until
+            if a < b:
+                out.waiting.append((ticket, waiting_status, a, b))
+
+    for ticket, at, old, new in rows:
+        if ticket != current:
+            if current in wanted:
+                close_wait(current, horizon)
+            current, waiting_since = ticket, None
+        if ticket not in wanted:
+            continue
+        if waiting_since is not None:
+            close_wait(ticket, at)
+            waiting_since = None
+        if new in ("waiting_customer", "waiting_third_party"):
+            waiting_since, waiting_status = at, new
+        was_settled, settles = old in SETTLED, new in SETTLED
+        if not start < at:
+            out.status_at_start[ticket] = new
+        if not horizon < at:
+            out.status_at_horizon[ticket] = new
+        in_period = not at < start and at < end
+        if settles:
+            out.settled.add(ticket)
+        if was_settled and not settles:
+            out.reopens[ticket] = out.reopens.get(ticket, 0) + 1
+        if in_period:
+            if new == "resolved":
+                resolved.add(ticket)
+                out.resolved_at.append(at)
+            elif new == "closed":
+                closed.add(ticket)
+            if was_settled and not settles:
+                reopened.add(ticket)
+        if was_settled != settles and start < at and not horizon < at:
+            out.steps.append((at, -1 if settles else 1))
+    if current in wanted:
+        close_wait(current, horizon)
+    out.resolved, out.closed, out.reopened = len(resolved), len(closed), len(reopened)
+    return out
