@@ -23,7 +23,7 @@ EXIT_PROBLEMS = 2
 EXIT_UNREADABLE = 1
 HINTS = {"map": "map it in --mapping",
          "column": 'name it in --mapping, e.g. "columns": {"title": "Headline"}',
-         "date": "pass --date-format DD/MM/YYYY or MM/DD/YYYY, or set it in --mapping"}
+         "date": "choose with --date-format DD/MM/YYYY or MM/DD/YYYY, or in --mapping"}
 
 
 def _err(line: str) -> None:

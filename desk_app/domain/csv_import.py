@@ -317,8 +317,8 @@ def _file_problems(table: CsvTable, plan: ImportPlan) -> list[Problem]:
     for d in plan.dates:
         if d.ambiguous and d.chosen is None:
             problems.append(Problem(None, d.column, (
-                f"dates such as '{d.example}' read both as DD/MM/YYYY and as MM/DD/YYYY; "
-                "choose the format"), "date"))
+                f"dates such as '{d.example}' read both as DD/MM/YYYY and as MM/DD/YYYY"),
+                "date"))
         elif d.detected is None and d.chosen is None:
             problems.append(Problem(None, d.column, (
                 f"'{_short(d.example)}' is not a date in any format we know "
