@@ -246,3 +246,19 @@ def test_a_row_without_requester_uses_the_email_or_the_default() -> None:
     rows, problems = rows_of("Subject,Requester,Email\nA,,ann@example.com\nB,,\n")
     assert problems == []
     assert [r.requester for r in rows] == ["ann@example.com", "Unknown requester"]
+
+
+def test_the_imported_event_changes_no_clock() -> None:
+    import json
+
+    from desk_app.domain.enums import EventKind
+    from desk_app.domain.sla_clock import HistoryEvent, replay
+    from tests.domain.test_sla_clock import setup_9_to_17
+
+    created = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    history = [HistoryEvent(created, EventKind.CREATED,
+                            new_value=json.dumps({"priority": "P2", "status": "new"}))]
+    imported = [*history, HistoryEvent(datetime(2026, 11, 10, 9, 0, tzinfo=UTC),
+                                       EventKind.IMPORTED, new_value="old.csv")]
+    setup = setup_9_to_17()
+    assert replay(imported, setup, NOW) == replay(history, setup, NOW)

@@ -173,3 +173,17 @@ def test_file_menu_import_refreshes_the_list(make_window: Callable[[], MainWindo
     assert "Imported 3 tickets" in window.statusBar().currentMessage()
     titles = {window.model.index(r, 0).data() for r in range(window.model.rowCount())}
     assert titles  # the list was re-queried
+
+
+def test_timeline_says_where_an_imported_ticket_came_from() -> None:
+    from datetime import UTC, datetime
+
+    from desk_app.domain.enums import EventKind
+    from desk_app.services.views import TimelineEntry
+    from desk_app.ui.timeline import describe, timeline_html
+
+    entry = TimelineEntry(id=1, at=datetime(2026, 11, 16, 9, tzinfo=UTC), actor=ME,
+                          kind=EventKind.IMPORTED, field=None, old_value=None,
+                          new_value="old-desk.csv", body="Row 2 of old-desk.csv.")
+    assert describe(entry) == "imported the ticket from old-desk.csv"
+    assert "<i>Import:</i> Row 2 of old-desk.csv." in timeline_html([entry])
