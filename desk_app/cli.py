@@ -81,27 +81,33 @@ def _build_parser() -> _Parser:
     add.add_argument("--assignee", default="", help="a technician's name")
     add.add_argument("--as", dest="actor", default=None,
                      help="who logs it (default: the operating-system user)")
-    report = sub.add_parser("report", help="SLA attainment for a period")
+    report = sub.add_parser("report", help="a period's figures: volume, SLA attainment, "
+                                           "times, rates, CSAT (docs/metrics.md)")
     report.add_argument("--db", help=db_help)
     report.add_argument("--from", dest="date_from", required=True,
                         help="first day (YYYY-MM-DD), tickets created from then")
     report.add_argument("--to", dest="date_to", required=True, help="last day, inclusive")
     report.add_argument("--by", choices=("priority", "category", "organization",
-                                         "technician"), default="priority")
-    report.add_argument("--format", choices=("table", "csv", "json"), default="table")
+                                         "technician"), default="priority",
+                        help="group SLA attainment by this (default: priority)")
+    report.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                        help="table: readable; csv: one row per figure (as export summary); "
+                             "json: everything, nested")
     report.add_argument("--out", help="write to this file instead of the screen")
     report.add_argument("--tz", default=None, help="time zone of the days (default: local)")
     report.add_argument("--no-bom", action="store_true", help="CSV without byte-order mark")
+    _add_filters(report)
 
     export = sub.add_parser("export", help="write a CSV file")
-    export.add_argument("what", choices=("tickets", "breaches", "credits"),
-                        help="what to export (credits need --from and --to)")
+    export.add_argument("what", choices=("tickets", "summary", "breaches", "credits"),
+                        help="what to export (summary and credits need --from and --to)")
     export.add_argument("--db", help=db_help)
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.add_argument("--from", dest="date_from", help="created on or after (YYYY-MM-DD)")
     export.add_argument("--to", dest="date_to", help="created on or before (YYYY-MM-DD)")
     export.add_argument("--tz", default=None,
                         help="time zone for timestamps (default: this computer's)")
+    _add_filters(export)
     export.add_argument("--no-bom", action="store_true",
                         help="omit the UTF-8 byte-order mark")
 
@@ -121,6 +127,26 @@ def _build_parser() -> _Parser:
     imp.add_argument("--as", dest="actor", default=None,
                      help="who imports (default: the operating-system user)")
     return parser
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    """Repeatable report filters; each may be given several times (any of them matches)."""
+    for name, what in (("priority", "P1..P4"), ("category", "a category name"),
+                       ("organization", "an organization name"),
+                       ("technician", "a technician's name"),
+                       ("channel", "phone, email, walk_in, portal or chat")):
+        parser.add_argument(f"--{name}", action="append", default=[], metavar="VALUE",
+                            help=f"only tickets with this {name} ({what}); repeatable")
+
+
+def _report_filter(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from desk_app.domain.period_report import ReportFilter
+
+    priorities = {parse_enum(Priority, p, field="--priority").value for p in args.priority}
+    channels = {parse_enum(Channel, c, field="--channel").value for c in args.channel}
+    return ReportFilter(priorities=frozenset(priorities), categories=frozenset(args.category),
+                        organizations=frozenset(args.organization),
+                        technicians=frozenset(args.technician), channels=frozenset(channels))
 
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> int:
@@ -284,48 +310,45 @@ def _zone_and_period(args: argparse.Namespace
             _parse_day(args.date_to, field="--to", tz=tz, end=True))
 
 
-REPORT_COLUMNS = ("group", "target", "met", "missed", "pending", "attainment_pct", "goal_pct",
-                  "result")
-
-
-def _cmd_report(args: argparse.Namespace) -> int:
-    from desk_app.services.export import CsvOptions, open_for_csv, write_csv
+def _period_report(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The period report the arguments ask for, and its zone."""
     from desk_app.services.reports import ReportService
 
     tz, start, end = _zone_and_period(args)
     if start is None or end is None:
-        raise AssertionError("--from and --to are required by the parser")
+        raise ValidationError("--from" if start is None else "--to",
+                              "a report needs a period: give --from and --to")
     if end <= start:
         raise ValidationError("--to", "must not be before --from")
+    flt = _report_filter(args)
     ctx = _open(args.db)
     try:
-        rows = ReportService(ctx.db, ctx.sla, ctx.clock).attainment(start, end, by=args.by)
+        return ReportService(ctx.db, ctx.sla, ctx.clock).period_report(
+            start, end, tz=tz, report_filter=flt, by=getattr(args, "by", "priority")), tz
     finally:
         ctx.close()
 
-    def pct(value: float | None) -> str:
-        return "" if value is None else f"{value * 100:.1f}"
 
-    records = [{"group": r.group, "target": r.target, "met": r.met, "missed": r.missed,
-                "pending": r.pending, "attainment_pct": pct(r.attainment),
-                "goal_pct": pct(r.goal),
-                "result": {True: "pass", False: "miss", None: ""}[r.passed]} for r in rows]
+def _cmd_report(args: argparse.Namespace) -> int:
+    from desk_app.services.export import CsvOptions, open_for_csv, write_csv
+    from desk_app.services.summary_export import (
+        SUMMARY_COLUMNS,
+        summary_dict,
+        summary_rows,
+        summary_text,
+    )
+
+    report, tz = _period_report(args)
     out = open_for_csv(Path(args.out)) if args.out else sys.stdout
     try:
         if args.format == "json":
-            json.dump(records, out, indent=2)
+            json.dump(summary_dict(report), out, indent=2, ensure_ascii=False)
             out.write("\n")
         elif args.format == "csv":
-            write_csv(out, REPORT_COLUMNS, ([rec[c] for c in REPORT_COLUMNS] for rec in records),
+            write_csv(out, SUMMARY_COLUMNS, summary_rows(report),
                       CsvOptions(tz=tz, bom=not args.no_bom and bool(args.out)))
         else:
-            if not records:
-                print("No tickets created in that period.", file=out)
-            for rec in records:
-                print(f"{rec['group']:<16} {rec['target']:<15} {rec['met']:>5} met "
-                      f"{rec['missed']:>5} missed {rec['pending']:>5} pending  "
-                      f"{rec['attainment_pct'] or '-':>6} % (goal {rec['goal_pct'] or '-'} %) "
-                      f"{rec['result']}", file=out)
+            out.write(summary_text(report))
     finally:
         if args.out:
             out.close()
@@ -342,6 +365,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
         write_csv,
     )
 
+    if args.what == "summary":
+        return _export_summary(args)
+    for name in ("priority", "category", "organization", "technician", "channel"):
+        if getattr(args, name):
+            raise ValidationError(f"--{name}", "filters apply to the summary export only")
     tz, start, end = _zone_and_period(args)
     if args.what == "credits":
         return _export_credits(args, tz, start, end)
@@ -361,6 +389,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
         ctx.close()
     noun = "breached clocks" if args.what == "breaches" else "tickets"
     print(f"Wrote {count:,} {noun} to {target}")
+    return 0
+
+
+def _export_summary(args: argparse.Namespace) -> int:
+    """The period summary, one row per figure (docs/exports.md)."""
+    from desk_app.services.export import CsvOptions, open_for_csv, write_csv
+    from desk_app.services.summary_export import SUMMARY_COLUMNS, summary_rows
+
+    report, tz = _period_report(args)
+    target = Path(args.out)
+    with open_for_csv(target) as out:
+        count = write_csv(out, SUMMARY_COLUMNS, summary_rows(report),
+                          CsvOptions(tz=tz, bom=not args.no_bom))
+    print(f"Wrote {count:,} figures to {target}")
     return 0
 
 
