@@ -33,7 +33,6 @@ from desk_app.domain.metrics import TicketOutcome
 from desk_app.domain.ticket import format_number
 from desk_app.services.clock import Clock
 from desk_app.services.export import CsvOptions, write_csv
-from desk_app.services.reports import ReportService
 from desk_app.services.sla import SlaService
 from desk_app.store.engine import Database
 from desk_app.store.models import ContractRow, Organization
@@ -73,6 +72,13 @@ def period_days(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[date, d
         raise ValueError("the period ends before it starts")
     return (start.astimezone(zone).date(),
             (end - timedelta(microseconds=1)).astimezone(zone).date())
+
+
+def month_period(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The calendar month containing `day`, as the instants [start, end) in `zone`."""
+    start = datetime(day.year, day.month, 1, tzinfo=zone)
+    end = datetime(day.year + day.month // 12, day.month % 12 + 1, 1, tzinfo=zone)
+    return start, end
 
 
 def _contract_of(row: ContractRow) -> Contract:
@@ -161,12 +167,21 @@ class CreditService:
         contracts = [c for c in self.organizations() if c.contract is not None and c.active]
         if not contracts:
             return []
+        # Imported here: reports.py grows with the supervisor figures, and editing
+        # contracts needs none of it.
+        from desk_app.services.reports import ReportService
+
         by_org: dict[str, list[TicketOutcome]] = defaultdict(list)
         for outcome in ReportService(self._db, self._sla, self._clock).outcomes(start, end):
             by_org[outcome.organization].append(outcome)
         return [compute(c.contract, by_org.get(c.organization, []), organization=c.organization,
                         first_day=first_day, last_day=last_day)
                 for c in contracts if c.contract is not None]
+
+    def current_month(self, *, tz: str | None = None) -> tuple[datetime, datetime]:
+        """This calendar month (now, in `tz` or the desk's zone) as [start, end)."""
+        zone = ZoneInfo(tz or self._sla.user_tz)
+        return month_period(self._clock().astimezone(zone).date(), zone)
 
     def export_credits(self, out: IO[str], options: CsvOptions, *, start: datetime,
                        end: datetime) -> int:

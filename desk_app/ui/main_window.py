@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
         self._action("&File", "&Settings…", self.open_settings, "Ctrl+,")
         self._action("&File", "Service &levels…", self.open_sla_settings, "Ctrl+Shift+L",
                      describe="Edit SLA calendars and policies")
+        self._action("&File", "C&ontracts and credits…", self.open_contracts)
         self._action("&File", "&Import tickets from CSV…", self.import_tickets, "Ctrl+I",
                      describe="Import tickets from a CSV file")
         self._action("&File", "&Export tickets to CSV…", self.export_tickets, "Ctrl+E",
@@ -389,6 +390,14 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.statusBar().showMessage(
             f"Service levels saved; {dialog.applied or 0:,} open tickets recomputed.", 8000)
+
+    def open_contracts(self) -> None:
+        """Organizations' service contracts and this month's credits (docs/credits.md)."""
+        from desk_app.services.credits import CreditService
+        from desk_app.ui.contracts_dialog import ContractsDialog
+
+        ContractsDialog(CreditService(self.ctx.db, self.ctx.sla, self.ctx.clock),
+                        tz=self.ctx.sla.user_tz, runner=self.runner, parent=self).exec()
 
     def import_tickets(self) -> None:
         """The import dialog (docs/import.md); once it has written tickets, the list and the
