@@ -26,7 +26,7 @@ from desk_app.services.directory import DirectoryService
 from desk_app.services.sla import SlaService, clock_columns
 from desk_app.store.bulk import TABLES, insert_rows, max_ids
 from desk_app.store.engine import Database
-from desk_app.store.models import Category, Organization
+from desk_app.store.models import Category, ContractRow, Organization
 
 ORGANIZATIONS: tuple[tuple[str, Tier], ...] = (
     ("Northwind Traders", Tier.ENTERPRISE), ("Contoso Pharma", Tier.ENTERPRISE),
@@ -36,6 +36,17 @@ ORGANIZATIONS: tuple[tuple[str, Tier], ...] = (
     ("Lucerne Publishing", Tier.STANDARD), ("Woodgrove Credit Union", Tier.ENTERPRISE),
     ("Alpine Ski House", Tier.STANDARD), ("Blue Yonder Travel", Tier.STANDARD),
 )
+# Two service contracts so the demo shows credits (docs/credits.md); stored values as in
+# services/credits.py.
+_TIERS = '[{"below_pct": "99", "credit_pct": "5"}, {"below_pct": "95", "credit_pct": "10"}, ' \
+    '{"below_pct": "90", "credit_pct": "25"}]'
+DEMO_CONTRACTS: dict[str, dict[str, Any]] = {
+    "Northwind Traders": {"monthly_fee": "4000.00", "currency": "EUR",
+                          "counted_targets": "first_response,resolution",
+                          "schedule_json": _TIERS, "cap_pct": "30", "p1_breach_credit": "150"},
+    "Contoso Pharma": {"monthly_fee": "2500.00", "currency": "USD",
+                       "counted_targets": "resolution", "schedule_json": _TIERS},
+}
 TECHNICIANS = ("Alex Morgan", "Priya Raman", "Tomás Ortega", "Hannah Schulz", "Kenji Watanabe",
                "Fatima Okafor")
 FIRST = ("Anna", "Ben", "Chloé", "David", "Elif", "Farid", "Greta", "Hugo", "Ines", "Jonas",
@@ -185,6 +196,11 @@ class DeskGenerator:
             assert org is not None and org.id is not None
             org.tier = tier
             ids[name] = org.id
+        for name, values in DEMO_CONTRACTS.items():
+            if s.execute(select(col(ContractRow.id)).where(
+                    col(ContractRow.organization_id) == ids[name])).first() is None:
+                s.add(ContractRow(organization_id=ids[name], updated_at=self._clock(),
+                                  **values))
         return ids
 
     def _contacts(self, s: Any, rng: random.Random, top: dict[str, int],
