@@ -180,6 +180,9 @@ class PeriodReport:
     waiting: tuple[WaitingRow, ...]
     days: tuple[DayPoint, ...]
     weeks: tuple[WeekPoint, ...]
+    # Per priority whatever `group_by` is: goals are set per priority, and the dashboard's
+    # chart compares each priority with its goal.
+    priority_attainment: tuple[AttainmentRow, ...] = ()
 
 
 def cohort_figures(cohort: Sequence[CohortTicket], *,

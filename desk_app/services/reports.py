@@ -124,10 +124,13 @@ class ReportService:
         say("Computing figures…")
         scan = scan_status_changes(changes, wanted={t[0] for t in tickets}, start=start_key,
                                    end=end_key, horizon=horizon_key)
+        cohort = [_cohort_ticket(t, counts, scan) for t in in_cohort]
+        figures = cohort_figures(cohort, goals=self.goals(by), group_by=GROUPS[by])
+        per_priority = figures.attainment if by == "priority" else tuple(
+            attainment((t.outcome for t in cohort), goals=self.goals("priority")))
         return PeriodReport(
-            start=start, end=end, tz=tz, filter=flt, group_by=by,
-            cohort=cohort_figures([_cohort_ticket(t, counts, scan) for t in in_cohort],
-                                  goals=self.goals(by), group_by=GROUPS[by]),
+            start=start, end=end, tz=tz, filter=flt, group_by=by, cohort=figures,
+            priority_attainment=per_priority,
             waiting=waiting_rows(
                 (number_of, org_of, status, self._sla.business_seconds(
                     policy_of, stored_instant(str(a)), stored_instant(str(b))))
