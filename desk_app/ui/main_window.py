@@ -244,6 +244,8 @@ class MainWindow(QMainWindow):
                                ("Ctrl+Enter", "Send a reply / save the new ticket"),
                                ("Esc", "Close a dialog without saving")]
         self._menus["&View"].addSeparator()
+        self._action("&View", "&Reports and credits…", self.open_reports, "Ctrl+R",
+                     describe="Open the Reports window")
         self._action("&View", "SLA colour &legend", self.show_legend)
         self._action("&View", "SLA &notifications", self.watch.show_notifications,
                      "Ctrl+Shift+N", describe="Show the SLA notifications list")
@@ -436,6 +438,12 @@ class MainWindow(QMainWindow):
                 f"Exported {count:,} tickets to {target}", 10000),
             lambda exc: QMessageBox.warning(self, "Export failed",
                                             f"The file was not written: {exc}"))
+
+    def open_reports(self) -> None:
+        from desk_app.ui.reports_view import open_reports
+
+        self.reports_window = open_reports(self, self.ctx, self.runner,
+                                           getattr(self, "reports_window", None))
 
     def show_legend(self) -> None:
         box = QMessageBox(self)

@@ -202,7 +202,7 @@ def test_export_through_the_save_dialog(ctx: AppContext, desk: None, qtbot: QtBo
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"), newline="")))
     assert rows and f"Wrote {len(rows) - 1:,} rows" in window.status.text()
     if what == "summary":
-        assert ["volume", "all", "created", "3"] == rows[1][3:7]
+        assert rows[1][3:7] == ["volume", "all", "created", "3"]
     if what == "breaches":
         assert len(rows) == 2  # the P1's first response
 
