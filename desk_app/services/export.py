@@ -10,6 +10,7 @@ import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -18,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from desk_app.domain.csv_cells import instant, safe_text, seconds_and_hours
+from desk_app.domain.csv_cells import InstantText, instant, safe_text, seconds_and_hours
 from desk_app.domain.ticket import format_number
+from desk_app.store.bulk import raw_batches
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, Contact, Organization, Technician, Ticket
 
@@ -34,6 +36,9 @@ TICKET_COLUMNS: tuple[str, ...] = (
 )
 
 
+_CHUNK = 200  # rows read, built and written at a time (see ExportService.ticket_batches)
+
+
 @dataclass(frozen=True)
 class CsvOptions:
     tz: str = "UTC"
@@ -43,15 +48,23 @@ class CsvOptions:
 def write_csv(out: IO[str], header: Iterable[str], rows: Iterable[Iterable[Any]],
               options: CsvOptions) -> int:
     """Write a header and rows (each cell made safe); returns the number of data rows."""
+    return write_safe_csv(out, header, ([list(map(safe_text, row))] for row in rows), options)
+
+
+def write_safe_csv(out: IO[str], header: Iterable[str], batches: Iterable[list[list[str]]],
+                   options: CsvOptions) -> int:
+    """`write_csv` for exports that build their cells already made safe (every text cell
+    through safe_text), in batches: one `writerows` per batch instead of a Python call per
+    row and per cell. Returns the number of data rows."""
     if options.bom:
         out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([safe_text(h) for h in header])
     count = 0
-    write = writer.writerow
-    for row in rows:
-        write(list(map(safe_text, row)))
-        count += 1
+    writerows = writer.writerows
+    for batch in batches:
+        writerows(batch)
+        count += len(batch)
     return count
 
 
@@ -67,13 +80,27 @@ class ExportService:
         self._db = db
 
     def ticket_rows(self, *, tz: str, created_from: datetime | None = None,
-                    created_to: datetime | None = None) -> Iterator[list[Any]]:
-        """Rows in TICKET_COLUMNS order, streamed from the database in chunks."""
-        zone = ZoneInfo(tz)
+                    created_to: datetime | None = None) -> Iterator[list[str]]:
+        """Rows in TICKET_COLUMNS order, every cell already safe, streamed from the
+        database in chunks."""
+        for batch in self.ticket_batches(tz=tz, created_from=created_from,
+                                         created_to=created_to):
+            yield from batch
+
+    def ticket_batches(self, *, tz: str, created_from: datetime | None = None,
+                       created_to: datetime | None = None) -> Iterator[list[list[str]]]:
+        """`ticket_rows` a chunk (_CHUNK rows) at a time, for `write_safe_csv`.
+
+        Read straight from the driver's cursor (store.bulk.raw_batches): SQLAlchemy's
+        per-value result processing (datetime parsing, enum lookups) cost more than the
+        query. Enum columns arrive as their stored value text, which is what the export
+        writes; instants arrive as UTC text and go through InstantText."""
+        instant_text = InstantText(ZoneInfo(tz))
+        # Targets come from a handful of policies: format each once (bounded, per export).
+        target = lru_cache(maxsize=1024)(_duration)
+        safe = safe_text
         requester = aliased(Contact)
         t = Ticket
-        # Plain columns, not ORM entities: building 100,000 Ticket objects cost more than
-        # everything else in the export together.
         stmt = (
             select(col(t.number), col(t.title), col(t.status), col(t.priority),
                    col(Category.name), col(t.channel), col(requester.name),
@@ -96,29 +123,48 @@ class ExportService:
         if created_to is not None:
             stmt = stmt.where(col(t.created_at) < created_to)
         with self._db.session_scope() as s:
-            for r in s.connection().execute(stmt.execution_options(yield_per=2000)):
-                (number, title, status, priority, category, channel, req_name, req_email, org,
-                 tech, product, created, updated, first_response, resolved, closed, policy,
-                 risk, r_state, r_due, r_target, r_used, s_state, s_due, s_target, s_used,
-                 csat, description) = r
-                yield [
-                    format_number(number), title, status.value, priority.value,
-                    category or "", channel.value, req_name, req_email or "", org or "",
-                    tech or "", product or "", instant(created, zone), instant(updated, zone),
-                    instant(first_response, zone), instant(resolved, zone),
-                    instant(closed, zone), policy or "", risk or "", r_state or "",
-                    instant(r_due, zone), *seconds_and_hours(r_target),
-                    *seconds_and_hours(r_used), s_state or "", instant(s_due, zone),
-                    *seconds_and_hours(s_target), *seconds_and_hours(s_used),
-                    "" if csat is None else csat, description,
-                ]
+            # Small chunks: a chunk's rows are freed before the collector's young generation
+            # fills (700 objects), so none reach the older generations and no full
+            # collection runs; at 2,000 rows a chunk, collections took 0.3 s of the export.
+            for rows in raw_batches(s, stmt, chunk=_CHUNK):
+                batch: list[list[str]] = []
+                append = batch.append
+                for (number, title, status, priority, category, channel, req_name, req_email,
+                     org, tech, product, created, updated, first_response, resolved, closed,
+                     policy, risk, r_state, r_due, r_target, r_used, s_state, s_due, s_target,
+                     s_used, csat, description) in rows:
+                    # Every cell that holds stored text goes through safe_text; the ones
+                    # made here (number, instants, durations) cannot start like a formula,
+                    # except a negative duration, which _duration neutralises itself.
+                    append([
+                        format_number(number), safe(title), safe(status), safe(priority),
+                        safe(category), safe(channel), safe(req_name), safe(req_email),
+                        safe(org), safe(tech), safe(product), instant_text(created),
+                        instant_text(updated), instant_text(first_response),
+                        instant_text(resolved), instant_text(closed), safe(policy),
+                        safe(risk), safe(r_state), instant_text(r_due), *target(r_target),
+                        *_duration(r_used), safe(s_state), instant_text(s_due),
+                        *target(s_target), *_duration(s_used), safe(csat),
+                        safe(description),
+                    ])
+                yield batch
 
     def export_tickets(self, out: IO[str], options: CsvOptions, *,
                        created_from: datetime | None = None,
                        created_to: datetime | None = None) -> int:
-        return write_csv(out, TICKET_COLUMNS,
-                         self.ticket_rows(tz=options.tz, created_from=created_from,
-                                          created_to=created_to), options)
+        return write_safe_csv(out, TICKET_COLUMNS,
+                              self.ticket_batches(tz=options.tz, created_from=created_from,
+                                                  created_to=created_to), options)
+
+
+def _duration(seconds: float | None) -> tuple[str, str]:
+    """seconds_and_hours with both cells made safe (only a negative value needs it)."""
+    if seconds is None:
+        return "", ""
+    if seconds < 0:
+        whole, hours = seconds_and_hours(seconds)
+        return safe_text(whole), safe_text(hours)
+    return str(round(seconds)), f"{seconds / 3600:.2f}"
 
 
 BREACH_COLUMNS: tuple[str, ...] = (

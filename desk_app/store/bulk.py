@@ -6,7 +6,7 @@ tickets with their histories take seconds instead of the minutes the ORM would n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -71,5 +71,17 @@ def raw_rows(s: Session, stmt: Any, chunk: int = 2000) -> Iterator[tuple[Any, ..
     try:
         while rows := cursor.fetchmany(chunk):
             yield from rows
+    finally:
+        result.close()
+
+
+def raw_batches(s: Session, stmt: Any, chunk: int = 2000) -> Iterator[Sequence[Any]]:
+    """`raw_rows` a chunk at a time, for callers that work on whole batches (CSV exports hand
+    each one to `csv.writer.writerows`); memory stays at one chunk whatever the row count."""
+    result = s.connection().execute(stmt)
+    cursor = result.cursor  # type: ignore[attr-defined]
+    try:
+        while rows := cursor.fetchmany(chunk):
+            yield rows
     finally:
         result.close()
