@@ -14,16 +14,17 @@ Two populations, on purpose:
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from desk_app.domain.enums import Priority
 from desk_app.domain.metrics import (
+    PRIORITY_TEXT,
     AttainmentRow,
     Distribution,
     Outcome,
@@ -45,15 +46,14 @@ SETTLED = frozenset({"resolved", "closed"})
 K = TypeVar("K", datetime, str)
 
 
+_OUTCOMES = {None: Outcome.NONE, "met": Outcome.MET, "breached": Outcome.MISSED,
+             "breached_stopped": Outcome.MISSED}
+
+
 def outcome_of(state: str | None) -> Outcome:
-    """A stored clock state as a report outcome."""
-    if state is None:
-        return Outcome.NONE
-    if state == "met":
-        return Outcome.MET
-    if state in ("breached", "breached_stopped"):
-        return Outcome.MISSED
-    return Outcome.PENDING  # running or paused, not yet due
+    """A stored clock state as a report outcome: met; missed when stopped late or still
+    open and breached; otherwise (running or paused, not yet due) pending."""
+    return _OUTCOMES.get(state, Outcome.PENDING)
 
 
 @dataclass(frozen=True)
@@ -74,23 +74,9 @@ class ReportFilter:
         return "; ".join(parts) or "all tickets"
 
 
-class CohortTicket(NamedTuple):
-    """One ticket created in the period: its stored clocks and a few counts of its history.
-
-    A named tuple for the same reason as `TicketOutcome`: there are 100,000 in a year."""
-
-    outcome: TicketOutcome
-    response_state: str | None = None
-    resolution_state: str | None = None
-    public_replies: int = 0
-    reassignments: int = 0  # moves from one technician to another
-    reopens: int = 0        # moves from resolved or closed back to an open status
-    resolved: bool = False  # ever moved to resolved or closed
-    csat: int | None = None
-
-    @property
-    def priority(self) -> Priority:
-        return self.outcome.priority
+CohortTicket = TicketOutcome
+"""One ticket created in the period: its stored clocks and a few counts of its history
+(one named tuple per ticket: a year has 100,000)."""
 
 
 @dataclass(frozen=True)
@@ -187,10 +173,10 @@ class PeriodReport:
 
 def cohort_figures(cohort: Sequence[CohortTicket], *,
                    goals: Mapping[tuple[str, str], float],
-                   group_by: Callable[[TicketOutcome], str] = lambda o: o.priority.value
+                   group_by: Callable[[TicketOutcome], str] = lambda o: PRIORITY_TEXT[o.priority]
                    ) -> CohortFigures:
     """Attainment, times, rates and satisfaction of the tickets created in the period."""
-    attained = tuple(attainment((t.outcome for t in cohort), group_by=group_by, goals=goals))
+    attained = tuple(attainment(cohort, group_by=group_by, goals=goals))
     times = _times(cohort)
     settled = [t for t in cohort if t.resolved]
     ratings = [t.csat for t in cohort if t.csat is not None]
@@ -209,17 +195,18 @@ def cohort_figures(cohort: Sequence[CohortTicket], *,
 def _times(cohort: Sequence[CohortTicket]) -> tuple[TimeRow, ...]:
     """Business time to first response and to resolution, over clocks that have stopped."""
     by_group: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    every = by_group["All"]
     for t in cohort:
-        o = t.outcome
-        for group in (o.priority.value, "All"):
-            first, resolution = by_group[group]
-            if t.response_state in STOPPED_STATES and o.response_used_s is not None:
-                first.append(o.response_used_s)
-            if t.resolution_state in STOPPED_STATES and o.resolution_used_s is not None:
-                resolution.append(o.resolution_used_s)
+        first, resolution = by_group[PRIORITY_TEXT[t.priority]]
+        if t.response_state in STOPPED_STATES and t.response_used_s is not None:
+            first.append(t.response_used_s)
+            every[0].append(t.response_used_s)
+        if t.resolution_state in STOPPED_STATES and t.resolution_used_s is not None:
+            resolution.append(t.resolution_used_s)
+            every[1].append(t.resolution_used_s)
     order = [p.value for p in Priority] + ["All"]
     return tuple(TimeRow(g, distribution(by_group[g][0]), distribution(by_group[g][1]))
-                 for g in order if g in by_group)
+                 for g in order if g in by_group and (g != "All" or cohort))
 
 
 def day_starts(start: datetime, end: datetime, tz: str) -> list[datetime]:
@@ -239,27 +226,21 @@ def day_starts(start: datetime, end: datetime, tz: str) -> list[datetime]:
 def count_per_bucket(keys: Iterable[K], bounds: Sequence[K]) -> list[int]:
     """How many keys fall in each [bounds[i], bounds[i+1]); keys outside are ignored.
 
-    Generic over the key so the store can pass its own sortable form of an instant."""
-    counts = [0] * (len(bounds) - 1)
-    for key in keys:
-        i = bisect_right(bounds, key) - 1
-        if 0 <= i < len(counts):
-            counts[i] += 1
-    return counts
+    Generic over the key so the store can pass its own sortable form of an instant. Sorts
+    once and bisects per bucket: a year has 366 buckets but 100,000 keys."""
+    ordered = sorted(keys)
+    edges = [bisect_left(ordered, b) for b in bounds]
+    return [edges[i + 1] - edges[i] for i in range(len(bounds) - 1)]
 
 
-def open_count_at(deltas: Sequence[tuple[K, int]], instants: Sequence[K]) -> list[int]:
-    """The backlog at each instant (ascending), from +1/-1 steps sorted by time.
+def open_count_at(opened: Sequence[K], closed: Sequence[K], instants: Sequence[K]
+                  ) -> list[int]:
+    """How many were open at each instant, from the sorted instants tickets opened
+    (created or reopened) and closed (resolved or closed from an open status).
 
     A ticket is open at T when it opened at or before T and has not closed at or before T,
     so every step at or before the instant counts."""
-    out, running, i = [], 0, 0
-    for instant in instants:
-        while i < len(deltas) and not instant < deltas[i][0]:
-            running += deltas[i][1]
-            i += 1
-        out.append(running)
-    return out
+    return [bisect_right(opened, t) - bisect_right(closed, t) for t in instants]
 
 
 def age_buckets(ages_s: Iterable[float]) -> tuple[tuple[str, int], ...]:
@@ -305,8 +286,9 @@ class StatusScan:
     closed: int = 0     # … to closed
     reopened: int = 0   # … from resolved or closed back to an open status
     resolved_at: list[object] = field(default_factory=list)  # every move to resolved
-    # Backlog steps in (start, horizon]: -1 when settled, +1 when reopened.
-    steps: list[tuple[object, int]] = field(default_factory=list)
+    # Backlog steps in (start, horizon]: when tickets were reopened, and settled.
+    reopened_at: list[object] = field(default_factory=list)
+    settled_at: list[object] = field(default_factory=list)
     waiting: list[tuple[int, str, object, object]] = field(default_factory=list)
     reopens: dict[int, int] = field(default_factory=dict)  # per ticket, whole history
     settled: set[int] = field(default_factory=set)  # ever moved to resolved or closed
@@ -367,7 +349,7 @@ def scan_status_changes(rows: Iterable[tuple[int, K, str | None, str]], *,
             if was_settled and not settles:
                 reopened.add(ticket)
         if was_settled != settles and start < at and not horizon < at:
-            out.steps.append((at, -1 if settles else 1))
+            (out.settled_at if settles else out.reopened_at).append(at)
     if current in wanted:
         close_wait(current, horizon)
     out.resolved, out.closed, out.reopened = len(resolved), len(closed), len(reopened)

@@ -7,8 +7,7 @@ the records and the pure `domain.period_report` computes every figure.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from desk_app.domain.enums import Channel, Priority
-from desk_app.domain.metrics import AttainmentRow, TicketOutcome, attainment
+from desk_app.domain.metrics import PRIORITY_TEXT, AttainmentRow, TicketOutcome, attainment
 from desk_app.domain.period_report import (
     SETTLED,
     CohortTicket,
@@ -38,6 +37,7 @@ from desk_app.domain.period_report import (
     weeks,
 )
 from desk_app.services.clock import Clock
+from desk_app.services.gc_pause import gc_paused
 from desk_app.services.monitor import MonitorService
 from desk_app.services.sla import SlaService
 from desk_app.store import report_queries as q
@@ -46,7 +46,7 @@ from desk_app.store.models import Category, Organization, Technician, Ticket
 from desk_app.store.report_queries import instant_key, stored_instant
 
 GROUPS: dict[str, Callable[[TicketOutcome], str]] = {
-    "priority": lambda o: o.priority.value,
+    "priority": lambda o: PRIORITY_TEXT[o.priority],
     "category": lambda o: o.category or "(none)",
     "organization": lambda o: o.organization or "(none)",
     "technician": lambda o: o.technician or "(unassigned)",
@@ -104,12 +104,17 @@ class ReportService:
         Backlog and waiting stop at now for a period that has not ended yet."""
         if by not in GROUPS:
             raise ValueError(f"unknown grouping {by!r}")
-        flt = report_filter or ReportFilter()
+        with gc_paused():
+            return self._period_report(start, end, tz=tz,
+                                       flt=report_filter or ReportFilter(), by=by,
+                                       say=progress or (lambda _text: None))
+
+    def _period_report(self, start: datetime, end: datetime, *, tz: str, flt: ReportFilter,
+                       by: str, say: Callable[[str], None]) -> PeriodReport:
         # In UTC: arithmetic between instants that share a zone object is wall-clock time.
         start, end = start.astimezone(UTC), end.astimezone(UTC)
         now = self._clock()
         horizon = max(start, min(end, now))
-        say = progress or (lambda _text: None)
         say("Bringing SLA clocks up to date…")
         MonitorService(self._db, self._sla).bring_up_to_date(now)
         say("Reading tickets…")
@@ -117,31 +122,38 @@ class ReportService:
             instant_key(horizon)
         with self._db.session_scope() as s:
             tickets = q.alive_tickets(s, start, end, flt)
-            changes = q.status_changes(s, start, end)
             in_cohort = [t for t in tickets if t[3] >= start_key]
-            counts = (q.reply_and_handover_counts(s, in_cohort[0][0], in_cohort[-1][0])
+            counts = (q.reply_and_handover_counts(s, min(t[0] for t in in_cohort),
+                                                  max(t[0] for t in in_cohort))
                       if in_cohort else {})
+            scan = scan_status_changes(q.status_changes(s, start, end),
+                                       wanted={t[0] for t in tickets}, start=start_key,
+                                       end=end_key, horizon=horizon_key)
         say("Computing figures…")
-        scan = scan_status_changes(changes, wanted={t[0] for t in tickets}, start=start_key,
-                                   end=end_key, horizon=horizon_key)
         cohort = [_cohort_ticket(t, counts, scan) for t in in_cohort]
         figures = cohort_figures(cohort, goals=self.goals(by), group_by=GROUPS[by])
         per_priority = figures.attainment if by == "priority" else tuple(
-            attainment((t.outcome for t in cohort), goals=self.goals("priority")))
+            attainment(cohort, goals=self.goals("priority")))
         return PeriodReport(
             start=start, end=end, tz=tz, filter=flt, group_by=by, cohort=figures,
             priority_attainment=per_priority,
-            waiting=waiting_rows(
-                (number_of, org_of, status, self._sla.business_seconds(
-                    policy_of, stored_instant(str(a)), stored_instant(str(b))))
-                for ticket, status, a, b in scan.waiting
-                for number_of, org_of, policy_of in (self._who(tickets, ticket),)),
+            waiting=waiting_rows(self._waiting_spans(tickets, scan)),
             **_activity(tickets, scan, start=start, end=end, horizon=horizon, tz=tz))
 
-    @staticmethod
-    def _who(tickets: list[tuple[Any, ...]], ticket_id: int) -> tuple[int, str, str | None]:
-        row = tickets[bisect_left(tickets, (ticket_id,))]
-        return row[1], row[6], row[8]
+    def _waiting_spans(self, tickets: list[tuple[Any, ...]], scan: StatusScan
+                       ) -> Iterator[tuple[int, str, str, float]]:
+        """(ticket number, organization, status, business seconds) per waiting stretch."""
+        setup = self._sla.setup()
+        calendars = {p.name: setup.calendar_of(p) for p in setup.policies}
+        waited = {ticket for ticket, _status, _a, _b in scan.waiting}
+        who = {t[0]: (t[1], t[6], t[8]) for t in tickets if t[0] in waited}
+        for ticket, status, a, b in scan.waiting:
+            number, organization, policy = who[ticket]
+            since, until = stored_instant(str(a)), stored_instant(str(b))
+            calendar = calendars.get(policy or "")
+            seconds = (calendar.between(since, until) if calendar is not None
+                       else (until - since).total_seconds())  # policy gone: wall time
+            yield number, organization, status, seconds
 
     def filter_choices(self) -> dict[str, list[str]]:
         """The values each filter can take, for pickers."""
@@ -166,13 +178,11 @@ def _cohort_ticket(t: tuple[Any, ...], counts: dict[int, tuple[int, int]],
      csat) = t
     replies, handovers = counts.get(ticket_id, (0, 0))
     return CohortTicket(
-        outcome=TicketOutcome(
-            number=number, priority=_PRIORITIES[priority], created_at=stored_instant(created),
-            response=outcome_of(response_state), resolution=outcome_of(resolution_state),
-            response_used_s=response_used, resolution_used_s=resolution_used,
-            category=category, organization=organization, technician=technician,
-            channel=channel),
-        response_state=response_state, resolution_state=resolution_state,
+        number=number, priority=_PRIORITIES[priority], created_at=stored_instant(created),
+        response=outcome_of(response_state), resolution=outcome_of(resolution_state),
+        response_used_s=response_used, resolution_used_s=resolution_used,
+        category=category, organization=organization, technician=technician,
+        channel=channel, response_state=response_state, resolution_state=resolution_state,
         public_replies=replies, reassignments=handovers,
         reopens=scan.reopens.get(ticket_id, 0), resolved=ticket_id in scan.settled, csat=csat)
 
@@ -186,23 +196,27 @@ def _activity(tickets: list[tuple[Any, ...]], scan: StatusScan, *, start: dateti
     bounds = day_starts(start, end, tz)
     keys = [instant_key(b) for b in bounds]
 
-    def open_at(ticket: tuple[Any, ...], statuses: dict[int, str], key: str) -> bool:
-        return not key < ticket[3] and statuses.get(ticket[0], "new") not in SETTLED
-
-    open_at_start = sum(1 for t in tickets if open_at(t, scan.status_at_start, start_key))
-    open_at_end = [t for t in tickets if open_at(t, scan.status_at_horizon, horizon_key)]
-    steps = sorted([*scan.steps, *((t[3], 1) for t in tickets
-                                   if start_key < t[3] and not horizon_key < t[3])],
-                   key=lambda step: str(step[0]))
+    # Open at an instant: created at or before it, and its latest status at or before it
+    # (none: still new) is not resolved or closed.
+    at_start, at_horizon = scan.status_at_start, scan.status_at_horizon
+    open_at_start = sum(1 for t in tickets if t[3] <= start_key
+                        and at_start.get(t[0], "new") not in SETTLED)
+    open_at_end = [t for t in tickets if t[3] <= horizon_key
+                   and at_horizon.get(t[0], "new") not in SETTLED]
+    opened = sorted([*(str(k) for k in scan.reopened_at),
+                     *(t[3] for t in tickets if start_key < t[3] and not horizon_key < t[3])])
+    closed = sorted(str(k) for k in scan.settled_at)
     cuts = [instant_key(min(bounds[i + 1], horizon)) for i in range(len(bounds) - 1)
             if bounds[i] < horizon]
-    backlog = [open_at_start + n for n in open_count_at(steps, cuts)]  # type: ignore[arg-type]
+    backlog = [open_at_start + n for n in open_count_at(opened, closed, cuts)]
     created = count_per_bucket((t[3] for t in tickets if t[3] >= start_key), keys)
     resolved = count_per_bucket((str(k) for k in scan.resolved_at), keys)
-    breaches = [stored_instant(due) for t in tickets
-                for state, due in ((t[9], t[13]), (t[10], t[14]))
-                if state in ("breached", "breached_stopped") and due is not None
-                and start_key <= due < end_key]
+    # Breach instants bucketed by local day as text (no parsing), then summed per week.
+    breaches_per_day = count_per_bucket(
+        (due for t in tickets for state, due in ((t[9], t[13]), (t[10], t[14]))
+         if due is not None and state in ("breached", "breached_stopped")
+         and start_key <= due < end_key), keys)
+    day_dates = [b.astimezone(zone).date() for b in bounds[:-1]]
     last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
     return {
         "volume": Volume(
@@ -211,10 +225,10 @@ def _activity(tickets: list[tuple[Any, ...]], scan: StatusScan, *, start: dateti
             backlog_end=len(open_at_end)),
         "backlog_age": age_buckets((horizon - stored_instant(t[3])).total_seconds()
                                    for t in open_at_end),
-        "days": tuple(DayPoint(day=bounds[i].astimezone(zone).date(), created=created[i],
+        "days": tuple(DayPoint(day=day_dates[i], created=created[i],
                                resolved=resolved[i],
                                backlog=backlog[i] if i < len(backlog) else None)
                       for i in range(len(bounds) - 1)),
-        "weeks": weeks((b.astimezone(zone).date() for b in breaches),
-                       start.astimezone(zone).date(), last_day),
+        "weeks": weeks((day for day, n in zip(day_dates, breaches_per_day, strict=True)
+                        for _ in range(n)), start.astimezone(zone).date(), last_day),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Tier, Urgency
@@ -159,7 +159,16 @@ class TicketEvent(SQLModel, table=True):
     in (`at`, `id`) order, so every change writes one in the same transaction."""
 
     __tablename__ = "ticket_event"
-    __table_args__ = (Index("ix_ticket_event_ticket_at", "ticket_id", "at", "id"),)
+    __table_args__ = (
+        Index("ix_ticket_event_ticket_at", "ticket_id", "at", "id"),
+        # Covering indexes for period reports (migration 0005, store/report_queries.py).
+        Index("ix_ticket_event_status_changes", "ticket_id", "at", "id", "old_value",
+              "new_value", sqlite_where=text("kind = 'status_changed'"),
+              postgresql_where=text("kind = 'status_changed'")),
+        Index("ix_ticket_event_replies_and_assignments", "ticket_id", "kind", "old_value",
+              "new_value", sqlite_where=text("kind IN ('public_reply', 'assigned')"),
+              postgresql_where=text("kind IN ('public_reply', 'assigned')")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(

@@ -9,6 +9,7 @@ compares text with text and only the few instants that need arithmetic are parse
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,8 +27,11 @@ def instant_key(at: datetime) -> str:
 
 
 def stored_instant(value: str | datetime) -> datetime:
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC)
+    """A stored naive-UTC instant as an aware one. Parsing the text with '+00:00' appended
+    is about five times faster than parsing and then replacing the zone."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value + "+00:00")
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ TICKET_COLUMNS = ("id", "number", "priority", "created_at", "channel", "category
 
 def alive_tickets(s: Session, start: datetime, end: datetime, flt: ReportFilter
                   ) -> list[tuple[Any, ...]]:
-    """Matching tickets alive in the period, as TICKET_COLUMNS tuples (instants as text)."""
+    """Matching tickets alive in the period, as TICKET_COLUMNS tuples (instants as text),
+    by id (the table's own order: reading in creation order would jump around the file)."""
     w = _where(flt, start=instant_key(start), end=instant_key(end))
     return _fetch(s, f"""
     SELECT t.id, t.number, t.priority, t.created_at, t.channel, COALESCE(c.name, ''),
@@ -91,14 +96,24 @@ def alive_tickets(s: Session, start: datetime, end: datetime, flt: ReportFilter
 
 
 def status_changes(s: Session, start: datetime, end: datetime
-                   ) -> list[tuple[int, str, str | None, str]]:
+                   ) -> Iterator[tuple[int, str, str | None, str]]:
     """(ticket id, at, old, new) of every status change of the tickets alive in the
-    period, in ticket then time order (the index's order: no sort)."""
-    return _fetch(s, f"""
-    SELECT e.ticket_id, e.at, e.old_value, e.new_value
-    FROM ticket t JOIN ticket_event e ON e.ticket_id = t.id
-    WHERE {_ALIVE} AND e.kind = 'status_changed'
-    ORDER BY e.ticket_id, e.at, e.id""", {"start": instant_key(start), "end": instant_key(end)})
+    period, in ticket then time order (the index's order: no sort).
+
+    Streamed in chunks: a year has several hundred thousand, and freeing them all at once
+    at the end would hold the GIL for a tenth of a second (a visible stall)."""
+    cursor = s.connection().connection.cursor()
+    try:
+        cursor.execute(f"""
+        SELECT e.ticket_id, e.at, e.old_value, e.new_value
+        FROM ticket t JOIN ticket_event e ON e.ticket_id = t.id
+        WHERE {_ALIVE} AND e.kind = 'status_changed'
+        ORDER BY e.ticket_id, e.at, e.id""", {"start": instant_key(start),
+                                              "end": instant_key(end)})
+        while chunk := cursor.fetchmany(5000):
+            yield from chunk
+    finally:
+        cursor.close()
 
 
 def reply_and_handover_counts(s: Session, first_id: int, last_id: int

@@ -31,8 +31,8 @@ def test_count_per_bucket_ignores_keys_outside() -> None:
 
 
 def test_open_count_counts_steps_at_or_before_each_instant() -> None:
-    steps = [("t1", 1), ("t2", 1), ("t3", -1), ("t5", 1)]
-    assert open_count_at(steps, ["t0", "t2", "t3", "t4", "t9"]) == [0, 2, 1, 1, 2]
+    assert open_count_at(["t1", "t2", "t5"], ["t3"], ["t0", "t2", "t3", "t4", "t9"]) == \
+        [0, 2, 1, 1, 2]
 
 
 def test_age_buckets_are_half_open() -> None:
@@ -63,7 +63,7 @@ def test_scan_counts_distinct_tickets_and_clips_waiting() -> None:
     scan = scan_status_changes(rows, wanted={1, 2}, start="10", end="20", horizon="18")
     assert (scan.resolved, scan.closed, scan.reopened) == (1, 0, 1)
     assert scan.resolved_at == ["12", "14"]
-    assert scan.steps == [("11", 1), ("12", -1), ("13", 1), ("14", -1)]
+    assert (scan.reopened_at, scan.settled_at) == (["11", "13"], ["12", "14"])
     assert scan.waiting == [(2, "waiting_customer", "10", "18")]
     assert scan.reopens == {1: 2} and scan.settled == {1}
     assert scan.status_at_start == {1: "resolved", 2: "waiting_customer"}
