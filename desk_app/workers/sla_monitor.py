@@ -8,7 +8,6 @@ next tick runs normally.
 
 from __future__ import annotations
 
-import gc
 import logging
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from desk_app.platform.qt_signals import emit
 from desk_app.services.clock import Clock
+from desk_app.services.gc_pause import gc_paused
 from desk_app.services.monitor import MonitorService, TickResult
 
 log = logging.getLogger(__name__)
@@ -65,37 +65,29 @@ class SlaMonitorWorker(QObject):
         if self._timer is not None and self._timer.isActive():
             self._timer.start(self._tick_ms)
 
-    @staticmethod
-    def _restore_gc(was_enabled: bool) -> None:
-        if was_enabled:
-            gc.enable()
-            gc.collect(1)  # young generations only: quick, keeps memory flat
-
     @Slot()
     def run_once(self) -> TickResult | None:
         """One tick (a sweep when one is due). Never raises."""
         now = self._clock()
         # A sweep allocates hundreds of thousands of short-lived objects; the collector's
         # full passes over them would hold the GIL long enough to stall the window.
-        # Pause automatic collection for the tick and collect young objects after.
-        was_enabled = gc.isenabled()
-        gc.disable()
+        # Pause automatic collection for the tick (counted, so a report running at the
+        # same time keeps its own pause) and collect young objects after.
         try:
-            if self._last_sweep is None or \
-                    (now - self._last_sweep).total_seconds() >= self._sweep_every_s:
-                result = self._monitor.sweep(now, full=self._full_next)
-                self._full_next = False
-                self._last_sweep = now
-            else:
-                result = self._monitor.tick(now, since=self._since)
+            with gc_paused():
+                if self._last_sweep is None or \
+                        (now - self._last_sweep).total_seconds() >= self._sweep_every_s:
+                    result = self._monitor.sweep(now, full=self._full_next)
+                    self._full_next = False
+                    self._last_sweep = now
+                else:
+                    result = self._monitor.tick(now, since=self._since)
             self._since = now
         except Exception as exc:  # a bad row, a locked database: log, count, go on
-            self._restore_gc(was_enabled)
             self.failures += 1
             log.exception("SLA monitor tick failed (%d so far)", self.failures)
             emit(self.sig_failed, f"{type(exc).__name__}: {exc}", self.failures)
             return None
-        self._restore_gc(was_enabled)
         emit(self.sig_result, result)
         return result
 
