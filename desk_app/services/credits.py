@@ -172,7 +172,9 @@ class CreditService:
         from desk_app.services.reports import ReportService
 
         by_org: dict[str, list[TicketOutcome]] = defaultdict(list)
-        for outcome in ReportService(self._db, self._sla, self._clock).outcomes(start, end):
+        names = frozenset(c.organization for c in contracts)
+        for outcome in ReportService(self._db, self._sla, self._clock).outcomes(
+                start, end, organizations=names):
             by_org[outcome.organization].append(outcome)
         return [compute(c.contract, by_org.get(c.organization, []), organization=c.organization,
                         first_day=first_day, last_day=last_day)

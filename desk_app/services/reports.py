@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from desk_app.domain.enums import Channel, Priority
@@ -37,12 +36,12 @@ from desk_app.domain.period_report import (
     weeks,
 )
 from desk_app.services.clock import Clock
-from desk_app.services.gc_pause import gc_paused
+from desk_app.services.gc_pause import gc_paused, release_gradually
 from desk_app.services.monitor import MonitorService
 from desk_app.services.sla import SlaService
 from desk_app.store import report_queries as q
 from desk_app.store.engine import Database
-from desk_app.store.models import Category, Organization, Technician, Ticket
+from desk_app.store.models import Category, Organization, Technician
 from desk_app.store.report_queries import instant_key, stored_instant
 
 GROUPS: dict[str, Callable[[TicketOutcome], str]] = {
@@ -59,27 +58,17 @@ class ReportService:
         self._sla = sla
         self._clock = clock
 
-    def outcomes(self, start: datetime, end: datetime) -> list[TicketOutcome]:
-        """One outcome per ticket created in [start, end)."""
+    def outcomes(self, start: datetime, end: datetime, *,
+                 organizations: frozenset[str] | None = None) -> list[TicketOutcome]:
+        """One outcome per ticket created in [start, end), by number (for credits); only
+        the named organizations' tickets when `organizations` is given."""
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         MonitorService(self._db, self._sla).bring_up_to_date(self._clock())
-        tech = aliased(Technician)
-        stmt = (select(col(Ticket.number), col(Ticket.priority), col(Ticket.created_at),
-                       col(Ticket.response_state), col(Ticket.resolution_state),
-                       col(Ticket.response_used_s), col(Ticket.resolution_used_s),
-                       col(Category.name), col(Organization.name), col(tech.name),
-                       col(Ticket.channel))
-                .outerjoin(Category, col(Category.id) == Ticket.category_id)
-                .outerjoin(Organization, col(Organization.id) == Ticket.organization_id)
-                .outerjoin(tech, col(tech.id) == Ticket.assignee_id)
-                .where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)
-                .order_by(col(Ticket.number)))
-        with self._db.session_scope() as s:
-            return [TicketOutcome(number=r[0], priority=r[1], created_at=r[2],
-                                  response=outcome_of(r[3]), resolution=outcome_of(r[4]),
-                                  response_used_s=r[5], resolution_used_s=r[6],
-                                  category=r[7] or "", organization=r[8] or "",
-                                  technician=r[9] or "", channel=r[10].value)
-                    for r in s.connection().execute(stmt)]
+        flt = ReportFilter(organizations=organizations or frozenset())
+        with gc_paused(), self._db.session_scope() as s:
+            rows = q.created_tickets(s, start, end, flt)
+        empty = StatusScan()
+        return sorted((_cohort_ticket(t, {}, empty) for t in rows), key=lambda o: o.number)
 
     def goals(self, by: str = "priority") -> dict[tuple[str, str], float]:
         """Each priority's goals from the first policy that names it (other groupings have
@@ -134,11 +123,13 @@ class ReportService:
         figures = cohort_figures(cohort, goals=self.goals(by), group_by=GROUPS[by])
         per_priority = figures.attainment if by == "priority" else tuple(
             attainment(cohort, goals=self.goals("priority")))
-        return PeriodReport(
+        report = PeriodReport(
             start=start, end=end, tz=tz, filter=flt, group_by=by, cohort=figures,
             priority_attainment=per_priority,
             waiting=waiting_rows(self._waiting_spans(tickets, scan)),
             **_activity(tickets, scan, start=start, end=end, horizon=horizon, tz=tz))
+        release_gradually(cohort, in_cohort, tickets)  # type: ignore[arg-type]
+        return report
 
     def _waiting_spans(self, tickets: list[tuple[Any, ...]], scan: StatusScan
                        ) -> Iterator[tuple[int, str, str, float]]:
