@@ -162,7 +162,7 @@ class ChartView(QWidget):
         n = len(data.series)
         for i in range(len(data.categories)):
             slot = self._slot(data, plot, i)
-            inner = slot.adjusted(slot.width() * 0.15, 0, -slot.width() * 0.15, 0)
+            inner = slot.adjusted(slot.width() * 0.1, 0, -slot.width() * 0.1, 0)
             bar_w = inner.width() / n
             goal = data.goals[i] if i < len(data.goals) else None
             for k, series in enumerate(data.series):
@@ -179,7 +179,7 @@ class ChartView(QWidget):
                     mark = "" if goal is None else (" ✓" if value >= goal else " ✗")
                     label = data.value_text(value) + mark
                     if p.fontMetrics().horizontalAdvance(label) > rect.width() - 4:
-                        label = f"{value:.0f}{' %' if data.unit == '%' else ''}{mark}"
+                        label = f"{value:.0f}{'%' if data.unit == '%' else ''}{mark.strip()}"
                     fits = p.fontMetrics().horizontalAdvance(label) <= rect.width() - 4
                     if h >= 22 and fits:  # inside the top of the bar, clear of the goal line
                         p.setPen(QColor("white"))

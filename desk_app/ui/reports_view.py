@@ -486,7 +486,8 @@ class ReportsWindow(QWidget):
         self.charts["breaches"].set_data(ChartData(
             title="breaches", kind="bar", categories=[f"wk {w.week_start:%d %b}"
                                                       for w in r.weeks],
-            series=[Series("Breaches", [w.breaches for w in r.weeks])]))
+            series=[Series("Breaches", [None if w.week_start > self._today else w.breaches
+                                        for w in r.weeks])]))
 
     def _show_tables(self, r: PeriodReport) -> None:
         c = r.cohort
