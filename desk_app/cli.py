@@ -103,8 +103,10 @@ def _build_parser() -> _Parser:
                         help="what to export (summary and credits need --from and --to)")
     export.add_argument("--db", help=db_help)
     export.add_argument("--out", required=True, help="the CSV file to write")
-    export.add_argument("--from", dest="date_from", help="created on or after (YYYY-MM-DD)")
-    export.add_argument("--to", dest="date_to", help="created on or before (YYYY-MM-DD)")
+    export.add_argument("--from", dest="date_from",
+                        help="created (breaches: breached) on or after (YYYY-MM-DD)")
+    export.add_argument("--to", dest="date_to",
+                        help="created (breaches: breached) on or before (YYYY-MM-DD)")
     export.add_argument("--tz", default=None,
                         help="time zone for timestamps (default: this computer's)")
     _add_filters(export)
@@ -175,6 +177,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE)  # bad input, like a bad argument
     except (DeskError, MigrationError) as exc:
         return _fail(str(exc))
+    except BrokenPipeError:
+        # The reader went away (`desk-app report | head`): not an error. Point stdout at
+        # nothing so the interpreter's final flush does not complain again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
     except KeyboardInterrupt:
