@@ -45,6 +45,7 @@ from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
 from desk_app.ui.sla_watch import SlaWatchUi
 from desk_app.ui.ticket_table_model import (
     COLUMN_FOR_SORT,
+    EXPORT_NAMES,
     HEADERS,
     Column,
     TicketTableModel,
@@ -229,8 +230,15 @@ class MainWindow(QMainWindow):
         self._action("&File", "C&ontracts and credits…", self.open_contracts)
         self._action("&File", "&Import tickets from CSV…", self.import_tickets, "Ctrl+I",
                      describe="Import tickets from a CSV file")
-        self._action("&File", "&Export tickets to CSV…", self.export_tickets, "Ctrl+E",
-                     describe="Export all tickets to a CSV file")
+        # Every export in one place (docs/exports.md); the period ones go through the
+        # Reports window so the supervisor sees, and can change, the period exported.
+        self._menus["Export"] = self._menus["&File"].addMenu("&Export")
+        self._action("Export", "&Tickets in this view…", self.export_view, "Ctrl+E",
+                     describe="Export the tickets in this view to a CSV file")
+        self._menus["Export"].addSeparator()
+        self._action("Export", "Period &summary…", lambda: self.export_report("summary"))
+        self._action("Export", "&Breach list…", lambda: self.export_report("breaches"))
+        self._action("Export", "Service &credits…", lambda: self.export_report("credits"))
         self._menus["&File"].addSeparator()
         self._action("&File", "&Quit", self.close, "Ctrl+Q")
         self._action("&View", "&Refresh", self.refresh, "F5")
@@ -375,7 +383,11 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.ctx.directory, technician=self.actor, parent=self,
                                 ui_settings=self.settings, alerts=self.watch.center,
-                                user_tz=self.ctx.sla.user_tz)
+                                user_tz=self.ctx.sla.user_tz, more=(
+                                    ("Service levels…", "Business calendars, SLA targets, "
+                                     "warning thresholds and goals.", self.open_sla_settings),
+                                    ("Contracts and credits…", "Each organization's monthly "
+                                     "fee and credit schedule.", self.open_contracts)))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.actor = dialog.chosen_technician
@@ -415,29 +427,50 @@ class MainWindow(QMainWindow):
             self.refresh()
             self.statusBar().showMessage(dialog.imported_text, 10000)
 
-    def export_tickets(self) -> None:
-        """Ask where, then write the file off the GUI thread; the status bar reports."""
-        from desk_app.services.export import CsvOptions, ExportService, open_for_csv
+    def export_view(self) -> None:
+        """The tickets the table shows, in its order, with its visible columns and the SLA
+        fields (docs/exports.md): ask where, then write off the GUI thread; the status bar
+        reports. The ids and column names are read here and handed over as plain data."""
+        from desk_app.services.export import CsvOptions, open_for_csv
+        from desk_app.services.view_export import ViewExportService
 
         path, _filter = QFileDialog.getSaveFileName(
-            self, "Export tickets", str(Path.home() / "tickets.csv"), "CSV files (*.csv)")
+            self, "Export the tickets in this view", str(Path.home() / "tickets.csv"),
+            "CSV files (*.csv)")
         if not path:
             return
         target = Path(path)
+        ids = self.model.ticket_ids()
+        visible = self.visible_export_columns()
         options = CsvOptions(tz=self.ctx.sla.user_tz)
-        service = ExportService(self.ctx.db)
+        service = ViewExportService(self.ctx.db, self.ctx.sla)
+        now = self.ctx.clock()
 
         def work() -> int:
             with open_for_csv(target) as out:
-                return service.export_tickets(out, options)
+                return service.export_ticket_ids(out, options, ids=ids, visible=visible,
+                                                 now=now)
 
-        self.statusBar().showMessage(f"Exporting tickets to {target}…")
+        self.statusBar().showMessage(f"Exporting {len(ids):,} tickets to {target}…")
         self.runner.run(
             work,
             lambda count: self.statusBar().showMessage(
                 f"Exported {count:,} tickets to {target}", 10000),
             lambda exc: QMessageBox.warning(self, "Export failed",
                                             f"The file was not written: {exc}"))
+
+    def visible_export_columns(self) -> list[str]:
+        """Export names of the table's shown columns, left to right as on screen (the
+        header's menu hides columns; dragging a header moves one)."""
+        header = self.table.horizontalHeader()
+        logical = (header.logicalIndex(visual) for visual in range(header.count()))
+        return [EXPORT_NAMES[Column(c)] for c in logical if not header.isSectionHidden(c)]
+
+    def export_report(self, what: str) -> None:
+        """A period export ("summary", "breaches" or "credits") from the Reports window,
+        shown first, for the period chosen there (this month when it opens)."""
+        self.open_reports()
+        self.reports_window.export(what)
 
     def open_reports(self) -> None:
         from desk_app.ui.reports_view import open_reports

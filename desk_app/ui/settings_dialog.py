@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import time
 
 from PySide6.QtCore import Qt
@@ -37,7 +38,10 @@ class SettingsDialog(QDialog):
 
     def __init__(self, directory: DirectoryService, *, technician: str,
                  parent: QWidget | None = None, ui_settings: UiSettings | None = None,
-                 alerts: NotificationCenter | None = None, user_tz: str = "UTC") -> None:
+                 alerts: NotificationCenter | None = None, user_tz: str = "UTC",
+                 more: Sequence[tuple[str, str, Callable[[], None]]] = ()) -> None:
+        """`more`: (button text, explanation, action) for settings edited in their own
+        dialogs (service levels, contracts), so Settings is where a supervisor finds them."""
         super().__init__(parent)
         self._ui_settings = ui_settings
         self._alerts = alerts
@@ -91,7 +95,23 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.categories_error)
         if ui_settings is not None:
             layout.addWidget(self._build_notifications(ui_settings))
+        if more:
+            layout.addWidget(self._build_more(more))
         layout.addWidget(buttons)
+
+    def _build_more(self, more: Sequence[tuple[str, str, Callable[[], None]]]) -> QGroupBox:
+        box = QGroupBox("Service levels and contracts")
+        form = QFormLayout(box)
+        self.more_buttons: dict[str, QPushButton] = {}
+        for text, explanation, action in more:
+            button = QPushButton(text)
+            button.clicked.connect(action)
+            note = QLabel(explanation)
+            note.setWordWrap(True)
+            note.setObjectName("hint")
+            form.addRow(button, note)
+            self.more_buttons[text] = button
+        return box
 
     def _build_notifications(self, ui: UiSettings) -> QGroupBox:
         rules = ui.alert_rules(self._user_tz)

@@ -226,3 +226,22 @@ def test_main_window_opens_reports_with_ctrl_r(make_window: Callable[[], Any],
     assert reports.isVisible() and reports.result is not None
     action.trigger()
     assert window.reports_window is reports  # one Reports window, raised again
+
+
+def test_settings_lead_to_service_levels_and_contracts(make_window: Callable[[], Any],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.ui.conftest import when_modal
+
+    window = make_window()
+    opened: list[str] = []
+    monkeypatch.setattr(window, "open_contracts", lambda: opened.append("contracts"))
+    monkeypatch.setattr(window, "open_sla_settings", lambda: opened.append("sla"))
+
+    def press(dialog: Any) -> None:
+        dialog.more_buttons["Contracts and credits…"].click()
+        dialog.more_buttons["Service levels…"].click()
+        dialog.reject()
+
+    when_modal(press)
+    window.open_settings()
+    assert opened == ["contracts", "sla"]
