@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +37,7 @@ from desk_app.store.models import Organization, Ticket, TicketEvent
 from desk_app.store.types import utc_from_driver
 
 log = logging.getLogger(__name__)
+D = TypeVar("D")  # an instant: a datetime, or the driver's text for one
 OPEN_STATUSES = [s.value for s in Status if s.is_open]
 
 
@@ -259,6 +260,30 @@ def clock_text(state: str | None, due_at: datetime | None, left_s: float | None,
     if left_s is None:
         return ""
     return f"{duration_text(left_s)} left"
+
+
+def urgent_clock(*, response_state: str | None, response_due_at: D | None,
+                 resolution_state: str | None, resolution_due_at: D | None,
+                 urgent_due_at: D | None) -> tuple[str, str | None, D | None]:
+    """(label, state, due) of the clock the "Time left" column speaks for: the first
+    response while it is the more urgent one and still running or breached, else the
+    resolution. Generic in the instant's type, so the ticket table (datetimes) and the view
+    export (the driver's UTC text, parsed only when needed) decide the same way."""
+    if urgent_due_at is not None and urgent_due_at == response_due_at \
+            and response_state in ("running", "breached"):
+        return "First response", response_state, response_due_at
+    return "Resolution", resolution_state, resolution_due_at
+
+
+def time_left_text(sla: SlaService | None, policy: str | None, state: str | None,
+                   due: datetime | None, now: datetime) -> str:
+    """The "Time left" cell for one clock: business time left on the policy's calendar
+    while it runs (wall-clock time without an SLA service), as the table shows it."""
+    left = None
+    if state == ClockState.RUNNING.value and due is not None:
+        left = sla.business_seconds(policy, now, due) if sla is not None \
+            else (due - now).total_seconds()
+    return clock_text(state, due, left, now)
 
 
 def result_text(result: ClockResult | None, now: datetime) -> str:

@@ -21,7 +21,7 @@ from desk_app.domain.risk import Risk
 from desk_app.domain.ticket import format_number
 from desk_app.platform.qt_signals import emit
 from desk_app.services.clock import Clock
-from desk_app.services.sla import SlaService, clock_text
+from desk_app.services.sla import SlaService, time_left_text, urgent_clock
 from desk_app.services.ticket_list import (
     SortKey,
     TicketListQuery,
@@ -59,6 +59,14 @@ HEADERS = {
     Column.STATUS: "Status", Column.TIME_LEFT: "Time left",
     Column.RESPONSE_DUE: "Response due", Column.RESOLUTION_DUE: "Resolution due",
     Column.ASSIGNEE: "Assignee", Column.AGE: "Age", Column.UPDATED: "Updated",
+}
+# Column names in a "Tickets in this view" export (services/view_export.py, docs/exports.md).
+EXPORT_NAMES = {
+    Column.NUMBER: "number", Column.PRIORITY: "priority", Column.TITLE: "title",
+    Column.REQUESTER: "requester", Column.ORGANIZATION: "organization",
+    Column.STATUS: "status", Column.TIME_LEFT: "time_left",
+    Column.RESPONSE_DUE: "response_due_at", Column.RESOLUTION_DUE: "resolution_due_at",
+    Column.ASSIGNEE: "assignee", Column.AGE: "created_at", Column.UPDATED: "updated_at",
 }
 SORT_KEYS = {
     Column.NUMBER: SortKey.NUMBER, Column.PRIORITY: SortKey.PRIORITY,
@@ -192,6 +200,11 @@ class TicketTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self.set_query(self._query)
 
+    def ticket_ids(self) -> list[int]:
+        """The view's ticket ids in display order (the quick filter, search and sort
+        applied), as a copy: plain data an export may take to another thread."""
+        return list(self._ids)
+
     def ticket_id(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
@@ -283,18 +296,15 @@ class TicketTableModel(QAbstractTableModel):
 
     def _urgent_clock(self, row: TicketRow) -> tuple[str, str | None, datetime | None]:
         """(label, state, due) of the clock the "Time left" column speaks for."""
-        if row.urgent_due_at is not None and row.urgent_due_at == row.response_due_at \
-                and row.response_state in ("running", "breached"):
-            return "First response", row.response_state, row.response_due_at
-        return "Resolution", row.resolution_state, row.resolution_due_at
+        return urgent_clock(response_state=row.response_state,
+                            response_due_at=row.response_due_at,
+                            resolution_state=row.resolution_state,
+                            resolution_due_at=row.resolution_due_at,
+                            urgent_due_at=row.urgent_due_at)
 
     def _time_left(self, row: TicketRow) -> str:
         _label, state, due = self._urgent_clock(row)
-        left = None
-        if state == "running" and due is not None:
-            left = self._sla.business_seconds(row.sla_policy, self._now, due) \
-                if self._sla is not None else (due - self._now).total_seconds()
-        return clock_text(state, due, left, self._now)
+        return time_left_text(self._sla, row.sla_policy, state, due, self._now)
 
     def _time_left_tooltip(self, row: TicketRow) -> str:
         label, state, due = self._urgent_clock(row)

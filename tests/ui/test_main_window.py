@@ -272,7 +272,7 @@ def test_file_export_writes_the_csv_chosen_in_the_dialog(
     # what this test is about.
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "CSV files (*.csv)")))
-    window.export_tickets()
+    window.export_view()
     rows = list(csv.DictReader(target.read_text(encoding="utf-8-sig").splitlines()))
     assert [r["title"] for r in rows] == ["'=2+2"]
     assert window.statusBar().currentMessage() == f"Exported 1 tickets to {target}"
