@@ -125,3 +125,84 @@ def test_breach_list_says_when_due_when_stopped_and_how_late(ctx: AppContext,
          "2026-11-16T14:00:00+00:00", "no", "3600", "1.00"),
         ("HD-1002", "first_response", "2026-11-16T13:00:00+00:00", "", "yes", "7200", "2.00"),
     ]
+
+
+def test_breach_list_counts_the_breaches_the_period_report_counts(ctx: AppContext,
+                                                                   clock: FakeClock) -> None:
+    """The list reads the stored clocks the report counts, and its period is the breach
+    instant's, like the report's weekly breaches: the two agree for any period."""
+    from datetime import UTC, datetime, timedelta
+
+    from desk_app.domain.enums import Impact, Status, Urgency
+    from desk_app.services.export import BREACH_COLUMNS, breach_rows
+    from desk_app.services.reports import ReportService
+
+    def move(ticket_id: int, status: Status) -> None:
+        d = ctx.tickets.detail(ticket_id)
+        ctx.tickets.change_status(ticket_id, status, expected_version=d.version, actor=ME,
+                                  resolution_note="Done" if status is Status.RESOLVED
+                                  else None)
+
+    p1 = {"impact": Impact.HIGH, "urgency": Urgency.HIGH}  # 30 m response, 4 h resolution
+    # Monday 09:00 UTC, office hours. P3: first response 4 h (due 13:00), resolution 24 h.
+    a = ctx.tickets.create(make_draft(title="A"), actor=ME).id
+    ctx.tickets.create(make_draft(title="B"), actor=ME)  # never answered
+    c = ctx.tickets.create(make_draft(title="C", **p1), actor=ME).id
+    d = ctx.tickets.create(make_draft(title="D", **p1), actor=ME).id
+    e = ctx.tickets.create(make_draft(title="E", **p1), actor=ME).id
+    clock.advance(minutes=10)
+    move(e, Status.IN_PROGRESS)  # 09:10, E answered in time
+    clock.advance(minutes=10)
+    move(e, Status.RESOLVED)  # 09:20, 20 m of E's resolution used
+    clock.advance(minutes=20)
+    move(e, Status.IN_PROGRESS)  # 09:40, reopened: its 4 h run out at 13:20
+    clock.advance(minutes=20)
+    ctx.tickets.add_reply(c, "On it", actor=ME)  # 10:00, 30 m after C's response was due
+    clock.advance(minutes=30)
+    move(d, Status.RESOLVED)  # 10:30: resolving answers D (it has no first_response_at)
+    clock.advance(hours=3, minutes=30)
+    move(a, Status.IN_PROGRESS)  # 14:00
+    move(e, Status.RESOLVED)  # 14:00, 40 m after E's resolution was due
+    clock.advance(hours=1)
+    move(c, Status.RESOLVED)  # 15:00, 2 h after C's resolution was due
+    now = clock.advance(days=3, hours=18)  # Friday 09:00: A's and B's resolutions breached
+
+    reports = ReportService(ctx.db, ctx.sla, clock)
+    monday = datetime(2026, 11, 16, tzinfo=UTC)
+
+    def listed(start: datetime, end: datetime) -> list[dict[str, str]]:
+        out = io.StringIO()
+        write_csv(out, BREACH_COLUMNS, breach_rows(ctx.db, ctx.sla, tz="UTC", now=now,
+                                                   created_from=start, created_to=end),
+                  CsvOptions(bom=False))
+        return _read(out.getvalue())
+
+    def reported(start: datetime, end: datetime) -> int:
+        return sum(w.breaches for w in reports.period_report(start, end, tz="UTC").weeks)
+
+    rows = listed(monday, monday + timedelta(days=1))
+    assert [(r["number"], r["target"], r["due_at"], r["stopped_at"], r["still_open"],
+             r["overdue_s"], r["overdue_h"]) for r in rows] == [
+        ("HD-1001", "first_response", "2026-11-16T13:00:00+00:00",
+         "2026-11-16T14:00:00+00:00", "no", "3600", "1.00"),
+        # Still running: overdue until now, Friday 09:00 (wall-clock time).
+        ("HD-1002", "first_response", "2026-11-16T13:00:00+00:00", "", "yes", "331200",
+         "92.00"),
+        ("HD-1003", "first_response", "2026-11-16T09:30:00+00:00",
+         "2026-11-16T10:00:00+00:00", "no", "1800", "0.50"),
+        ("HD-1003", "resolution", "2026-11-16T13:00:00+00:00", "2026-11-16T15:00:00+00:00",
+         "no", "7200", "2.00"),
+        ("HD-1004", "first_response", "2026-11-16T09:30:00+00:00",
+         "2026-11-16T10:30:00+00:00", "no", "3600", "1.00"),
+        ("HD-1005", "resolution", "2026-11-16T13:20:00+00:00", "2026-11-16T14:00:00+00:00",
+         "no", "2400", "0.67"),
+    ]
+    assert reported(monday, monday + timedelta(days=1)) == 6
+    # Created on Monday, breached later in the week: in the later period, not in Monday's.
+    later = listed(monday + timedelta(days=1), monday + timedelta(days=7))
+    assert [(r["number"], r["target"], r["still_open"]) for r in later] == [
+        ("HD-1001", "resolution", "yes"), ("HD-1002", "resolution", "yes")]
+    assert all(not r["due_at"].startswith("2026-11-16") for r in later)
+    assert reported(monday + timedelta(days=1), monday + timedelta(days=7)) == 2
+    assert len(listed(monday, monday + timedelta(days=7))) == \
+        reported(monday, monday + timedelta(days=7)) == 8
