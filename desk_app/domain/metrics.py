@@ -43,14 +43,6 @@ class TicketOutcome(NamedTuple):
     organization: str = ""
     technician: str = ""
     channel: str = ""
-    # What the period report reads from the history and the stored clocks as well:
-    response_state: str | None = None    # running, paused, met, breached, breached_stopped
-    resolution_state: str | None = None
-    public_replies: int = 0
-    reassignments: int = 0  # moves from one technician to another
-    reopens: int = 0        # moves from resolved or closed back to an open status
-    resolved: bool = False  # ever moved to resolved or closed
-    csat: int | None = None
 
 
 PRIORITY_TEXT = {p: p.value for p in Priority}
@@ -96,12 +88,20 @@ def attainment(outcomes: Iterable[TicketOutcome], *,
     tally = Counter((group, target, outcome)
                     for o in outcomes for group in (group_by(o),)
                     for target, outcome in (("first_response", o.response),
-                                            ("resolution", o.resolution))
-                    if outcome is not Outcome.NONE)
-    keys = sorted({(g, t) for g, t, _ in tally})
-    return [AttainmentRow(group=g, target=t, met=tally[(g, t, Outcome.MET)],
-                          missed=tally[(g, t, Outcome.MISSED)],
-                          pending=tally[(g, t, Outcome.PENDING)],
+                                            ("resolution", o.resolution)))
+    return attainment_rows(tally, goals)
+
+
+def attainment_rows(tally: Mapping[tuple[str, str, Outcome], int],
+                    goals: Mapping[tuple[str, str], float] | None = None
+                    ) -> list[AttainmentRow]:
+    """Rows from counts of (group, target, outcome), sorted by group then target; clocks
+    with no SLA (Outcome.NONE) are left out."""
+    keys = sorted({(g, t) for (g, t, outcome), n in tally.items()
+                   if outcome is not Outcome.NONE and n})
+    return [AttainmentRow(group=g, target=t, met=tally.get((g, t, Outcome.MET), 0),
+                          missed=tally.get((g, t, Outcome.MISSED), 0),
+                          pending=tally.get((g, t, Outcome.PENDING), 0),
                           goal=(goals or {}).get((g, t)))
             for g, t in keys]
 

@@ -19,13 +19,14 @@ from desk_app.domain.enums import Channel, Priority
 from desk_app.domain.metrics import PRIORITY_TEXT, AttainmentRow, TicketOutcome, attainment
 from desk_app.domain.period_report import (
     SETTLED,
-    CohortTicket,
+    CohortColumns,
     DayPoint,
     PeriodReport,
     ReportFilter,
     StatusScan,
     Volume,
     age_buckets,
+    attainment_by,
     cohort_figures,
     count_per_bucket,
     day_starts,
@@ -67,8 +68,7 @@ class ReportService:
         flt = ReportFilter(organizations=organizations or frozenset())
         with gc_paused(), self._db.session_scope() as s:
             rows = q.created_tickets(s, start, end, flt)
-        empty = StatusScan()
-        return sorted((_cohort_ticket(t, {}, empty) for t in rows), key=lambda o: o.number)
+        return sorted((_outcome(t) for t in rows), key=lambda o: o.number)
 
     def goals(self, by: str = "priority") -> dict[tuple[str, str], float]:
         """Each priority's goals from the first policy that names it (other groupings have
@@ -119,16 +119,16 @@ class ReportService:
                                        wanted={t[0] for t in tickets}, start=start_key,
                                        end=end_key, horizon=horizon_key)
         say("Computing figures…")
-        cohort = [_cohort_ticket(t, counts, scan) for t in in_cohort]
-        figures = cohort_figures(cohort, goals=self.goals(by), group_by=GROUPS[by])
-        per_priority = figures.attainment if by == "priority" else tuple(
-            attainment(cohort, goals=self.goals("priority")))
+        cohort = _cohort_columns(in_cohort, counts, scan, by=by)
+        figures = cohort_figures(cohort, goals=self.goals(by))
+        per_priority = figures.attainment if by == "priority" else attainment_by(
+            cohort.priority, cohort, self.goals("priority"))
         report = PeriodReport(
             start=start, end=end, tz=tz, filter=flt, group_by=by, cohort=figures,
             priority_attainment=per_priority,
             waiting=waiting_rows(self._waiting_spans(tickets, scan)),
             **_activity(tickets, scan, start=start, end=end, horizon=horizon, tz=tz))
-        release_gradually(cohort, in_cohort, tickets)  # type: ignore[arg-type]
+        release_gradually(in_cohort, tickets)  # type: ignore[arg-type]
         return report
 
     def _waiting_spans(self, tickets: list[tuple[Any, ...]], scan: StatusScan
@@ -162,20 +162,42 @@ class ReportService:
 _PRIORITIES = {p.value: p for p in Priority}
 
 
-def _cohort_ticket(t: tuple[Any, ...], counts: dict[int, tuple[int, int]],
-                   scan: StatusScan) -> CohortTicket:
-    (ticket_id, number, priority, created, channel, category, organization, technician,
+def _outcome(t: tuple[Any, ...]) -> TicketOutcome:
+    """A TICKET_COLUMNS row as a TicketOutcome (for credits, per organization)."""
+    (_id, number, priority, created, channel, category, organization, technician,
      _policy, response_state, resolution_state, response_used, resolution_used, _rd, _sd,
-     csat) = t
-    replies, handovers = counts.get(ticket_id, (0, 0))
-    return CohortTicket(
+     _csat) = t
+    return TicketOutcome(
         number=number, priority=_PRIORITIES[priority], created_at=stored_instant(created),
         response=outcome_of(response_state), resolution=outcome_of(resolution_state),
         response_used_s=response_used, resolution_used_s=resolution_used,
         category=category, organization=organization, technician=technician,
-        channel=channel, response_state=response_state, resolution_state=resolution_state,
-        public_replies=replies, reassignments=handovers,
-        reopens=scan.reopens.get(ticket_id, 0), resolved=ticket_id in scan.settled, csat=csat)
+        channel=channel)
+
+
+# Where each grouping's value sits in a TICKET_COLUMNS row, and the text for "none".
+_GROUP_COLUMN = {"priority": (2, ""), "category": (5, "(none)"),
+                 "organization": (6, "(none)"), "technician": (7, "(unassigned)")}
+
+
+def _cohort_columns(rows: list[tuple[Any, ...]], counts: dict[int, tuple[int, int]],
+                    scan: StatusScan, *, by: str) -> CohortColumns:
+    """TICKET_COLUMNS rows as the columns the domain counts over (one transposition in C)."""
+    if not rows:
+        return CohortColumns((), (), (), (), (), (), (), (), (), (), ())
+    columns = list(zip(*rows, strict=True))
+    ids = columns[0]
+    index, none_text = _GROUP_COLUMN[by]
+    groups = columns[index] if not none_text else [g or none_text for g in columns[index]]
+    no_counts = (0, 0)
+    return CohortColumns(
+        priority=columns[2], group=groups, response_state=columns[9],
+        resolution_state=columns[10], response_used_s=columns[11],
+        resolution_used_s=columns[12],
+        public_replies=[counts.get(i, no_counts)[0] for i in ids],
+        reassignments=[counts.get(i, no_counts)[1] for i in ids],
+        reopens=[scan.reopens.get(i, 0) for i in ids],
+        resolved=[i in scan.settled for i in ids], csat=columns[15])
 
 
 def _activity(tickets: list[tuple[Any, ...]], scan: StatusScan, *, start: datetime,

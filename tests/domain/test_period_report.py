@@ -75,3 +75,25 @@ def test_waiting_rows_sum_per_organization() -> None:
                          (2, "A", "waiting_third_party", 7.0), (3, "", "waiting_customer", 1.0)])
     assert [(r.organization, r.customer_s, r.third_party_s, r.tickets) for r in rows] == [
         ("(none)", 1.0, 0.0, 1), ("A", 15.0, 7.0, 2)]
+
+
+def test_cohort_figures_count_over_columns() -> None:
+    from desk_app.domain.period_report import CohortColumns, cohort_figures
+
+    # Three P3 tickets: met/met (one reply, resolved), breached/running (3 replies), and a
+    # pending one with no rating; one reassigned and one reopened.
+    c = CohortColumns(priority=["P3", "P3", "P3"], group=["A", "B", "A"],
+                      response_state=["met", "breached", "running"],
+                      resolution_state=["met", "running", None],
+                      response_used_s=[60.0, 900.0, 10.0], resolution_used_s=[600.0, 5.0, None],
+                      public_replies=[1, 3, 0], reassignments=[0, 2, 0], reopens=[0, 1, 0],
+                      resolved=[True, True, False], csat=[5, 2, None])
+    f = cohort_figures(c, goals={("A", "first_response"): 0.9})
+    rows = {(a.group, a.target): (a.met, a.missed, a.pending, a.goal) for a in f.attainment}
+    assert rows == {("A", "first_response"): (1, 0, 1, 0.9), ("A", "resolution"): (1, 0, 0, None),
+                    ("B", "first_response"): (0, 1, 0, None), ("B", "resolution"): (0, 0, 1, None)}
+    # Only the stopped first response (60 s) counts; "breached" is still running.
+    assert [(t.group, t.first_response.count, t.first_response.mean_s) for t in f.times] == [
+        ("P3", 1, 60.0), ("All", 1, 60.0)]
+    assert (f.first_contact_resolution.count, f.first_contact_resolution.of) == (1, 2)
+    assert (f.reopen_rate.count, f.reassignment.count, f.csat.average) == (1, 1, 3.5)
