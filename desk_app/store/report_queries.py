@@ -77,39 +77,37 @@ TICKET_COLUMNS = ("id", "number", "priority", "created_at", "channel", "category
                   "response_due_at", "resolution_due_at", "csat")
 
 
-_TICKET_SELECT = """t.id, t.number, t.priority, t.created_at, t.channel, COALESCE(c.name, ''),
-    COALESCE(o.name, ''), COALESCE(tech.name, ''), t.sla_policy, t.response_state,
-    t.resolution_state, t.response_used_s, t.resolution_used_s, t.response_due_at,
-    t.resolution_due_at, t.csat_score"""
+_TICKETS = """
+    SELECT t.id, t.number, t.priority, t.created_at, t.channel, COALESCE(c.name, ''),
+           COALESCE(o.name, ''), COALESCE(tech.name, ''), t.sla_policy, t.response_state,
+           t.resolution_state, t.response_used_s, t.resolution_used_s, t.response_due_at,
+           t.resolution_due_at, t.csat_score
+    FROM ticket t
+    LEFT JOIN category c ON c.id = t.category_id
+    LEFT JOIN organization o ON o.id = t.organization_id
+    LEFT JOIN technician tech ON tech.id = t.assignee_id
+    WHERE {where}
+    ORDER BY t.id"""
+
+
+def _tickets(s: Session, where: str, start: datetime, end: datetime, flt: ReportFilter
+             ) -> list[tuple[Any, ...]]:
+    """TICKET_COLUMNS tuples (instants as text) by id: the table's own order, as reading
+    in creation order would jump around the file."""
+    w = _where(flt, start=instant_key(start), end=instant_key(end))
+    return _fetch(s, _TICKETS.format(where=f"{where} AND {w.sql}"), w.params)
 
 
 def alive_tickets(s: Session, start: datetime, end: datetime, flt: ReportFilter
                   ) -> list[tuple[Any, ...]]:
-    """Matching tickets alive in the period, as TICKET_COLUMNS tuples (instants as text),
-    by id (the table's own order: reading in creation order would jump around the file)."""
-    w = _where(flt, start=instant_key(start), end=instant_key(end))
-    return _fetch(s, f"""
-    SELECT {_TICKET_SELECT}
-    FROM ticket t
-    LEFT JOIN category c ON c.id = t.category_id
-    LEFT JOIN organization o ON o.id = t.organization_id
-    LEFT JOIN technician tech ON tech.id = t.assignee_id
-    WHERE {_ALIVE} AND {w.sql}
-    ORDER BY t.id""", w.params)
+    """Matching tickets alive in the period (see _ALIVE)."""
+    return _tickets(s, _ALIVE, start, end, flt)
 
 
 def created_tickets(s: Session, start: datetime, end: datetime, flt: ReportFilter
                     ) -> list[tuple[Any, ...]]:
-    """Matching tickets created in [start, end), as TICKET_COLUMNS tuples."""
-    w = _where(flt, start=instant_key(start), end=instant_key(end))
-    return _fetch(s, f"""
-    SELECT {_TICKET_SELECT}
-    FROM ticket t
-    LEFT JOIN category c ON c.id = t.category_id
-    LEFT JOIN organization o ON o.id = t.organization_id
-    LEFT JOIN technician tech ON tech.id = t.assignee_id
-    WHERE t.created_at >= :start AND t.created_at < :end AND {w.sql}
-    ORDER BY t.id""", w.params)
+    """Matching tickets created in [start, end)."""
+    return _tickets(s, "t.created_at >= :start AND t.created_at < :end", start, end, flt)
 
 
 def status_changes(s: Session, start: datetime, end: datetime
