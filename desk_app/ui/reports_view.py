@@ -138,7 +138,7 @@ class _Tile(QFrame):
         layout.addWidget(self.value)
         layout.addWidget(self.detail)
 
-    def show(self, value: str, detail: str = "") -> None:  # type: ignore[override]
+    def set_figure(self, value: str, detail: str = "") -> None:
         self.value.setText(value)
         self.detail.setText(detail)
 
@@ -440,26 +440,27 @@ class ReportsWindow(QWidget):
     def _show_tiles(self, result: ReportResult) -> None:
         r, c = result.report, result.report.cohort
         v = r.volume
-        self.tiles["created"].show(f"{v.created:,}", f"{v.reopened:,} reopened")
-        self.tiles["resolved"].show(f"{v.resolved:,}", f"{v.closed:,} closed")
-        self.tiles["backlog"].show(f"{v.backlog_end:,}", f"{v.backlog_start:,} at the start")
-        self.tiles["asa"].show(_dur(c.average_speed_of_answer_s), "business time")
-        self.tiles["fcr"].show(_pct(c.first_contact_resolution.value),
-                               f"{c.first_contact_resolution.count:,} of "
-                               f"{c.first_contact_resolution.of:,} resolved")
-        self.tiles["reopen"].show(_pct(c.reopen_rate.value),
-                                  f"{c.reopen_rate.count:,} of {c.reopen_rate.of:,}; "
-                                  f"{_pct(c.reassignment.value)} reassigned")
-        self.tiles["csat"].show("–" if c.csat.average is None else f"{c.csat.average:.2f} / 5",
-                                f"{_pct(c.csat.satisfied.value)} rated 4–5 "
-                                f"({c.csat.rated:,} rated)")
+        tiles = self.tiles
+        tiles["created"].set_figure(f"{v.created:,}", f"{v.reopened:,} reopened")
+        tiles["resolved"].set_figure(f"{v.resolved:,}", f"{v.closed:,} closed")
+        tiles["backlog"].set_figure(f"{v.backlog_end:,}", f"{v.backlog_start:,} at the start")
+        tiles["asa"].set_figure(_dur(c.average_speed_of_answer_s), "business time")
+        fcr = c.first_contact_resolution
+        tiles["fcr"].set_figure(_pct(fcr.value), f"{fcr.count:,} of {fcr.of:,} resolved")
+        tiles["reopen"].set_figure(_pct(c.reopen_rate.value),
+                                   f"{c.reopen_rate.count:,} of {c.reopen_rate.of:,}; "
+                                   f"{_pct(c.reassignment.value)} reassigned")
+        average = "–" if c.csat.average is None else f"{c.csat.average:.2f} / 5"
+        tiles["csat"].set_figure(average, f"{_pct(c.csat.satisfied.value)} rated 4–5 "
+                                          f"({c.csat.rated:,} rated)")
         by_currency: dict[str, Any] = {}
         for credit in result.credits:
             cur = credit.contract.currency
             by_currency[cur] = by_currency.get(cur, 0) + credit.total
         owed = ", ".join(money(cur, amount) for cur, amount in sorted(by_currency.items()))
-        self.tiles["credits"].show(owed or "–", f"{sum(1 for x in result.credits if x.total):,}"
-                                   f" of {len(result.credits):,} contracts")
+        owing = sum(1 for x in result.credits if x.total)
+        tiles["credits"].set_figure(owed or "–", f"{owing:,} of {len(result.credits):,} "
+                                                 "contracts")
 
     def _show_charts(self, r: PeriodReport) -> None:
         # Per priority whatever the table is grouped by: goals are set per priority.
