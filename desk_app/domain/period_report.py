@@ -329,7 +329,8 @@ def scan_status_changes(rows: Iterable[tuple[int, K, str | None, str]], *,
     """Volume counts, backlog steps and waiting stretches from (ticket, at, old, new) rows
     ordered by ticket then time. `wanted` are the tickets that match the filter; moves at
     or before `horizon` (now, or the period's end) make backlog steps; waiting stretches are
-    clipped to [start, horizon)."""
+    clipped to [start, horizon). Moves between two open, non-waiting statuses (new to in
+    progress) change nothing here and may be left out."""
     out = StatusScan()
     resolved: set[int] = set()
     closed: set[int] = set()

@@ -110,10 +110,15 @@ def created_tickets(s: Session, start: datetime, end: datetime, flt: ReportFilte
     return _tickets(s, "t.created_at >= :start AND t.created_at < :end", start, end, flt)
 
 
+# Moves between these (new -> in progress, mostly) change no figure: the ticket stays open
+# and is not waiting. Leaving them out saves about a quarter of the rows.
+_PLAIN_OPEN = "('new', 'in_progress')"
+
+
 def status_changes(s: Session, start: datetime, end: datetime
                    ) -> Iterator[tuple[int, str, str | None, str]]:
-    """(ticket id, at, old, new) of every status change of the tickets alive in the
-    period, in ticket then time order (the index's order: no sort).
+    """(ticket id, at, old, new) of the status changes of the tickets alive in the period
+    that can change a figure, in ticket then time order (the index's order: no sort).
 
     Streamed in chunks: a year has several hundred thousand, and freeing them all at once
     at the end would hold the GIL for a tenth of a second (a visible stall)."""
@@ -123,6 +128,7 @@ def status_changes(s: Session, start: datetime, end: datetime
         SELECT e.ticket_id, e.at, e.old_value, e.new_value
         FROM ticket t JOIN ticket_event e ON e.ticket_id = t.id
         WHERE {_ALIVE} AND e.kind = 'status_changed'
+          AND NOT (e.old_value IN {_PLAIN_OPEN} AND e.new_value IN {_PLAIN_OPEN})
         ORDER BY e.ticket_id, e.at, e.id""", {"start": instant_key(start),
                                               "end": instant_key(end)})
         while chunk := cursor.fetchmany(5000):

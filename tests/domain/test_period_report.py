@@ -97,3 +97,32 @@ def test_cohort_figures_count_over_columns() -> None:
         ("P3", 1, 60.0), ("All", 1, 60.0)]
     assert (f.first_contact_resolution.count, f.first_contact_resolution.of) == (1, 2)
     assert (f.reopen_rate.count, f.reassignment.count, f.csat.average) == (1, 1, 3.5)
+
+
+def test_moves_between_plain_open_statuses_change_no_figure() -> None:
+    """The store leaves out new -> in progress moves; the scan must not need them."""
+    import random
+
+    statuses = ["new", "in_progress", "waiting_customer", "waiting_third_party", "resolved",
+                "closed"]
+    rnd = random.Random(7)
+    rows = []
+    for ticket in range(1, 200):
+        status = "new"
+        for minute in sorted(rnd.sample(range(10, 99), rnd.randint(0, 8))):
+            new = rnd.choice([s for s in statuses if s != status])
+            rows.append((ticket, f"{minute:02d}", status, new))
+            status = new
+    plain = {"new", "in_progress"}
+    kept = [r for r in rows if not (r[2] in plain and r[3] in plain)]
+    assert len(kept) < len(rows)
+    wanted = set(range(1, 200, 2))
+    full = scan_status_changes(rows, wanted=wanted, start="30", end="70", horizon="60")
+    part = scan_status_changes(kept, wanted=wanted, start="30", end="70", horizon="60")
+    for name in ("resolved", "closed", "reopened", "resolved_at", "reopened_at",
+                 "settled_at", "waiting", "reopens", "settled"):
+        assert getattr(full, name) == getattr(part, name), name
+    for name in ("status_at_start", "status_at_horizon"):
+        def settled(scan: object, ticket: int, name: str = name) -> bool:
+            return getattr(scan, name).get(ticket, "new") in ("resolved", "closed")
+        assert all(settled(full, t) == settled(part, t) for t in wanted), name
