@@ -278,11 +278,13 @@ def age_buckets(ages_s: Iterable[float]) -> tuple[tuple[str, int], ...]:
     return tuple(counts.items())
 
 
-def weeks(breach_days: Iterable[date], first: date, last: date) -> tuple[WeekPoint, ...]:
-    """Breaches per week (Monday to Sunday), for every week touching [first, last]."""
+def weeks(per_day: Iterable[tuple[date, int]], first: date, last: date
+          ) -> tuple[WeekPoint, ...]:
+    """Breaches per week (Monday to Sunday) from (day, breaches) pairs, for every week
+    touching [first, last]."""
     counts: dict[date, int] = defaultdict(int)
-    for d in breach_days:
-        counts[d - timedelta(days=d.weekday())] += 1
+    for d, n in per_day:
+        counts[d - timedelta(days=d.weekday())] += n
     week = first - timedelta(days=first.weekday())
     out = []
     while week <= last:

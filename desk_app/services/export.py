@@ -26,7 +26,8 @@ from desk_app.services.sla import SlaService
 from desk_app.store.bulk import raw_batches
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, Contact, Organization, Technician, Ticket
-from desk_app.store.report_queries import instant_key, stored_instant
+from desk_app.store.report_queries import instant_key
+from desk_app.store.types import utc_from_driver
 
 TICKET_COLUMNS: tuple[str, ...] = (
     "number", "title", "status", "priority", "category", "channel", "requester",
@@ -256,8 +257,8 @@ def breach_rows(db: Database, sla: SlaService, *, tz: str, now: datetime,
                                 or not params["start"] <= due < params["end"]):
                             continue
                         stopped = stop if state == "breached_stopped" else None
-                        end = now if stopped is None else stored_instant(stopped)
-                        overdue = max(0.0, (end - stored_instant(due)).total_seconds())
+                        end = now if stopped is None else utc_from_driver(stopped)
+                        overdue = max(0.0, (end - utc_from_driver(due)).total_seconds())
                         yield [*ticket, kind, policy or "", instant_text(due),
                                instant_text(stopped), "yes" if stopped is None else "no",
                                *seconds_and_hours(overdue)]

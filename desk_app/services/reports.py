@@ -7,7 +7,7 @@ the records and the pure `domain.period_report` computes every figure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from desk_app.domain.enums import Channel, Priority
-from desk_app.domain.metrics import PRIORITY_TEXT, AttainmentRow, TicketOutcome, attainment
+from desk_app.domain.metrics import TicketOutcome
 from desk_app.domain.period_report import (
     SETTLED,
     CohortColumns,
@@ -43,14 +43,8 @@ from desk_app.services.sla import SlaService
 from desk_app.store import report_queries as q
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, Organization, Technician
-from desk_app.store.report_queries import instant_key, stored_instant
-
-GROUPS: dict[str, Callable[[TicketOutcome], str]] = {
-    "priority": lambda o: PRIORITY_TEXT[o.priority],
-    "category": lambda o: o.category or "(none)",
-    "organization": lambda o: o.organization or "(none)",
-    "technician": lambda o: o.technician or "(unassigned)",
-}
+from desk_app.store.report_queries import instant_key
+from desk_app.store.types import utc_from_driver
 
 
 class ReportService:
@@ -81,32 +75,26 @@ class ReportService:
                     goals.setdefault((p.value, "resolution"), policy.goal_resolution)
         return goals
 
-    def attainment(self, start: datetime, end: datetime, *, by: str = "priority"
-                   ) -> list[AttainmentRow]:
-        return attainment(self.outcomes(start, end), group_by=GROUPS[by], goals=self.goals(by))
-
     def period_report(self, start: datetime, end: datetime, *, tz: str,
-                      report_filter: ReportFilter | None = None, by: str = "priority",
-                      progress: Callable[[str], None] | None = None) -> PeriodReport:
-        """Every figure of docs/metrics.md for [start, end); days and weeks in `tz`.
+                      report_filter: ReportFilter | None = None, by: str = "priority"
+                      ) -> PeriodReport:
+        """Every figure of docs/metrics.md for [start, end); days and weeks in `tz`;
+        attainment grouped `by` priority, category, organization or technician.
 
         Backlog and waiting stop at now for a period that has not ended yet."""
-        if by not in GROUPS:
+        if by not in _GROUP_COLUMN:
             raise ValueError(f"unknown grouping {by!r}")
         with gc_paused():
             return self._period_report(start, end, tz=tz,
-                                       flt=report_filter or ReportFilter(), by=by,
-                                       say=progress or (lambda _text: None))
+                                       flt=report_filter or ReportFilter(), by=by)
 
     def _period_report(self, start: datetime, end: datetime, *, tz: str, flt: ReportFilter,
-                       by: str, say: Callable[[str], None]) -> PeriodReport:
+                       by: str) -> PeriodReport:
         # In UTC: arithmetic between instants that share a zone object is wall-clock time.
         start, end = start.astimezone(UTC), end.astimezone(UTC)
         now = self._clock()
         horizon = max(start, min(end, now))
-        say("Bringing SLA clocks up to date…")
         MonitorService(self._db, self._sla).bring_up_to_date(now)
-        say("Reading tickets…")
         start_key, end_key, horizon_key = instant_key(start), instant_key(end), \
             instant_key(horizon)
         with self._db.session_scope() as s:
@@ -118,7 +106,6 @@ class ReportService:
             scan = scan_status_changes(q.status_changes(s, start, end),
                                        wanted={t[0] for t in tickets}, start=start_key,
                                        end=end_key, horizon=horizon_key)
-        say("Computing figures…")
         cohort = _cohort_columns(in_cohort, counts, scan, by=by)
         figures = cohort_figures(cohort, goals=self.goals(by))
         per_priority = figures.attainment if by == "priority" else attainment_by(
@@ -148,7 +135,7 @@ class ReportService:
         who = {t[0]: (t[1], t[6], t[8]) for t in tickets if t[0] in waited}
         for ticket, status, a, b in scan.waiting:
             number, organization, policy = who[ticket]
-            since, until = stored_instant(str(a)), stored_instant(str(b))
+            since, until = utc_from_driver(str(a)), utc_from_driver(str(b))
             calendar = calendars.get(policy or "")
             seconds = (calendar.between(since, until) if calendar is not None
                        else (until - since).total_seconds())  # policy gone: wall time
@@ -177,7 +164,7 @@ def _outcome(t: tuple[Any, ...]) -> TicketOutcome:
      _policy, response_state, resolution_state, response_used, resolution_used, _rd, _sd,
      _csat) = t
     return TicketOutcome(
-        number=number, priority=_PRIORITIES[priority], created_at=stored_instant(created),
+        number=number, priority=_PRIORITIES[priority], created_at=utc_from_driver(created),
         response=outcome_of(response_state), resolution=outcome_of(resolution_state),
         response_used_s=response_used, resolution_used_s=resolution_used,
         category=category, organization=organization, technician=technician,
@@ -251,12 +238,12 @@ def _activity(tickets: list[tuple[Any, ...]], scan: StatusScan, *, start: dateti
             created=len(in_period), resolved=scan.resolved,
             closed=scan.closed, reopened=scan.reopened, backlog_start=open_at_start,
             backlog_end=len(open_at_end)),
-        "backlog_age": age_buckets((horizon - stored_instant(c)).total_seconds()
+        "backlog_age": age_buckets((horizon - utc_from_driver(c)).total_seconds()
                                    for c in open_at_end),
         "days": tuple(DayPoint(day=day_dates[i], created=created[i],
                                resolved=resolved[i],
                                backlog=backlog[i] if i < len(backlog) else None)
                       for i in range(len(bounds) - 1)),
-        "weeks": weeks((day for day, n in zip(day_dates, breaches_per_day, strict=True)
-                        for _ in range(n)), start.astimezone(zone).date(), last_day),
+        "weeks": weeks(zip(day_dates, breaches_per_day, strict=True),
+                       start.astimezone(zone).date(), last_day),
     }

@@ -26,14 +26,6 @@ def instant_key(at: datetime) -> str:
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def stored_instant(value: str | datetime) -> datetime:
-    """A stored naive-UTC instant as an aware one. Parsing the text with '+00:00' appended
-    is about five times faster than parsing and then replacing the zone."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value + "+00:00")
-
-
 @dataclass(frozen=True)
 class _Where:
     """The filter as SQL over `t` (ticket) and its joined names, with its parameters."""

@@ -62,6 +62,12 @@ class ReportResult:
     credits: tuple[OrgCredit, ...]
 
 
+def _same_request(report: PeriodReport, *, start: datetime, end: datetime,
+                  flt: ReportFilter, by: str, tz: str) -> bool:
+    return (report.start, report.end, report.filter, report.group_by, report.tz) == (
+        start, end, flt, by, tz)
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f} %"
 
@@ -534,13 +540,18 @@ class ReportsWindow(QWidget):
         start, end = days_to_period(first, last, self.tz)
         options = CsvOptions(tz=self.tz)
         ctx, flt, by = self.ctx, self.report_filter(), self.group_by.currentData()
+        # The figures on screen, when they are for this very choice: the file then says
+        # what the window says, and the period is not computed a second time.
+        shown = self.result if self.result is not None and _same_request(
+            self.result.report, start=start, end=end, flt=flt, by=by, tz=self.tz) else None
 
         def work() -> int:
             if what == "summary":
                 from desk_app.services.reports import ReportService
                 from desk_app.services.summary_export import SUMMARY_COLUMNS, summary_rows
 
-                report = ReportService(ctx.db, ctx.sla, ctx.clock).period_report(
+                report = shown.report if shown is not None else ReportService(
+                    ctx.db, ctx.sla, ctx.clock).period_report(
                     start, end, tz=options.tz, report_filter=flt, by=by)
                 with open_for_csv(target) as out:
                     return write_csv(out, SUMMARY_COLUMNS, summary_rows(report), options)
@@ -551,9 +562,11 @@ class ReportsWindow(QWidget):
                     return write_csv(out, BREACH_COLUMNS, breach_rows(
                         ctx.db, ctx.sla, tz=options.tz, now=ctx.clock(), created_from=start,
                         created_to=end), options)
-            from desk_app.services.credits import CreditService
+            from desk_app.services.credits import CREDIT_COLUMNS, CreditService, credit_rows
 
             with open_for_csv(target) as out:
+                if shown is not None:  # credits depend on the period only, not the filters
+                    return write_csv(out, CREDIT_COLUMNS, credit_rows(shown.credits), options)
                 return CreditService(ctx.db, ctx.sla, ctx.clock).export_credits(
                     out, options, start=start, end=end)
 

@@ -43,10 +43,10 @@ def test_age_buckets_are_half_open() -> None:
 
 
 def test_weeks_start_on_monday_and_cover_the_period() -> None:
-    points = weeks([date(2026, 11, 18), date(2026, 11, 22), date(2026, 11, 23)],
+    points = weeks([(date(2026, 11, 18), 2), (date(2026, 11, 22), 1), (date(2026, 11, 23), 1)],
                    date(2026, 11, 17), date(2026, 11, 30))
     assert [(p.week_start, p.breaches) for p in points] == [
-        (date(2026, 11, 16), 2), (date(2026, 11, 23), 1), (date(2026, 11, 30), 0)]
+        (date(2026, 11, 16), 3), (date(2026, 11, 23), 1), (date(2026, 11, 30), 0)]
 
 
 def test_scan_counts_distinct_tickets_and_clips_waiting() -> None:

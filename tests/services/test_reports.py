@@ -42,8 +42,9 @@ def desk(ctx: AppContext, clock: FakeClock) -> None:
 def test_attainment_by_priority_counts_open_breaches_as_missed(ctx: AppContext, desk: None,
                                                                clock: FakeClock) -> None:
     start = datetime(2026, 11, 16, tzinfo=UTC)
-    rows = {(r.group, r.target): r for r in
-            ReportService(ctx.db, ctx.sla, clock).attainment(start, start + timedelta(days=1))}
+    report = ReportService(ctx.db, ctx.sla, clock).period_report(
+        start, start + timedelta(days=1), tz="UTC")
+    rows = {(r.group, r.target): r for r in report.cohort.attainment}
     p3 = rows[("P3", "first_response")]
     assert (p3.met, p3.missed, p3.pending) == (1, 2, 0)
     assert round(p3.attainment or 0, 4) == 0.3333 and p3.goal == 0.9 and p3.passed is False

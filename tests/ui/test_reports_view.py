@@ -245,3 +245,26 @@ def test_settings_lead_to_service_levels_and_contracts(make_window: Callable[[],
     when_modal(press)
     window.open_settings()
     assert opened == ["contracts", "sla"]
+
+
+def test_export_writes_the_figures_on_screen_without_computing_again(
+        ctx: AppContext, desk: None, qtbot: QtBot, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    window = _window(ctx, qtbot)
+    window.compute()
+    calls: list[object] = []
+    real = ReportService.period_report
+    monkeypatch.setattr(ReportService, "period_report",
+                        lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    target = tmp_path / "summary.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a: (str(target), ""))
+    window.export("summary")
+    assert calls == []
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"), newline="")))
+    assert rows[1][3:7] == ["volume", "all", "created", "3"]
+    # Another choice than the one shown is computed afresh.
+    window.group_by.blockSignals(True)
+    window.group_by.setCurrentIndex(window.group_by.findData("organization"))
+    window.group_by.blockSignals(False)
+    window.export("summary")
+    assert calls == [1]
