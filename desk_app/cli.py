@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
@@ -315,20 +316,27 @@ def _zone_and_period(args: argparse.Namespace
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError("--tz", f"unknown time zone '{tz}'") from exc
-    return (tz, _parse_day(args.date_from, field="--from", tz=tz),
-            _parse_day(args.date_to, field="--to", tz=tz, end=True))
+    start = _parse_day(args.date_from, field="--from", tz=tz)
+    end = _parse_day(args.date_to, field="--to", tz=tz, end=True)
+    if start is not None and end is not None and end <= start:
+        raise ValidationError("--to", "must not be before --from")
+    return tz, start, end
+
+
+def _required_period(args: argparse.Namespace) -> tuple[str, datetime, datetime]:
+    """`_zone_and_period` for commands that need both days."""
+    tz, start, end = _zone_and_period(args)
+    if start is None or end is None:
+        raise ValidationError("--from" if start is None else "--to",
+                              "a period is needed: give --from and --to")
+    return tz, start, end
 
 
 def _period_report(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The period report the arguments ask for, and its zone."""
     from desk_app.services.reports import ReportService
 
-    tz, start, end = _zone_and_period(args)
-    if start is None or end is None:
-        raise ValidationError("--from" if start is None else "--to",
-                              "a report needs a period: give --from and --to")
-    if end <= start:
-        raise ValidationError("--to", "must not be before --from")
+    tz, start, end = _required_period(args)
     flt = _report_filter(args)
     ctx = _open(args.db)
     try:
@@ -348,8 +356,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     )
 
     report, tz = _period_report(args)
-    out = open_for_csv(Path(args.out)) if args.out else sys.stdout
-    try:
+    with open_for_csv(Path(args.out)) if args.out else nullcontext(sys.stdout) as out:
         if args.format == "json":
             json.dump(summary_dict(report), out, indent=2, ensure_ascii=False)
             out.write("\n")
@@ -358,9 +365,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
                       CsvOptions(tz=tz, bom=not args.no_bom and bool(args.out)))
         else:
             out.write(summary_text(report))
-    finally:
-        if args.out:
-            out.close()
     return 0
 
 
@@ -379,9 +383,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     for name in ("priority", "category", "organization", "technician", "channel"):
         if getattr(args, name):
             raise ValidationError(f"--{name}", "filters apply to the summary export only")
-    tz, start, end = _zone_and_period(args)
     if args.what == "credits":
-        return _export_credits(args, tz, start, end)
+        return _export_credits(args)
+    tz, start, end = _zone_and_period(args)
     ctx = _open(args.db)
     try:
         target = Path(args.out)
@@ -415,17 +419,12 @@ def _export_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_credits(args: argparse.Namespace, tz: str, start: datetime | None,
-                    end: datetime | None) -> int:
+def _export_credits(args: argparse.Namespace) -> int:
     """Service credits per organization with an active contract (docs/credits.md)."""
     from desk_app.services.credits import CreditService
     from desk_app.services.export import CsvOptions, open_for_csv
 
-    if start is None or end is None:
-        raise ValidationError("--from" if start is None else "--to",
-                              "credits need a period: give --from and --to")
-    if end <= start:
-        raise ValidationError("--to", "must not be before --from")
+    tz, start, end = _required_period(args)
     ctx = _open(args.db)
     try:
         target = Path(args.out)

@@ -7,7 +7,9 @@ formula-looking cells neutralised (domain/csv_cells.py) in every column.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -72,9 +74,21 @@ def write_safe_csv(out: IO[str], header: Iterable[str], batches: Iterable[list[l
     return count
 
 
-def open_for_csv(path: Path) -> IO[str]:
-    # newline="" lets the csv module write CRLF itself and keep newlines inside cells.
-    return path.open("w", encoding="utf-8", newline="")
+@contextmanager
+def open_for_csv(path: Path) -> Iterator[IO[str]]:
+    """A CSV file to write that appears at `path` only when complete.
+
+    Rows go to a temporary file beside it, renamed over `path` once the export finished: a
+    failed export (a locked database, a full disk) leaves no half file and keeps whatever
+    file was there before. newline="" lets the csv module write CRLF itself and keep
+    newlines inside cells."""
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class ExportService:

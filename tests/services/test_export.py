@@ -206,3 +206,31 @@ def test_breach_list_counts_the_breaches_the_period_report_counts(ctx: AppContex
     assert reported(monday + timedelta(days=1), monday + timedelta(days=7)) == 2
     assert len(listed(monday, monday + timedelta(days=7))) == \
         reported(monday, monday + timedelta(days=7)) == 8
+
+
+def test_a_failed_export_keeps_the_previous_file_and_leaves_no_part(tmp_path: Path) -> None:
+    from desk_app.services.export import open_for_csv
+
+    target = tmp_path / "tickets.csv"
+    target.write_text("last month's export", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="database is locked"), \
+            open_for_csv(target) as out:
+        out.write("half a row,")
+        raise RuntimeError("database is locked")
+    assert target.read_text(encoding="utf-8") == "last month's export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tickets.csv"]
+    with open_for_csv(target) as out:
+        out.write("number\r\n")
+    assert target.read_bytes() == b"number\r\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tickets.csv"]
+
+
+def test_export_refuses_a_backwards_period(db_path: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from desk_app.cli import main
+
+    out = tmp_path / "t.csv"
+    assert main(["export", "tickets", "--db", str(db_path), "--out", str(out), "--from",
+                 "2026-11-17", "--to", "2026-11-16", "--tz", "UTC"]) == 2
+    assert "--to: must not be before --from" in capsys.readouterr().err
+    assert not out.exists()
