@@ -104,25 +104,34 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _apply_filters(stmt: Select, query: TicketListQuery) -> Select:  # type: ignore[type-arg]
-    qf = query.quick_filter
+def _condition(qf: QuickFilter, me_technician_id: int | None
+               ) -> ColumnElement[bool] | None:
+    """What a quick filter shows, as one SQL condition (None: everything). The list and
+    the counts on the buttons both use it, so they cannot disagree."""
+    t = Ticket
+    open_ = col(t.status).in_(_OPEN)
     if qf is QuickFilter.MINE:
         # With no current technician there is nothing that is "mine".
-        stmt = stmt.where(col(Ticket.assignee_id) == (query.me_technician_id or -1),
-                          col(Ticket.status).in_(_OPEN))
-    elif qf is QuickFilter.UNASSIGNED:
-        stmt = stmt.where(col(Ticket.assignee_id).is_(None),
-                          col(Ticket.status).in_(_OPEN))
-    elif qf is QuickFilter.OPEN:
-        stmt = stmt.where(col(Ticket.status).in_(_OPEN))
-    elif qf is QuickFilter.WAITING:
-        stmt = stmt.where(col(Ticket.status).in_(_WAITING))
-    elif qf is QuickFilter.AT_RISK:
-        stmt = stmt.where(col(Ticket.status).in_(_OPEN), col(Ticket.sla_risk).in_(_AT_RISK))
-    elif qf is QuickFilter.BREACHED:
-        stmt = stmt.where(col(Ticket.status).in_(_OPEN), col(Ticket.sla_risk) == "breached")
-    elif qf is QuickFilter.RESOLVED:
-        stmt = stmt.where(col(Ticket.status).in_(_DONE))
+        return and_(open_, col(t.assignee_id) == (me_technician_id or -1))
+    if qf is QuickFilter.UNASSIGNED:
+        return and_(open_, col(t.assignee_id).is_(None))
+    if qf is QuickFilter.OPEN:
+        return open_
+    if qf is QuickFilter.WAITING:
+        return col(t.status).in_(_WAITING)
+    if qf is QuickFilter.AT_RISK:
+        return and_(open_, col(t.sla_risk).in_(_AT_RISK))
+    if qf is QuickFilter.BREACHED:
+        return and_(open_, col(t.sla_risk) == "breached")
+    if qf is QuickFilter.RESOLVED:
+        return col(t.status).in_(_DONE)
+    return None  # ALL
+
+
+def _apply_filters(stmt: Select, query: TicketListQuery) -> Select:  # type: ignore[type-arg]
+    condition = _condition(query.quick_filter, query.me_technician_id)
+    if condition is not None:
+        stmt = stmt.where(condition)
     if query.status is not None:
         stmt = stmt.where(col(Ticket.status) == query.status)
     return stmt
@@ -249,17 +258,9 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
 
 
 def count_by_filter(session: Session, me_technician_id: int | None) -> dict[QuickFilter, int]:
-    """How many tickets each quick filter shows, for the counts on its button."""
-    t = Ticket
-    open_ = col(t.status).in_(_OPEN)
-    row = session.execute(select(
-        func.count().filter(and_(open_, col(t.assignee_id) == (me_technician_id or -1))),
-        func.count().filter(and_(open_, col(t.assignee_id).is_(None))),
-        func.count().filter(open_),
-        func.count().filter(col(t.status).in_(_WAITING)),
-        func.count().filter(and_(open_, col(t.sla_risk).in_(_AT_RISK))),
-        func.count().filter(and_(open_, col(t.sla_risk) == "breached")),
-        func.count().filter(col(t.status).in_(_DONE)),
-        func.count(),
-    )).one()
-    return dict(zip(list(QuickFilter), row, strict=True))
+    """How many tickets each quick filter shows, for the counts on its button (one scan)."""
+    filters = list(QuickFilter)
+    conditions = [_condition(qf, me_technician_id) for qf in filters]
+    row = session.execute(select(*(func.count() if c is None else func.count().filter(c)
+                                   for c in conditions))).one()
+    return dict(zip(filters, row, strict=True))

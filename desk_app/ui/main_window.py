@@ -343,7 +343,7 @@ class MainWindow(QMainWindow):
 
     def _on_ticket_changed(self, ticket_id: int) -> None:
         self.model.refresh_rows([ticket_id])
-        self._update_counts()
+        self.schedule_counts()
 
     def _update_counts(self) -> None:
         try:
@@ -351,8 +351,8 @@ class MainWindow(QMainWindow):
         except SQLAlchemyError:
             log.exception("counting tickets failed")
             return
-        for qf, button in self.filter_buttons.items():
-            button.setText(f"{qf.label}  {counts[qf]:,}")
+        for qf in self.filter_buttons:
+            self._show_count(qf, counts[qf])
         shown = self.model.rowCount()
         search = f" matching “{self.model.query.search}”" if self.model.query.search else ""
         self.count_label.setText(f"{shown:,} tickets shown{search}")
@@ -501,7 +501,16 @@ class MainWindow(QMainWindow):
             self.detail.refresh_clocks(shown.id)
 
     def schedule_counts(self) -> None:
+        """Count every quick filter once the current burst of changes is over."""
         self._counts_timer.start()
+
+    def set_risk_counts(self, *, at_risk: int, breached: int) -> None:
+        """The two SLA quick filters' counts, as the monitor counted them."""
+        self._show_count(QuickFilter.AT_RISK, at_risk)
+        self._show_count(QuickFilter.BREACHED, breached)
+
+    def _show_count(self, qf: QuickFilter, count: int) -> None:
+        self.filter_buttons[qf].setText(f"{qf.label}  {count:,}")
 
     def open_ticket(self, ticket_id: int) -> None:
         self.show_from_tray()

@@ -45,7 +45,6 @@ COUNTDOWN_MS = 30_000
 class SlaWatchUi(QObject):
     """Owns the monitor thread and every live SLA widget of one window."""
 
-    sig_open_ticket = Signal(int)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -54,7 +53,6 @@ class SlaWatchUi(QObject):
         self.monitor_service = MonitorService(ctx.db, ctx.sla)
         self.monitor: SlaMonitor | None = None
         self.snoozed_until: datetime | None = None
-        self.failures = 0
 
         self.banner = QLabel()
         self.banner.setObjectName("alertBanner")
@@ -130,16 +128,20 @@ class SlaWatchUi(QObject):
             window.detail_refresh_if_shown({u.ticket_id for u in result.updates})
         if result.counts:
             self.show_counts(result.counts)
+            # The monitor writes SLA columns only, so of the quick filters only "At risk"
+            # and "Breached" can move; their counts came with the result, counted off the
+            # GUI thread with the same conditions.
+            counts = result.counts
+            window.set_risk_counts(
+                at_risk=counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0),
+                breached=counts.get(Risk.BREACHED, 0))
         if result.crossings:
             now = window.ctx.clock()
             rules = replace(window.settings.alert_rules(window.ctx.sla.user_tz),
                             snoozed_until=self.snoozed_until)
             self.center.handle(plan(result.crossings, rules, me_id=window.me_id, now=now))
-        if result.updates or result.crossings:
-            window.schedule_counts()
 
     def on_failed(self, message: str, failures: int) -> None:
-        self.failures = failures
         self.error_label.setText(f"⚠ SLA monitor: {failures} error"
                                  f"{'s' if failures != 1 else ''}")
         self.error_label.setToolTip(f"Last error: {message}\nDetails are in the log. The "

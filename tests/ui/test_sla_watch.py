@@ -21,6 +21,7 @@ from desk_app.platform.notifier import (
 )
 from desk_app.services.alerts import AlertRules, Notice, Scope, plan
 from desk_app.services.monitor import MonitorService
+from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.notification_center import NotificationCenter
 from desk_app.ui.risk_style import _TINTS, contrast_ratio
@@ -145,7 +146,8 @@ def test_the_monitor_thread_ticks_and_stops_within_a_second(ctx: AppContext, clo
 
 def test_a_row_turns_at_risk_then_breached_in_place(make_window: WindowFactory,
                                                     ctx: AppContext, clock: FakeClock,
-                                                    qtbot: QtBot) -> None:
+                                                    qtbot: QtBot,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     watched = ctx.tickets.create(make_draft(title="Watched"), actor=ME)
     other = ctx.tickets.create(make_draft(title="Other"), actor=ME)
     window = make_window()
@@ -160,15 +162,28 @@ def test_a_row_turns_at_risk_then_breached_in_place(make_window: WindowFactory,
     monitor = window.watch.monitor_service
     d = ctx.tickets.detail(other.id)
     ctx.tickets.add_reply(d.id, "On it", actor=ME)  # the other ticket is answered
-    for minutes, text, risk in ((185, "55 m left", Risk.AT_RISK),
-                                (245, "Breached 5 m ago", Risk.BREACHED)):
+    qtbot.wait(0)  # let the window's first (timer-driven) count run
+    counted: list[object] = []
+    real_counts = ctx.lists.counts
+    monkeypatch.setattr(ctx.lists, "counts", lambda me: counted.append(me) or real_counts(me))
+    buttons = window.filter_buttons
+    for minutes, text, risk, at_risk, breached in (
+            (185, "55 m left", Risk.AT_RISK, 1, 0),
+            (245, "Breached 5 m ago", Risk.BREACHED, 0, 1)):
         now = clock.now.replace(hour=9, minute=0) + timedelta(minutes=minutes)
         clock.now = now
         changed.clear()
         window.watch.on_result(monitor.tick(now))
+        qtbot.wait(0)
         assert changed == [(row, row)]  # that row only, all its columns, no reset
         assert model.data(model.index(row, Column.TIME_LEFT), RISK_ROLE) == risk.value
         assert model.data(model.index(row, Column.TIME_LEFT)) == text
+        # The SLA quick filters' counts come with the monitor's result: no count query
+        # on the GUI thread.
+        assert buttons[QuickFilter.AT_RISK].text() == f"{QuickFilter.AT_RISK.label}  {at_risk}"
+        assert buttons[QuickFilter.BREACHED].text() == \
+            f"{QuickFilter.BREACHED.label}  {breached}"
+    assert counted == []
     assert resets == []
     assert window.selected_ticket_id() == other.id
     assert window.watch.summary.text().startswith("<a href='breached'>1 breached</a>")
