@@ -161,8 +161,6 @@ class _Directory:
                 next_ids={k: v + 1 for k, v in max_ids(s).items()},
                 category_position=int(s.execute(select(func.max(Category.position)))
                                       .scalar() or 0) + 1)
-        d.next_ids["category"] = int(s.execute(select(func.max(Category.id))).scalar()
-                                     or 0) + 1
         for p in people:
             d._index(p)
         return d
@@ -289,20 +287,21 @@ class ImportService:
         setup = self._sla.setup()
         with self._db.session_scope() as s:
             directory = _Directory.load(s)
-            top = max_ids(s)
-            first_number = top["ticket_number"] + 1 if top["ticket_number"] else FIRST_NUMBER
+            first_id = directory.next_ids["ticket"]
+            first_number = directory.next_ids["ticket_number"]
+            if first_number == 1:  # no ticket yet: numbering starts at HD-1001
+                first_number = FIRST_NUMBER
             tickets: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
             for i, row in enumerate(rows):
-                ticket, history = _ticket(row, ticket_id=top["ticket"] + 1 + i,
+                ticket, history = _ticket(row, ticket_id=first_id + i,
                                           number=first_number + i, directory=directory,
                                           now=now, actor=actor, source=source, setup=setup)
                 tickets.append(ticket)
                 events.extend(history)
             insert_rows(s, TABLES["organization"], directory.new_orgs)
             insert_rows(s, TABLES["technician"], directory.new_techs)
-            categories = Category.__table__  # type: ignore[attr-defined]
-            insert_rows(s, categories, directory.new_categories)
+            insert_rows(s, TABLES["category"], directory.new_categories)
             new_people = [p for p in directory.contacts if p.new]
             insert_rows(s, TABLES["contact"], (
                 {"id": p.id, "name": p.name, "email": p.email, "phone": p.phone,

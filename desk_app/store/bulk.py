@@ -12,7 +12,14 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from desk_app.store.models import Contact, Organization, Technician, Ticket, TicketEvent
+from desk_app.store.models import (
+    Category,
+    Contact,
+    Organization,
+    Technician,
+    Ticket,
+    TicketEvent,
+)
 
 
 def insert_rows(s: Session, table: Any, rows: Iterable[Mapping[str, Any]],
@@ -38,7 +45,8 @@ def max_ids(s: Session) -> dict[str, int]:
         return int(s.execute(select(func.max(col))).scalar() or 0)
     return {
         "organization": top(Organization.id), "contact": top(Contact.id),
-        "technician": top(Technician.id), "ticket": top(Ticket.id),
+        "technician": top(Technician.id), "category": top(Category.id),
+        "ticket": top(Ticket.id),
         "ticket_number": top(Ticket.number), "event": top(TicketEvent.id),
     }
 
@@ -47,6 +55,7 @@ TABLES = {
     "organization": Organization.__table__,  # type: ignore[attr-defined]
     "contact": Contact.__table__,  # type: ignore[attr-defined]
     "technician": Technician.__table__,  # type: ignore[attr-defined]
+    "category": Category.__table__,  # type: ignore[attr-defined]
     "ticket": Ticket.__table__,  # type: ignore[attr-defined]
     "event": TicketEvent.__table__,  # type: ignore[attr-defined]
 }
