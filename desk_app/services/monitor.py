@@ -145,10 +145,15 @@ class MonitorService:
         if not replays:
             return []
         ids = list(replays)
-        notified = {(n[0], n[1], n[2], n[3]) for n in s.execute(
-            select(col(SlaNotification.ticket_id), col(SlaNotification.clock),
-                   col(SlaNotification.level), col(SlaNotification.episode))
-            .where(col(SlaNotification.ticket_id).in_(ids)))}
+        # The most urgent level already told per (ticket, clock, episode), built once: a
+        # scan of every notification per clock would be quadratic under the write lock.
+        told: dict[tuple[int, str, int], int] = {}
+        for ticket_id, clock_name, level, episode in s.execute(
+                select(col(SlaNotification.ticket_id), col(SlaNotification.clock),
+                       col(SlaNotification.level), col(SlaNotification.episode))
+                .where(col(SlaNotification.ticket_id).in_(ids))):
+            key = (ticket_id, clock_name, episode)
+            told[key] = max(told.get(key, -1), Risk(level).severity)
         info = {r[0]: r[1:] for r in s.execute(
             select(col(Ticket.id), col(Ticket.number), col(Ticket.title),
                    col(Ticket.assignee_id), col(Technician.name))
@@ -163,9 +168,7 @@ class MonitorService:
                     continue
                 # Only news: a level above everything already told in this episode (a
                 # lowered priority that drops a clock back a level says nothing).
-                told = [Risk(level).severity for t, c, level, ep in notified
-                        if (t, c, ep) == (ticket_id, kind.value, clock.episode)]
-                if told and max(told) >= risk.severity:
+                if told.get((ticket_id, kind.value, clock.episode), -1) >= risk.severity:
                     continue
                 s.add(SlaNotification(ticket_id=ticket_id, clock=kind.value, level=risk.value,
                                       episode=clock.episode, notified_at=now))

@@ -135,3 +135,30 @@ def test_a_ticket_written_without_its_clocks_is_caught_by_the_sweep(
     conn.commit()
     conn.close()
     assert monitor.sweep(clock.advance(minutes=40)).examined == 1
+
+
+def test_a_lower_level_after_a_higher_one_is_not_told_but_a_higher_one_is(
+        ctx: AppContext, clock: FakeClock) -> None:
+    """Same episode: a longer target drops the clock from "at risk" back to "approaching",
+    which says nothing; the breach that follows is still told."""
+    from dataclasses import replace
+
+    from desk_app.domain.risk import clock_risk
+
+    d = ctx.tickets.create(make_draft(), actor=ME)  # P3, first response 4 h from Mon 09:00
+    monitor = MonitorService(ctx.db, ctx.sla)
+    first = monitor.sweep(clock.advance(hours=3, minutes=10))
+    assert [c.level for c in first.crossings] == [Risk.AT_RISK]  # 79 % of 4 h
+    setup, policy = ctx.sla.setup(), ctx.sla.replay_ticket(d.id).policy
+    since = clock.now
+    ctx.sla.save_setup(replace(setup, policies=[
+        replace(p, first_response_s=6 * 3600) if p.name == policy else p
+        for p in setup.policies]), actor=ME)
+    lower = monitor.tick(clock.advance(minutes=1), since=since)
+    assert lower.examined == 1
+    # 53 % of 6 h
+    assert clock_risk(ctx.sla.replay_ticket(d.id).first_response) is Risk.APPROACHING
+    assert lower.crossings == ()
+    breach = monitor.tick(clock.advance(hours=3))  # 6 h 11 m: past the 6 h target
+    assert [(c.clock, c.level) for c in breach.crossings] == \
+        [(ClockKind.FIRST_RESPONSE, Risk.BREACHED)]
