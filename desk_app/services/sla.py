@@ -168,26 +168,26 @@ class SlaService:
         recomputed; each ticket whose policy changes gets a timeline event."""
         now = self._clock()
         is_open = col(Ticket.status).in_(OPEN_STATUSES)
-        with self._lock:
-            with self._db.session_scope() as s:
-                store_setup(s, new_setup)
-                old_policy = dict(s.execute(select(col(Ticket.id), col(Ticket.sla_policy))
-                                            .where(is_open)).all())
-                updates: list[dict[str, Any]] = []
-                for ticket_id, result in self.replay_many(s, is_open, now=now,
-                                                          setup=new_setup):
-                    updates.append({"id": ticket_id, **clock_columns(result, now)})
-                    before = old_policy.get(ticket_id)
-                    if before is not None and before != result.policy:
-                        s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=actor,
-                                          kind=EventKind.SLA_POLICY_CHANGED,
-                                          field="sla_policy", old_value=before,
-                                          new_value=result.policy))
-                update_tickets(s, updates)
-            # Only once the transaction has committed does the app use the new setup, in its
-            # stored form, so the monitor's reload does not mistake it for a foreign edit.
-            with self._db.session_scope() as s:
-                self._setup = load_setup(s) or new_setup
+        # No lock over the transaction: recomputing every open ticket takes seconds, and
+        # setup()/business_seconds (table painting on the GUI thread) must not wait for it.
+        with self._db.session_scope() as s:
+            store_setup(s, new_setup)
+            old_policy = dict(s.execute(select(col(Ticket.id), col(Ticket.sla_policy))
+                                        .where(is_open)).all())
+            updates: list[dict[str, Any]] = []
+            for ticket_id, result in self.replay_many(s, is_open, now=now, setup=new_setup):
+                updates.append({"id": ticket_id, **clock_columns(result, now)})
+                before = old_policy.get(ticket_id)
+                if before is not None and before != result.policy:
+                    s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=actor,
+                                      kind=EventKind.SLA_POLICY_CHANGED,
+                                      field="sla_policy", old_value=before,
+                                      new_value=result.policy))
+            update_tickets(s, updates)
+        # Only once the transaction has committed does the app use the new setup, in its
+        # stored form, so the monitor's reload does not mistake it for a foreign edit.
+        with self._lock, self._db.session_scope() as s:
+            self._setup = load_setup(s) or new_setup
         return len(updates)
 
     def replay_many(self, s: Session, where: Any, *, now: datetime,

@@ -221,3 +221,47 @@ def test_bulk_backfill_matches_replaying_each_ticket(db_path: Path, clock: FakeC
     ctx.close()
     assert after == before
     assert {row[2] for row in before} >= {"met", "running"}
+
+
+def test_reads_of_the_setup_do_not_wait_for_a_settings_save(
+        ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Table painting calls setup()/business_seconds on the GUI thread while a save
+    recomputes every open ticket (seconds on a big desk) on another: the reads answer at
+    once with the old setup, and the new one shows only after the save has committed."""
+    import threading
+
+    import desk_app.services.sla as sla_module
+    from desk_app.domain.sla import ALWAYS_CALENDAR
+
+    ctx.tickets.create(make_draft(), actor=ME)
+    old = ctx.sla.setup()
+    policy = old.policies[2].name  # P3, office hours
+    new = replace(old, policies=[replace(p, calendar=ALWAYS_CALENDAR) if p.name == policy
+                                 else p for p in old.policies])
+    inside, release = threading.Event(), threading.Event()
+    real_update = sla_module.update_tickets
+
+    def held_update(*args: object, **kwargs: object) -> int:
+        inside.set()
+        # A safety limit, not a pause: the test sets `release` as soon as it has read.
+        release.wait(timeout=10)
+        return real_update(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sla_module, "update_tickets", held_update)
+    saver = threading.Thread(target=ctx.sla.save_setup, args=(new,), kwargs={"actor": ME})
+    saver.start()
+    try:
+        assert inside.wait(timeout=10)
+        monday_0900 = datetime(2026, 11, 16, 9, tzinfo=UTC)
+        # Read while the save is stopped inside its transaction: the old setup, at once
+        # (before this fix they waited for the whole save and then saw the new setup).
+        assert ctx.sla.setup() is old
+        assert ctx.sla.business_seconds(policy, monday_0900,
+                                        monday_0900 + timedelta(hours=10)) == 8 * 3600
+    finally:
+        release.set()
+        saver.join(timeout=10)
+    assert not saver.is_alive()
+    assert ctx.sla.setup().policies[2].calendar == ALWAYS_CALENDAR
+    assert ctx.sla.business_seconds(policy, datetime(2026, 11, 16, 9, tzinfo=UTC),
+                                    datetime(2026, 11, 16, 19, tzinfo=UTC)) == 10 * 3600
