@@ -33,6 +33,8 @@ from desk_app.store.models import SlaNotification, Technician, Ticket
 
 _COMPARED = ("sla_risk", "response_state", "resolution_state", "response_due_at",
              "resolution_due_at", "sla_next_change_at", "sla_policy")
+# What a tick writes that a later write at the same instant could change.
+_WRITTEN = (*_COMPARED, "response_risk", "resolution_risk")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ class MonitorService:
         self._db = db
         self._sla = sla
         self._actor = actor
+        # The rows the last notifying run wrote: its `now`, and per ticket the values it
+        # wrote (see `tick`). Replaced whole, so a reader never sees half of one.
+        self._own: tuple[datetime | None, dict[int, tuple[Any, ...]]] = (None, {})
 
     def tick(self, now: datetime, *, since: datetime | None = None) -> TickResult:
         """Recompute the tickets whose next change is due, and look for new crossings also
@@ -81,8 +86,19 @@ class MonitorService:
             ids = set(s.execute(select(col(Ticket.id))
                                 .where(col(Ticket.sla_next_change_at) <= now)).scalars())
             if since is not None:
-                ids |= set(s.execute(select(col(Ticket.id))
-                                     .where(col(Ticket.sla_computed_at) >= since)).scalars())
+                # `>=`, not `>`: a technician's change stamped at the very instant of the
+                # previous tick (clocks are coarse: about 16 ms on Windows) may have
+                # committed after that tick read, and would otherwise never be looked at.
+                # What that tick wrote itself carries the same stamp; skip those rows while
+                # they are exactly as it left them (no change since: updated_at older).
+                stamp, own = self._own
+                for r in s.execute(
+                        select(col(Ticket.id), col(Ticket.sla_computed_at),
+                               col(Ticket.updated_at), *[getattr(Ticket, c) for c in _WRITTEN])
+                        .where(col(Ticket.sla_computed_at) >= since)):
+                    if r[1] == stamp and r[2] < r[1] and own.get(r[0]) == tuple(r[3:]):
+                        continue
+                    ids.add(r[0])
         if not ids:
             return TickResult(examined=0)
         return self._run(now, col(Ticket.status).in_(OPEN_STATUSES)
@@ -136,8 +152,10 @@ class MonitorService:
             crossings = self._crossings(s, alerting, now) if notify else []
             # The status bar's counts, computed here (off the GUI thread) when they moved.
             counts = _counts(s) if rows or crossings or len(stored) > 1000 else {}
-            return TickResult(updates=tuple(rows), crossings=tuple(crossings),
-                              examined=len(stored), counts=counts)
+        if notify:  # committed, notifications decided: the next tick need not look again
+            self._own = (now, {u["id"]: tuple(u[c] for c in _WRITTEN) for u in updates})
+        return TickResult(updates=tuple(rows), crossings=tuple(crossings),
+                          examined=len(stored), counts=counts)
 
     def _crossings(self, s: Session, replays: dict[int, SlaReplay], now: datetime
                    ) -> list[Crossing]:

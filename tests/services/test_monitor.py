@@ -162,3 +162,36 @@ def test_a_lower_level_after_a_higher_one_is_not_told_but_a_higher_one_is(
     breach = monitor.tick(clock.advance(hours=3))  # 6 h 11 m: past the 6 h target
     assert [(c.clock, c.level) for c in breach.crossings] == \
         [(ClockKind.FIRST_RESPONSE, Risk.BREACHED)]
+
+
+def test_the_next_tick_does_not_look_again_at_what_the_last_one_wrote(
+        ctx: AppContext, clock: FakeClock) -> None:
+    ctx.tickets.create(make_draft(), actor=ME)  # P3, first response 4 h from Mon 09:00
+    monitor = MonitorService(ctx.db, ctx.sla)
+    eleven = clock.now + timedelta(hours=2)  # 50 %: the clock's next change is due
+    first = monitor.tick(eleven)
+    assert (first.examined, [c.level for c in first.crossings]) == (1, [Risk.APPROACHING])
+    # Its own write is stamped `eleven`, the next tick's `since`: nothing new to examine.
+    assert monitor.tick(eleven + timedelta(seconds=15), since=eleven).examined == 0
+
+
+def test_a_change_at_the_same_instant_as_the_last_tick_is_still_noticed(
+        ctx: AppContext, clock: FakeClock) -> None:
+    """A pause and resume stamped with the previous tick's own instant (a coarse clock)
+    leaves the stored clock as the tick wrote it but starts a new episode: the next tick
+    must still look, and warn again."""
+    d = ctx.tickets.create(make_draft(), actor=ME)
+    ctx.tickets.add_reply(d.id, "On it", actor=ME)
+    monitor = MonitorService(ctx.db, ctx.sla)
+    tuesday_1300 = clock.now + timedelta(days=1, hours=4)  # resolution at 50 % of 24 h
+    first = monitor.tick(tuesday_1300)
+    assert [(c.clock, c.level) for c in first.crossings] == \
+        [(ClockKind.RESOLUTION, Risk.APPROACHING)]
+    clock.now = tuesday_1300
+    d = ctx.tickets.detail(d.id)
+    d = ctx.tickets.change_status(d.id, Status.WAITING_THIRD_PARTY,
+                                  expected_version=d.version, actor=ME)
+    ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version, actor=ME)
+    again = monitor.tick(clock.advance(seconds=15), since=tuesday_1300)
+    assert [(c.clock, c.level) for c in again.crossings] == \
+        [(ClockKind.RESOLUTION, Risk.APPROACHING)]
