@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from desk_app.cli import main
 
@@ -58,3 +60,27 @@ def test_an_unreadable_file_exits_1_naming_the_line(tmp_path: Path,
     assert main(["import", str(bad), "--db", str(tmp_path / "d.sqlite3")]) == 1
     assert "line 2: a quoted cell that starts on this line is never closed" in \
         capsys.readouterr().err
+
+
+def test_a_busy_database_is_one_line_without_traceback_and_nothing_imported(
+        files: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import desk_app.services.importer as importer
+
+    def locked(s: object) -> None:
+        raise OperationalError("BEGIN IMMEDIATE", None,
+                               sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(importer, "lock_for_writing", locked)
+    csv_file, db = files
+    args = ["import", str(csv_file), "--db", str(db), "--tz", "UTC", "--date-format",
+            "DD/MM/YYYY"]
+    csv_file.write_text(CSV.replace("Sehr hoch", "High"), encoding="utf-8")
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "desk-app: error: The database was busy or changed while importing (database is "
+        "locked); nothing was imported. Import again."]
+    assert captured.out == ""
+    assert main(["tickets", "list", "--db", str(db), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == []  # the header line only

@@ -5,7 +5,10 @@ categories are matched with the rules of services/directory.py (contacts by emai
 name when neither has another email; organizations, technicians and categories by name,
 case-insensitively), but against an in-memory index loaded once: 10,000 rows would
 otherwise cost tens of thousands of queries. Everything is then written with bulk inserts
-(store/bulk.py) in a single transaction: all rows or none.
+(store/bulk.py) in a single transaction: all rows or none. That transaction takes the
+database's write lock before the ids are chosen, so a technician saving meanwhile waits
+(up to the busy timeout) rather than taking one of them; a database that stays busy or
+refuses the write ends in ImportInterrupted, with nothing imported.
 
 History: each ticket gets its CREATED event at its original creation time, a move to
 Resolved / Closed at the original times when the file has them, and an IMPORTED event at the
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -40,12 +44,13 @@ from desk_app.domain.csv_import import (
 )
 from desk_app.domain.csv_read import CsvTable, read_table
 from desk_app.domain.enums import EventKind, Impact, Priority, Status, Tier, Urgency
+from desk_app.domain.errors import DeskError
 from desk_app.domain.sla import SlaSetup
 from desk_app.domain.sla_clock import HistoryEvent, replay
 from desk_app.services.clock import Clock
 from desk_app.services.sla import SlaService, clock_columns
 from desk_app.services.tickets import FIRST_NUMBER
-from desk_app.store.bulk import TABLES, insert_rows, max_ids
+from desk_app.store.bulk import TABLES, insert_rows, lock_for_writing, max_ids
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, Contact, Organization, Technician
 
@@ -56,6 +61,11 @@ _IMPACT_URGENCY = {
     Priority.P3: (Impact.MEDIUM, Urgency.MEDIUM), Priority.P4: (Impact.LOW, Urgency.MEDIUM),
 }
 ACTOR_MAX = 200
+
+
+class ImportInterrupted(DeskError):
+    """The database refused the import's transaction (busy, or changed under it); it was
+    rolled back, so nothing was imported and the same file can be imported again."""
 
 
 def _pk(model: Any) -> ColumnElement[int]:
@@ -285,7 +295,20 @@ class ImportService:
         if problems:
             raise ImportRefused(problems)
         setup = self._sla.setup()
+        try:
+            return self._write(rows, now=now, actor=actor, source=source, setup=setup,
+                               started=started)
+        except (IntegrityError, OperationalError) as exc:
+            raise ImportInterrupted(
+                f"The database was busy or changed while importing ({exc.orig}); nothing "
+                "was imported. Import again.") from exc
+
+    def _write(self, rows: list[TicketRow], *, now: datetime, actor: str, source: str,
+               setup: SlaSetup, started: float) -> ImportResult:
+        """One transaction holding the write lock from before the ids are chosen to the
+        commit: no other writer can take one of them meanwhile."""
         with self._db.session_scope() as s:
+            lock_for_writing(s)
             directory = _Directory.load(s)
             first_id = directory.next_ids["ticket"]
             first_number = directory.next_ids["ticket_number"]

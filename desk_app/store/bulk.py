@@ -39,6 +39,21 @@ def insert_rows(s: Session, table: Any, rows: Iterable[Mapping[str, Any]],
     return count
 
 
+def lock_for_writing(s: Session) -> None:
+    """Take the database's write lock at the start of `s`'s transaction, before ids are
+    read with `max_ids`: SQLite otherwise locks only at the first INSERT, and a ticket or
+    contact saved in between would take an id already chosen here. Waits up to the busy
+    timeout for another writer, then raises OperationalError ("database is locked").
+    Other databases: nothing here; a clash fails the INSERT and the transaction rolls back.
+    """
+    connection = s.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.dbapi_connection
+    if driver is not None and not driver.in_transaction:  # a write already holds the lock
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def max_ids(s: Session) -> dict[str, int]:
     """The highest id (or number) used so far, so generated rows can pick their own ids."""
     def top(col: Any) -> int:

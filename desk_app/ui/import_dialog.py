@@ -341,7 +341,14 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         self._busy(True, f"Importing {plural(self.report.tickets, 'ticket')}…")
         self._runner.run(lambda: service.run(table, options, actor=actor, source=name),
-                         self._on_imported, self._on_failed)
+                         self._on_imported, self._on_import_failed)
+
+    def _on_import_failed(self, exc: BaseException) -> None:
+        self._on_failed(exc)
+        # Nothing was written (one transaction), so a file whose last check was clean can
+        # be imported again, e.g. once the database is no longer busy.
+        if not isinstance(exc, ImportRefused) and self.report is not None and self.report.ok:
+            self.import_button.setEnabled(True)
 
     def _on_imported(self, result: ImportResult) -> None:
         self.imported = result

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from desk_app.app import AppContext
 from desk_app.domain.csv_import import ImportOptions, ImportRefused, load_mapping
 from desk_app.domain.csv_read import CsvFormatError, CsvTable, read_table
 from desk_app.domain.enums import EventKind, Priority, Status
 from desk_app.domain.ticket import RequesterInput
-from desk_app.services.importer import ImportService
+from desk_app.services.importer import ImportInterrupted, ImportService
+from desk_app.store.engine import Database, make_engine
 from desk_app.store.models import Category, Contact, Organization, Technician, Ticket
 from tests.conftest import make_draft
 
@@ -260,3 +262,91 @@ def test_refused_fixtures_import_once_mapped(ctx: AppContext, name: str,
     assert [t for t, _d in stored] == titles
     if name.startswith("import_crlf"):
         assert stored[0][1] == "bar"
+
+
+# -- other writers during the import ------------------------------------------------------------
+
+def _db_file(ctx: AppContext) -> str:
+    path = ctx.db.engine.url.database
+    assert path
+    return path
+
+
+def test_the_write_lock_is_held_before_the_ids_are_chosen(
+        ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A technician saving while the import picks its ids waits for the import instead of
+    taking one of those ids (which failed the import with a raw IntegrityError)."""
+    import desk_app.services.importer as importer
+
+    real_load = importer._Directory.load
+    attempts: list[str] = []
+
+    def load_then_try_a_save(s):  # type: ignore[no-untyped-def]
+        directory = real_load(s)
+        other = sqlite3.connect(_db_file(ctx), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # what any other writer's first write needs
+            attempts.append("wrote")
+        except sqlite3.OperationalError as exc:
+            attempts.append(str(exc))
+        finally:
+            other.close()
+        return directory
+
+    monkeypatch.setattr(importer._Directory, "load", staticmethod(load_then_try_a_save))
+    result = service(ctx).run(table(DESK_EXPORT), UTC_OPTIONS, actor="Alex Morgan",
+                              source="d.csv")
+    assert attempts == ["database is locked"]
+    assert result.tickets == 3 and count(ctx, Ticket) == 3
+    ctx.tickets.create(make_draft(), actor="Alex Morgan")  # the lock went with the commit
+    assert count(ctx, Ticket) == 4
+
+
+def test_a_clash_while_writing_says_so_and_imports_nothing(
+        ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the lock (as before it was taken first), a ticket saved between choosing ids
+    and writing clashes: the message says what happened, without SQL, and nothing is left."""
+    import desk_app.services.importer as importer
+
+    real_load = importer._Directory.load
+    models = (Ticket, Contact, Organization, Technician, Category)
+    saved: list[int] = []
+
+    def load_then_save(s):  # type: ignore[no-untyped-def]
+        directory = real_load(s)
+        ctx.tickets.create(make_draft(), actor="Alex Morgan")  # a technician, meanwhile
+        saved.extend(count(ctx, m) for m in models)
+        return directory
+
+    monkeypatch.setattr(importer, "lock_for_writing", lambda s: None)
+    monkeypatch.setattr(importer._Directory, "load", staticmethod(load_then_save))
+    with pytest.raises(importer.ImportInterrupted) as caught:
+        service(ctx).run(table(DESK_EXPORT), UTC_OPTIONS, actor="Alex Morgan",
+                         source="d.csv")
+    message = str(caught.value)
+    assert message.startswith("The database was busy or changed while importing (UNIQUE "
+                              "constraint failed: ")
+    assert message.endswith("); nothing was imported. Import again.")
+    assert "SQL" not in message and "sqlalche.me" not in message
+    assert saved[0] == 1  # the technician's ticket
+    assert [count(ctx, m) for m in models] == saved  # and nothing of the import
+
+
+def test_a_database_locked_by_another_writer_is_reported_and_nothing_written(
+        ctx: AppContext) -> None:
+    db = Database(make_engine(str(ctx.db.engine.url)))
+    event.listen(db.engine, "connect",  # after the usual pragmas: fail at once, no waiting
+                 lambda conn, _r: conn.execute("PRAGMA busy_timeout=0"))
+    other = sqlite3.connect(_db_file(ctx), timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(ImportInterrupted) as caught:
+            ImportService(db, ctx.sla, ctx.clock).run(
+                table(DESK_EXPORT), UTC_OPTIONS, actor="Alex Morgan", source="d.csv")
+    finally:
+        other.rollback()
+        other.close()
+        db.dispose()
+    assert str(caught.value) == ("The database was busy or changed while importing "
+                                 "(database is locked); nothing was imported. Import again.")
+    assert count(ctx, Ticket) == 0

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from desk_app.app import AppContext
 from desk_app.domain.import_fields import ImportField
 from desk_app.domain.import_values import DateFormat
-from desk_app.services.importer import ImportService
+from desk_app.services.importer import ImportInterrupted, ImportService
 from desk_app.store.models import Ticket
 from desk_app.ui.import_dialog import NOT_IMPORTED, ImportDialog
 from desk_app.ui.main_window import MainWindow
@@ -187,3 +187,28 @@ def test_timeline_says_where_an_imported_ticket_came_from() -> None:
                           new_value="old-desk.csv", body="Row 2 of old-desk.csv.")
     assert describe(entry) == "imported the ticket from old-desk.csv"
     assert "<i>Import:</i> Row 2 of old-desk.csv." in timeline_html([entry])
+
+
+def test_a_busy_database_is_said_plainly_and_import_can_be_tried_again(
+        ctx: AppContext, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "iso.csv"
+    path.write_text("Title,Created\nA,2026-11-02T09:00:00Z\n")
+    dialog = make_dialog(ctx, qtbot)
+    dialog.load(path)
+    assert dialog.import_button.isEnabled()
+    real = ImportService.run
+    message = ("The database was busy or changed while importing (database is locked); "
+               "nothing was imported. Import again.")
+
+    def busy(*args: object, **kwargs: object) -> None:
+        raise ImportInterrupted(message)
+
+    monkeypatch.setattr(ImportService, "run", busy)
+    dialog.import_button.click()
+    assert dialog.status_label.text() == f"⚠ {message}"
+    assert tickets(ctx) == 0
+    assert dialog.import_button.isEnabled()  # the check was clean: try again
+    monkeypatch.setattr(ImportService, "run", real)
+    with qtbot.waitSignal(dialog.sig_imported, timeout=1000):
+        dialog.import_button.click()
+    assert tickets(ctx) == 1
