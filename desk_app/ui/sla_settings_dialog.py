@@ -279,7 +279,7 @@ class SlaSettingsDialog(QDialog):
             for p in self.policies:
                 if p.calendar == old:
                     p.calendar = c.name
-            self._refill_policy_calendars()
+            self._refill_policy_calendars(renamed=(old, c.name))
 
     def _on_calendar_row(self, row: int) -> None:
         self._store_calendar_form()
@@ -311,6 +311,7 @@ class SlaSettingsDialog(QDialog):
         row = self.calendar_list.currentRow()
         if row < 0:
             return
+        self._store_policy_form()  # a calendar picked in the form but not yet stored counts
         name = self.calendars[row].name
         users = [p.name for p in self.policies if p.calendar == name]
         if users:
@@ -391,10 +392,14 @@ class SlaSettingsDialog(QDialog):
         outer.addLayout(right, 3)
         return page
 
-    def _refill_policy_calendars(self) -> None:
+    def _refill_policy_calendars(self, *, renamed: tuple[str, str] | None = None) -> None:
+        """Offer the calendars as they are now; the shown policy keeps its calendar, under
+        its new name when `renamed` is (old, new)."""
         if not hasattr(self, "pol_calendar"):
             return
         current = self.pol_calendar.currentText()
+        if renamed is not None and current == renamed[0]:
+            current = renamed[1]
         self.pol_calendar.blockSignals(True)
         self.pol_calendar.clear()
         self.pol_calendar.addItems([c.name for c in self.calendars])

@@ -125,3 +125,37 @@ def test_sla_editor_works_off_the_gui_thread(ctx: AppContext, qtbot: QtBot) -> N
     qtbot.waitUntil(lambda: dialog.applied == 1, timeout=10_000)
     assert not dialog.busy.isVisible()
     assert ctx.sla.setup().policies[2].resolution_s == 30 * 3600
+
+
+def test_renaming_a_calendar_keeps_the_shown_policy_on_it(ctx: AppContext, qtbot: QtBot
+                                                          ) -> None:
+    dialog = SlaSettingsDialog(ctx.sla, actor=ME)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.policy_list.setCurrentRow(2)
+    assert (dialog.pol_name.text(), dialog.pol_calendar.currentText()) == \
+        ("P3 Medium", "Office hours")
+    dialog.calendar_list.setCurrentRow(1)
+    dialog.cal_name.setText("Weekdays")
+    dialog.calendar_list.setCurrentRow(0)  # stores the rename
+    assert dialog.pol_calendar.currentText() == "Weekdays"
+    dialog.policy_list.setCurrentRow(3)  # stores the shown policy's form
+    assert [p.calendar for p in dialog.policies] == ["24x7"] + ["Weekdays"] * 3
+    dialog.policy_list.setCurrentRow(2)
+    assert dialog.pol_calendar.currentText() == "Weekdays"
+
+
+def test_a_calendar_chosen_in_the_policy_form_cannot_be_removed(ctx: AppContext,
+                                                               qtbot: QtBot) -> None:
+    dialog = SlaSettingsDialog(ctx.sla, actor=ME)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog._on_add_calendar()
+    assert dialog.calendars[2].name == "New calendar"
+    dialog.policy_list.setCurrentRow(2)
+    dialog.pol_calendar.setCurrentText("New calendar")  # chosen, not yet stored
+    dialog.calendar_list.setCurrentRow(2)
+    dialog._on_remove_calendar()
+    assert "Calendar 'New calendar' is used by P3 Medium" in dialog.banner.text()
+    assert [c.name for c in dialog.calendars] == ["24x7", "Office hours", "New calendar"]
+    assert dialog.pol_calendar.currentText() == "New calendar"
