@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desk_app.domain.csv_read import CsvTable
@@ -40,6 +40,7 @@ from desk_app.domain.import_values import (
 from desk_app.domain.ticket import NAME_MAX, TITLE_MAX, validate_email
 
 DEFAULT_REQUESTER = "Unknown requester"
+_Word = TypeVar("_Word", Status, Priority, Channel)
 
 
 class ImportRefused(DeskError):
@@ -117,10 +118,7 @@ class ImportPlan:
     priority_values: tuple[tuple[str, int, Priority | None], ...]
 
     def cell(self, cells: tuple[str, ...], f: ImportField) -> str:
-        index = self.mapping.column_of(f)
-        if index is None or index >= len(cells):
-            return ""
-        return cells[index].strip()
+        return _cell(self.mapping, cells, f)
 
     def column(self, f: ImportField) -> str:
         index = self.mapping.column_of(f)
@@ -158,30 +156,40 @@ def zone(name: str) -> ZoneInfo:
         raise MappingError(f"unknown time zone '{name}'") from exc
 
 
+def _cell(mapping: ColumnMapping, cells: tuple[str, ...], f: ImportField) -> str:
+    """The stripped text of field `f` in one record ("" when unmapped or missing)."""
+    index = mapping.column_of(f)
+    if index is None or index >= len(cells):
+        return ""
+    return cells[index].strip()
+
+
 def make_plan(table: CsvTable, options: ImportOptions) -> ImportPlan:
     """Map the columns, detect date formats and collect the status and priority words."""
     mapping = auto_map(table.headers, options.columns)
     tz = zone(options.tz)
-    plan = ImportPlan(mapping=mapping, headers=table.headers,
-                      ignored=tuple(column_name(table.headers, i) for i in mapping.ignored
-                                    if _has_data(table, i) or table.headers[i]),
-                      dates=(), status_values=(), priority_values=())
+    ignored = tuple(column_name(table.headers, i) for i in mapping.ignored
+                    if _has_data(table, i) or table.headers[i])
+
+    def column(f: ImportField) -> list[str]:
+        return [_cell(mapping, r.cells, f) for r in table.records]
+
     dates = []
     for f in DATE_FIELDS:
         index = mapping.column_of(f)
         if index is None:
             continue
-        values = [plan.cell(r.cells, f) for r in table.records]
+        values = column(f)
         detected, ambiguous = detect_format(values, tz)
         chosen = options.date_formats.get(f) or (None if ambiguous else detected)
         example = next((v for v in values if v), "")
         dates.append(DateColumn(field=f, column=column_name(table.headers, index),
                                 detected=detected, ambiguous=ambiguous, chosen=chosen,
                                 example=example))
-    statuses = Counter(plan.cell(r.cells, ImportField.STATUS) for r in table.records)
-    priorities = Counter(plan.cell(r.cells, ImportField.PRIORITY) for r in table.records)
+    statuses = Counter(column(ImportField.STATUS))
+    priorities = Counter(column(ImportField.PRIORITY))
     return ImportPlan(
-        mapping=mapping, headers=table.headers, ignored=plan.ignored, dates=tuple(dates),
+        mapping=mapping, headers=table.headers, ignored=ignored, dates=tuple(dates),
         status_values=tuple((w, n, lookup_status(w, options.status_words))
                             for w, n in sorted(statuses.items()) if w),
         priority_values=tuple((w, n, lookup_priority(w, options.priority_words))
@@ -226,30 +234,26 @@ def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: d
             problem(ImportField.TITLE, "empty: every ticket needs a title")
         elif len(title) > TITLE_MAX:
             problem(ImportField.TITLE, f"{len(title)} characters, at most {TITLE_MAX}")
-        status = Status.NEW
-        if word := get(ImportField.STATUS):
-            found_status = lookup_status(word, options.status_words)
-            if found_status is None:
-                problem(ImportField.STATUS, f"'{_short(word)}' is not a status we know",
-                        fix="map")
-            else:
-                status = found_status
-        priority = Priority.P3
-        if word := get(ImportField.PRIORITY):
-            found_priority = lookup_priority(word, options.priority_words)
-            if found_priority is None:
-                problem(ImportField.PRIORITY, f"'{_short(word)}' is not a priority we know",
-                        fix="map")
-            else:
-                priority = found_priority
-        channel = Channel.EMAIL
-        if word := get(ImportField.CHANNEL):
-            found_channel = lookup_channel(word)
-            if found_channel is None:
-                problem(ImportField.CHANNEL, f"'{_short(word)}' is not a channel we know "
-                        "(phone, email, walk-in, portal, chat)")
-            else:
-                channel = found_channel
+        def word(f: ImportField, lookup: Callable[[str], _Word | None], default: _Word,
+                 *, noun: str, fix: str | None = None, known: str = "") -> _Word:
+            """Our value for the cell's word; `default` for an empty cell or (with a
+            problem) an unknown word."""
+            text = get(f)
+            if not text:
+                return default
+            value = lookup(text)
+            if value is None:
+                problem(f, f"'{_short(text)}' is not a {noun} we know{known}", fix=fix)
+                return default
+            return value
+
+        status = word(ImportField.STATUS, lambda w: lookup_status(w, options.status_words),
+                      Status.NEW, noun="status", fix="map")
+        priority = word(ImportField.PRIORITY,
+                        lambda w: lookup_priority(w, options.priority_words), Priority.P3,
+                        noun="priority", fix="map")
+        channel = word(ImportField.CHANNEL, lookup_channel, Channel.EMAIL, noun="channel",
+                       known=" (phone, email, walk-in, portal, chat)")
         instants: dict[ImportField, datetime | None] = {}
         for f in DATE_FIELDS:
             text = get(f)
