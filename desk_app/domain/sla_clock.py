@@ -110,15 +110,6 @@ class _Segment:
     policy: SlaPolicy | None
 
 
-def facts_from_history(events: Sequence[HistoryEvent], *, tier: Tier | None = None,
-                       product: str | None = None) -> tuple[TicketFacts, Status]:
-    """The facts and status after the whole history (what policy applies now)."""
-    facts, status = _initial(events, tier, product)
-    for e in events[1:]:
-        facts, status = _apply(e, facts, status)
-    return facts, status
-
-
 def _initial(events: Sequence[HistoryEvent], tier: Tier | None, product: str | None
              ) -> tuple[TicketFacts, Status]:
     if not events or events[0].kind is not EventKind.CREATED:

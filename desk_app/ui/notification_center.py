@@ -20,7 +20,6 @@ class NotificationCenter(QObject):
     """Holds the in-app list and the delivery chain."""
 
     sig_unread_changed = Signal(int)
-    sig_added = Signal(object)  # Notice
     sig_delivery_failed = Signal(str)
 
     def __init__(self, chain: Sequence[DesktopNotifier], parent: QObject | None = None) -> None:
@@ -28,7 +27,6 @@ class NotificationCenter(QObject):
         self.chain = list(chain)
         self.entries: list[Notice] = []
         self.unread = 0
-        self.delivered: list[tuple[str, Notice]] = []  # (path, notice), newest last
 
     def active_path(self) -> str:
         """The name of the first back-end that says it can deliver now."""
@@ -54,8 +52,6 @@ class NotificationCenter(QObject):
                 log.warning("%s failed: %s", notifier.name, exc, exc_info=True)
                 emit(self.sig_delivery_failed, f"{notifier.name}: {exc}")
                 continue
-            self.delivered.append((notifier.name, notice))
-            del self.delivered[:-KEEP]
             return notifier.name
         return None
 
@@ -67,7 +63,6 @@ class NotificationCenter(QObject):
         self.entries.append(notice)
         del self.entries[:-KEEP]
         self.unread += 1
-        emit(self.sig_added, notice)
         emit(self.sig_unread_changed, self.unread)
 
 

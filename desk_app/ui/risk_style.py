@@ -22,7 +22,7 @@ _TINTS: dict[Risk, tuple[str, str, str]] = {
     Risk.PAUSED: ("#eceff1", "#33393d", "#607d8b"),
     Risk.MET: ("#e1f3e4", "#1d3b24", "#2e7d32"),
 }
-_ICONS: dict[tuple[Risk, bool], QIcon] = {}
+_ICONS: dict[Risk, QIcon] = {}
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
@@ -42,8 +42,7 @@ def risk_icon(risk: Risk) -> QIcon | None:
     ‖ paused, ✓ met."""
     if risk not in _TINTS:
         return None
-    key = (risk, False)
-    icon = _ICONS.get(key)
+    icon = _ICONS.get(risk)
     if icon is not None:
         return icon
     pix = QPixmap(14, 14)
@@ -77,7 +76,7 @@ def risk_icon(risk: Risk) -> QIcon | None:
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(path)
     p.end()
-    icon = _ICONS[key] = QIcon(pix)
+    icon = _ICONS[risk] = QIcon(pix)
     return icon
 
 

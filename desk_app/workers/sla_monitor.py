@@ -28,7 +28,6 @@ class SlaMonitorWorker(QObject):
 
     sig_result = Signal(object)  # TickResult
     sig_failed = Signal(str, int)  # message, failures so far
-    sig_stopped = Signal()
 
     def __init__(self, monitor: MonitorService, clock: Clock, *,
                  tick_s: int = DEFAULT_TICK_S, sweep_every_s: int = SWEEP_EVERY_S,
@@ -57,7 +56,6 @@ class SlaMonitorWorker(QObject):
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.stop()
-        emit(self.sig_stopped)
 
     @Slot(int)
     def set_interval(self, seconds: int) -> None:
