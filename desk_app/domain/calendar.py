@@ -226,17 +226,7 @@ class BusinessCalendar:
                 for start, end in self.weekly.get(day.weekday(), ()):
                     raw.extend(self._real_ranges(day, start, end))
             day += timedelta(days=1)
-        raw.sort()
-        starts: list[int] = []
-        ends: list[int] = []
-        for s, e in raw:
-            if e <= s:
-                continue
-            if ends and s <= ends[-1]:
-                ends[-1] = max(ends[-1], e)
-            else:
-                starts.append(s)
-                ends.append(e)
+        starts, ends = _merge_ranges(raw)
         # Keep only what starts inside this year so adjacent years never double count; a
         # range that runs over New Year is clipped there and the rest is given to the next
         # year by the same rule applied there.
@@ -251,14 +241,8 @@ class BusinessCalendar:
                 clipped_e.append(e2)
         tail = self._overflow_from(year - 1, lo)
         if tail:
-            merged = sorted([*zip(clipped_s, clipped_e, strict=True), *tail])
-            clipped_s, clipped_e = [], []
-            for s, e in merged:
-                if clipped_e and s <= clipped_e[-1]:
-                    clipped_e[-1] = max(clipped_e[-1], e)
-                else:
-                    clipped_s.append(s)
-                    clipped_e.append(e)
+            clipped_s, clipped_e = _merge_ranges([*zip(clipped_s, clipped_e, strict=True),
+                                                  *tail])
         cum: list[int] = []
         running = 0
         for s, e in zip(clipped_s, clipped_e, strict=True):
@@ -350,11 +334,21 @@ def _merge_pauses(pauses: Iterable[Pause], lo: int, hi: int | None) -> list[tupl
         s = max(s, lo)
         if s < e:
             spans.append((s, e))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+    starts, ends = _merge_ranges(spans)
+    return list(zip(starts, ends, strict=True))
+
+
+def _merge_ranges(ranges: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """(start, end) ranges sorted and merged where they overlap or touch, empty ones
+    dropped: the starts and the ends, in order."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in sorted(ranges):
+        if e <= s:
+            continue
+        if ends and s <= ends[-1]:
+            ends[-1] = max(ends[-1], e)
         else:
-            merged.append((s, e))
-    return merged
+            starts.append(s)
+            ends.append(e)
+    return starts, ends
