@@ -170,17 +170,19 @@ def parse_contract(data: ContractInput) -> Contract:
     return contract
 
 
+def decimal_text(value: Decimal | None) -> str:
+    """A percentage or amount as typed: no exponent, no trailing zeros ("" for none)."""
+    return "" if value is None else format(value.normalize(), "f")
+
+
 def contract_input(contract: Contract) -> ContractInput:
     """The contract as the form shows it (the inverse of `parse_contract`)."""
-    def text(value: Decimal | None) -> str:
-        return "" if value is None else format(value.normalize(), "f")
-
     return ContractInput(monthly_fee=format(contract.monthly_fee, "f"),
                          currency=contract.currency, targets=contract.targets,
-                         tiers=tuple((text(t.below_pct), text(t.credit_pct))
+                         tiers=tuple((decimal_text(t.below_pct), decimal_text(t.credit_pct))
                                      for t in contract.tiers),
-                         cap_pct=text(contract.cap_pct),
-                         p1_breach_credit=text(contract.p1_breach_credit))
+                         cap_pct=decimal_text(contract.cap_pct),
+                         p1_breach_credit=decimal_text(contract.p1_breach_credit))
 
 
 def period_fee(monthly_fee: Decimal, first_day: date, last_day: date) -> Decimal:

@@ -26,10 +26,12 @@ from desk_app.domain.credits import (
     CreditTier,
     OrgCredit,
     compute,
+    decimal_text,
     validate_contract,
 )
 from desk_app.domain.errors import DeskError
 from desk_app.domain.metrics import TicketOutcome
+from desk_app.domain.periods import Preset, days_to_period, preset_days
 from desk_app.domain.ticket import format_number
 from desk_app.services.clock import Clock
 from desk_app.services.export import CsvOptions, write_csv
@@ -72,13 +74,6 @@ def period_days(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[date, d
         raise ValueError("the period ends before it starts")
     return (start.astimezone(zone).date(),
             (end - timedelta(microseconds=1)).astimezone(zone).date())
-
-
-def month_period(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The calendar month containing `day`, as the instants [start, end) in `zone`."""
-    start = datetime(day.year, day.month, 1, tzinfo=zone)
-    end = datetime(day.year + day.month // 12, day.month % 12 + 1, 1, tzinfo=zone)
-    return start, end
 
 
 def _contract_of(row: ContractRow) -> Contract:
@@ -183,17 +178,14 @@ class CreditService:
     def current_month(self, *, tz: str | None = None) -> tuple[datetime, datetime]:
         """This calendar month (now, in `tz` or the desk's zone) as [start, end)."""
         zone = ZoneInfo(tz or self._sla.user_tz)
-        return month_period(self._clock().astimezone(zone).date(), zone)
+        first, last = preset_days(Preset.THIS_MONTH, self._clock().astimezone(zone).date())
+        return days_to_period(first, last, str(zone))
 
     def export_credits(self, out: IO[str], options: CsvOptions, *, start: datetime,
                        end: datetime) -> int:
         """Write CREDIT_COLUMNS rows; the period's days are counted in the options' zone."""
         return write_csv(out, CREDIT_COLUMNS,
                          credit_rows(self.credits(start, end, tz=options.tz)), options)
-
-
-def _pct(value: Decimal | None) -> str:
-    return "" if value is None else format(value.normalize(), "f")
 
 
 def _numbers(numbers: Iterable[int]) -> str:
@@ -221,7 +213,8 @@ def credit_rows(results: Iterable[OrgCredit]) -> Iterator[list[Any]]:
             r.lowest.target if r.lowest else "",
             "" if r.lowest is None or r.lowest.attainment_pct is None
             else f"{r.lowest.attainment_pct}",
-            _pct(r.tier.below_pct) if r.tier else "", _pct(r.tier.credit_pct) if r.tier else "",
+            decimal_text(r.tier.below_pct) if r.tier else "",
+            decimal_text(r.tier.credit_pct) if r.tier else "",
             f"{r.tier_credit}", len(r.p1_breach_tickets), f"{r.p1_credit}",
             "" if r.cap_amount is None else f"{r.cap_amount}", "yes" if r.capped else "no",
             f"{r.total}", _numbers(r.missed_tickets), _numbers(r.p1_breach_tickets),

@@ -56,6 +56,7 @@ from desk_app.domain.credits import (
 from desk_app.domain.errors import DeskError, ValidationErrors
 from desk_app.services.credits import CreditService, OrgContract
 from desk_app.ui.credits_table import CreditsTable, money
+from desk_app.ui.errors import plain_reason
 from desk_app.ui.widgets import FieldError
 from desk_app.workers.task_runner import Runner, TaskRunner
 
@@ -382,7 +383,8 @@ class ContractsDialog(QDialog):
                     reason if name in self.errors else f"{name}: {reason}")
             return
         except (DeskError, SQLAlchemyError) as exc:
-            self.general_error.show_error(f"Not saved: {exc}. Your edits are still here.")
+            self.general_error.show_error(f"Not saved: {plain_reason(exc)}. Your edits are "
+                                          "still here.")
             return
         self._drafts.pop(org_id, None)
         name = self._item(org_id).organization
@@ -411,7 +413,7 @@ class ContractsDialog(QDialog):
 
     def _on_credits_failed(self, exc: BaseException) -> None:
         log.error("computing credits failed", exc_info=exc)
-        self.credits_status.setText(f"⚠ Credits could not be computed: {exc}")
+        self.credits_status.setText(f"⚠ Credits could not be computed: {plain_reason(exc)}")
 
     # -- closing -----------------------------------------------------------------------
 

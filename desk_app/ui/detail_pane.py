@@ -45,6 +45,7 @@ from desk_app.services.directory import DirectoryService
 from desk_app.services.sla import SlaService, result_text
 from desk_app.services.tickets import TicketEdit, TicketService
 from desk_app.services.views import TicketDetail
+from desk_app.ui.errors import plain_reason
 from desk_app.ui.formatting import full_time, local_time
 from desk_app.ui.resolve_dialog import Resolution, ask_resolution_note
 from desk_app.ui.timeline import timeline_html
@@ -75,7 +76,7 @@ class TicketDetailPane(QWidget):
         self.actor = actor
         self.detail: TicketDetail | None = None
         # Replaced in tests; the real one opens ResolveDialog.
-        self.resolution_prompt: Callable[[QWidget], Resolution | str | None] = \
+        self.resolution_prompt: Callable[[QWidget], Resolution | None] = \
             ask_resolution_note
 
         self.heading = QLabel()
@@ -264,7 +265,7 @@ class TicketDetailPane(QWidget):
             detail = self._tickets.detail(ticket_id)
         except (DeskError, SQLAlchemyError) as exc:
             log.exception("loading ticket %s failed", ticket_id)
-            self._show_message(f"Could not load the ticket: {exc}")
+            self._show_message(f"Could not load the ticket: {plain_reason(exc)}")
             return
         self._display(detail, keep_composer=self.detail is not None
                       and self.detail.id == ticket_id)
@@ -318,7 +319,7 @@ class TicketDetailPane(QWidget):
             result = self._sla.replay_ticket(ticket_id)
         except (DeskError, SQLAlchemyError, ValueError) as exc:
             log.exception("SLA replay failed for %s", ticket_id)
-            self.response_clock.setText(f"⚠ could not compute: {exc}")
+            self.response_clock.setText(f"⚠ could not compute: {plain_reason(exc)}")
             self.resolution_clock.setText("")
             return
         self.sla_box.show()
@@ -365,7 +366,7 @@ class TicketDetailPane(QWidget):
             answer = self.resolution_prompt(self)
             if answer is None:
                 return
-            resolution = answer if isinstance(answer, Resolution) else Resolution(note=answer)
+            resolution = answer
         self._run(lambda d: self._tickets.change_status(
             d.id, target, expected_version=d.version, actor=self.actor,
             resolution_note=resolution.note or None, csat_score=resolution.csat_score,
@@ -415,7 +416,7 @@ class TicketDetailPane(QWidget):
             return
         except (DeskError, SQLAlchemyError, OSError) as exc:
             log.exception("sending a message failed")
-            self.composer_error.show_error(f"Not sent: {exc}. Your text is kept.")
+            self.composer_error.show_error(f"Not sent: {plain_reason(exc)}. Your text is kept.")
             return
         self._display(detail)
         emit(self.ticket_changed, detail.id)
@@ -440,7 +441,7 @@ class TicketDetailPane(QWidget):
             return
         except (DeskError, SQLAlchemyError, OSError) as exc:
             log.exception("changing ticket %s failed", self.detail.id)
-            self._show_message(f"Not saved: {exc}")
+            self._show_message(f"Not saved: {plain_reason(exc)}. Your edits are still here.")
             return
         self._display(detail, keep_composer=keep_composer)
         emit(self.ticket_changed, detail.id)

@@ -13,6 +13,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 log = logging.getLogger(__name__)
 
 
+def plain_reason(exc: BaseException) -> str:
+    """What went wrong, for a message a technician reads: the driver's own words ('database
+    is locked', 'disk I/O error') without SQL, parameters or links; a DeskError's message
+    as it is."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def install_excepthook(log_path: Path) -> None:
     """Route uncaught exceptions (including those raised in slots) to a dialog."""
 

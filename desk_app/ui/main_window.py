@@ -38,6 +38,7 @@ from desk_app import __version__
 from desk_app.app import AppContext
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.ui.detail_pane import TicketDetailPane
+from desk_app.ui.errors import plain_reason
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.risk_style import LEGEND, tint
 from desk_app.ui.settings_dialog import SettingsDialog
@@ -305,7 +306,7 @@ class MainWindow(QMainWindow):
             self.model.set_query(query)
         except SQLAlchemyError as exc:
             log.exception("ticket query failed")
-            self.statusBar().showMessage(f"Could not read tickets: {exc.orig or exc}", 10000)
+            self.statusBar().showMessage(f"Could not read tickets: {plain_reason(exc)}", 10000)
             return
         column = COLUMN_FOR_SORT[query.sort]
         order = Qt.SortOrder.DescendingOrder if query.descending \
@@ -423,8 +424,7 @@ class MainWindow(QMainWindow):
                               actor=self.actor, runner=self.runner, parent=self)
         dialog.exec()
         if dialog.imported is not None:
-            self.detail.reload_lists()
-            self.refresh()
+            self.refresh()  # also reloads the pane's pick lists (new categories, people)
             self.statusBar().showMessage(dialog.imported_text, 10000)
 
     def export_view(self) -> None:
@@ -457,7 +457,7 @@ class MainWindow(QMainWindow):
             lambda count: self.statusBar().showMessage(
                 f"Exported {count:,} tickets to {target}", 10000),
             lambda exc: QMessageBox.warning(self, "Export failed",
-                                            f"The file was not written: {exc}"))
+                                            f"The file was not written: {plain_reason(exc)}"))
 
     def visible_export_columns(self) -> list[str]:
         """Export names of the table's shown columns, left to right as on screen (the

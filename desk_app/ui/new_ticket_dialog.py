@@ -38,6 +38,7 @@ from desk_app.domain.ticket import (
 from desk_app.services.directory import ContactChoice, DirectoryService
 from desk_app.services.tickets import TicketService
 from desk_app.services.views import TicketDetail
+from desk_app.ui.errors import plain_reason
 from desk_app.ui.widgets import (
     FieldError,
     current_enum,
@@ -243,7 +244,7 @@ class NewTicketDialog(QDialog):
             return
         except (DeskError, SQLAlchemyError, OSError) as exc:
             log.exception("saving a new ticket failed")
-            self._show_banner(f"The ticket was not saved: {_plain_reason(exc)}. Everything "
+            self._show_banner(f"The ticket was not saved: {plain_reason(exc)}. Everything "
                               "you typed is still here; try again.")
             return
         self.accept()
@@ -265,10 +266,3 @@ class NewTicketDialog(QDialog):
     def _show_banner(self, message: str) -> None:
         self.banner.setText(f"⚠ {message}")
         self.banner.show()
-
-
-def _plain_reason(exc: BaseException) -> str:
-    """The driver's own words ('database is locked', 'disk I/O error') without SQL."""
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc)
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -44,6 +44,7 @@ from desk_app.domain.periods import Preset, days_to_period, preset_days
 from desk_app.domain.sla_clock import duration_text
 from desk_app.ui.charts import ChartCard, ChartData, Series
 from desk_app.ui.credits_table import CreditsTable, money
+from desk_app.ui.errors import plain_reason
 from desk_app.workers.task_runner import Runner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -345,7 +346,7 @@ class ReportsWindow(QWidget):
             choices = ReportService(self.ctx.db, self.ctx.sla, self.ctx.clock).filter_choices()
         except Exception as exc:  # a broken database must not stop the window opening
             choices = {key: [] for key, _ in FILTERS}
-            self.status.setText(f"⚠ Could not read the filter choices: {exc}")
+            self.status.setText(f"⚠ Could not read the filter choices: {plain_reason(exc)}")
         for key, combo in self.filters.items():
             combo.blockSignals(True)
             combo.clear()
@@ -425,7 +426,7 @@ class ReportsWindow(QWidget):
             return
         self.busy.hide()
         self.refresh_button.setEnabled(True)
-        self.status.setText(f"⚠ The report could not be computed: {exc}")
+        self.status.setText(f"⚠ The report could not be computed: {plain_reason(exc)}")
 
     def _on_done(self, generation: int, result: ReportResult) -> None:
         if generation != self._generation:
@@ -581,7 +582,7 @@ class ReportsWindow(QWidget):
 
     def _on_export_failed(self, exc: BaseException) -> None:
         self.busy.hide()
-        self.status.setText(f"⚠ The file was not written: {exc}")
+        self.status.setText(f"⚠ The file was not written: {plain_reason(exc)}")
 
 
 def open_reports(parent: QWidget, ctx: Any, runner: Runner,

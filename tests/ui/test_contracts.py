@@ -206,3 +206,25 @@ def test_file_menu_opens_the_contracts_dialog(make_window: Callable[[], MainWind
     when_modal(close)
     action.trigger()
     assert seen == ["Contracts and service credits"]
+
+
+def test_a_database_failure_says_so_plainly_and_keeps_the_form(
+        service: CreditService, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("UPDATE contract SET monthly_fee=?", ("2000",),
+                               Exception("database is locked"))
+
+    dialog = _dialog(service, qtbot)
+    dialog.select_organization("Northwind")
+    _fill(dialog, fee="2000", tiers=(("99", "5"),))
+    monkeypatch.setattr(service, "save_contract", locked)
+    dialog.save()
+    assert dialog.general_error.text() == \
+        "⚠ Not saved: database is locked. Your edits are still here."
+    assert dialog.fee.text() == "2000" and dialog.form_state().data.tiers == (("99", "5"),)
+    monkeypatch.undo()  # the database is back: the kept form saves as typed
+    dialog.save()
+    assert {o.organization: o.contract for o in service.organizations()}["Northwind"] \
+        .monthly_fee == D(2000)  # type: ignore[union-attr]
