@@ -15,6 +15,7 @@ from desk_app.domain.errors import ValidationError, ValidationErrors
 TITLE_MAX = 200
 DESCRIPTION_MAX = 100_000
 NAME_MAX = 200
+CATEGORY_MAX = 100  # Category.name's column (store/models.py)
 PRODUCT_MAX = 200
 BODY_MAX = 100_000
 NUMBER_PREFIX = "HD-"

@@ -242,6 +242,45 @@ def test_a_file_with_errors_reports_every_row_and_converts_none_of_them() -> Non
     assert len(rows) == 1  # the service refuses to write while problems remain
 
 
+def test_a_phone_too_long_or_not_a_number_is_a_problem_not_cut() -> None:
+    long_phone = "+49 30 1234 5678 9012 3456 7890 1234 5678 90"  # 44 characters
+    rows, problems = rows_of("Subject,Phone\n"
+                             "Fits,+1 555 0100 ext. 12\n"
+                             f"Long,{long_phone}\n"
+                             "Text,ask reception\n")
+    assert [(p.row, p.column, p.message) for p in problems] == [
+        (3, "Phone", f"'{long_phone}' is not a phone number"),
+        (4, "Phone", "'ask reception' is not a phone number")]
+    assert [r.phone for r in rows] == ["+1 555 0100 ext. 12"]
+
+
+def test_a_description_longer_than_a_ticket_takes_is_a_problem() -> None:
+    from desk_app.domain.ticket import DESCRIPTION_MAX
+
+    fits, too_long = "x" * DESCRIPTION_MAX, "y" * (DESCRIPTION_MAX + 1)
+    rows, problems = rows_of(f"Subject,Description\nA,{fits}\nB,{too_long}\n")
+    assert [(p.row, p.column, p.message) for p in problems] == [
+        (3, "Description", f"at most {DESCRIPTION_MAX:,} characters (this one has "
+                           f"{DESCRIPTION_MAX + 1:,})")]
+    assert [len(r.description) for r in rows] == [DESCRIPTION_MAX]
+
+
+def test_names_are_checked_against_their_columns_limits() -> None:
+    from desk_app.domain.ticket import CATEGORY_MAX, NAME_MAX, TITLE_MAX
+
+    rows, problems = rows_of(
+        "Subject,Requester,Company,Agent,Category\n"
+        f"{'t' * TITLE_MAX},{'r' * NAME_MAX},{'o' * NAME_MAX},{'a' * NAME_MAX},"
+        f"{'c' * CATEGORY_MAX}\n"
+        f"{'t' * (TITLE_MAX + 1)},{'r' * (NAME_MAX + 1)},{'o' * (NAME_MAX + 1)},"
+        f"{'a' * (NAME_MAX + 1)},{'c' * (CATEGORY_MAX + 1)}\n")
+    assert [(p.row, p.column) for p in problems] == [
+        (3, "Subject"), (3, "Requester"), (3, "Company"), (3, "Agent"), (3, "Category")]
+    assert problems[0].message == f"at most {TITLE_MAX} characters (this one has 201)"
+    assert problems[-1].message.endswith(f"(at most {CATEGORY_MAX} characters)")
+    assert len(rows) == 1
+
+
 def test_a_row_without_requester_uses_the_email_or_the_default() -> None:
     rows, problems = rows_of("Subject,Requester,Email\nA,,ann@example.com\nB,,\n")
     assert problems == []
