@@ -205,7 +205,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     ctx = _open(args.db)
     try:
         started = time.perf_counter()
-        report = DeskGenerator(ctx.db, ctx.clock).generate(
+        report = DeskGenerator(ctx.db, ctx.clock, sla=ctx.sla).generate(
             tickets=args.tickets, seed=args.seed, span_days=args.days)
         took = time.perf_counter() - started
     finally:

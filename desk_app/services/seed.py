@@ -154,9 +154,12 @@ class _History:
 class DeskGenerator:
     """Writes generated organizations, contacts, technicians and tickets with histories."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, sla: SlaService) -> None:
+        """`sla` is the app's service, so the tickets are computed on its setup (a service
+        of its own would create the default calendars in UTC, not the user's zone)."""
         self._db = db
         self._clock = clock
+        self._sla = sla
 
     def generate(self, *, tickets: int, seed: int = 1, span_days: int = 90,
                  include_technician: str | None = None) -> SeedReport:
@@ -172,7 +175,7 @@ class DeskGenerator:
             tech_names.append(include_technician)
         for name in tech_names:
             directory.ensure_technician(name)
-        setup = SlaService(self._db, self._clock).setup()
+        setup = self._sla.setup()
         with self._db.session_scope() as s:
             top = max_ids(s)
             categories = {c.name: c.id for c in s.execute(select(Category)).scalars()

@@ -54,8 +54,8 @@ def launch(database: str, *, demo: bool = False) -> int:
     if demo and not ctx.lists.ids(_all()):
         from desk_app.services.seed import DeskGenerator
 
-        DeskGenerator(ctx.db, ctx.clock).generate(tickets=DEMO_TICKETS, seed=42,
-                                                  include_technician=actor)
+        DeskGenerator(ctx.db, ctx.clock, sla=ctx.sla).generate(
+            tickets=DEMO_TICKETS, seed=42, include_technician=actor)
     window = MainWindow(ctx, settings, actor=actor, start_monitor=True)
     if demo:
         window.setWindowTitle(f"Desk App — demo ({database})")

@@ -15,8 +15,8 @@ def _generate(path: Path, seed: int, tickets: int = 400) -> None:
     ctx = open_context(path, clock=FakeClock())
     from desk_app.services.seed import DeskGenerator
 
-    report = DeskGenerator(ctx.db, ctx.clock).generate(tickets=tickets, seed=seed,
-                                                       include_technician="Me Myself")
+    report = DeskGenerator(ctx.db, ctx.clock, sla=ctx.sla).generate(
+        tickets=tickets, seed=seed, include_technician="Me Myself")
     ctx.close()
     assert report.tickets == tickets and report.first_number == 1001
 
@@ -61,3 +61,4 @@ def test_histories_follow_the_workflow_and_match_the_ticket(tmp_path: Path) -> N
         statuses.add(status)
     conn.close()
     assert statuses == {s.value for s in Status}, "a realistic desk has every status"
+

@@ -206,7 +206,7 @@ def test_bulk_backfill_matches_replaying_each_ticket(db_path: Path, clock: FakeC
     from desk_app.services.seed import DeskGenerator
 
     ctx = open_context(db_path, clock=clock, user_tz="Europe/Berlin")
-    DeskGenerator(ctx.db, clock).generate(tickets=250, seed=11)
+    DeskGenerator(ctx.db, clock, sla=ctx.sla).generate(tickets=250, seed=11)
     columns = ("sla_policy, response_state, response_due_at, response_used_s, "
                "resolution_state, resolution_due_at, resolution_used_s, sla_next_change_at, "
                "sla_urgent_due_at, response_breached, resolution_breached")
