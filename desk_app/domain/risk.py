@@ -51,9 +51,9 @@ def clock_risk(clock: ClockResult | None) -> Risk:
     """The risk of one clock."""
     if clock is None:
         return Risk.NONE
-    if clock.state in (ClockState.BREACHED, ClockState.BREACHED_STOPPED):
-        return Risk.BREACHED if clock.state is ClockState.BREACHED else Risk.MET
-    if clock.state is ClockState.MET:
+    if clock.state is ClockState.BREACHED:
+        return Risk.BREACHED
+    if clock.state.stopped:  # met, or breached and then stopped: nothing left to do
         return Risk.MET
     if clock.state is ClockState.PAUSED:
         return Risk.PAUSED

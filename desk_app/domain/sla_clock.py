@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from itertools import pairwise
@@ -126,19 +126,13 @@ def _apply(e: HistoryEvent, facts: TicketFacts, status: Status) -> tuple[TicketF
         return facts, Status(e.new_value)
     if e.kind is EventKind.FIELD_CHANGED:
         if e.field == "priority" and e.new_value:
-            return _replace(facts, priority=Priority(e.new_value)), status
+            return replace(facts, priority=Priority(e.new_value)), status
         if e.field == "category":
-            return _replace(facts, category=e.new_value), status
+            return replace(facts, category=e.new_value), status
         if e.field == "organization":
-            return _replace(facts, organization=e.new_value), status
+            return replace(facts, organization=e.new_value), status
     # Everything else (assignments, notes, IMPORTED ...) changes no fact the clocks use.
     return facts, status
-
-
-def _replace(facts: TicketFacts, **changes: object) -> TicketFacts:
-    from dataclasses import replace
-
-    return replace(facts, **changes)  # type: ignore[arg-type]
 
 
 def replay(events: Sequence[HistoryEvent], setup: SlaSetup, now: datetime, *,
