@@ -1,18 +1,19 @@
 """The ticket fields an import fills, and the column names other tools export them under.
 
-Headers are compared after folding case and punctuation ("Date Created", "date_created" and
-"DATE-CREATED" are the same), so one alias list covers osTicket, Zendesk, Freshdesk, Jira
-Service Management, GLPI and hand-made spreadsheets. docs/import.md lists them for users.
+Headers are compared after folding case and punctuation with import_values.fold, like the
+status and priority words ("Date Created", "date_created" and "DATE-CREATED" are the
+same), so one alias list covers osTicket, Zendesk, Freshdesk, Jira Service Management,
+GLPI and hand-made spreadsheets. docs/import.md lists them for users.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from desk_app.domain.errors import DeskError
+from desk_app.domain.import_values import fold
 
 
 class ImportField(StrEnum):
@@ -55,7 +56,7 @@ _LABELS = {
 }
 DATE_FIELDS = (ImportField.CREATED, ImportField.RESOLVED, ImportField.CLOSED)
 
-# Normalised header names (see normalise_header), most specific first within a field.
+# Folded header names (import_values.fold), most specific first within a field.
 HEADER_ALIASES: Mapping[ImportField, tuple[str, ...]] = {
     ImportField.TITLE: ("subject", "title", "summary", "ticket subject", "ticket title",
                         "issue summary", "short description"),
@@ -92,15 +93,6 @@ HEADER_ALIASES: Mapping[ImportField, tuple[str, ...]] = {
                               "issue id", "id", "number", "ticket no"),
 }
 
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def normalise_header(header: str) -> str:
-    """'Date Created' / 'date_created' / ' DATE-CREATED ' -> 'date created';
-    'Ticket #' -> 'ticket'; accents are kept out of the way by casefolding only."""
-    return " ".join(_NON_WORD.sub(" ", header.casefold()).split())
-
-
 @dataclass(frozen=True)
 class ColumnMapping:
     """Which column (index into the headers) fills each field; unmapped fields are absent."""
@@ -122,7 +114,7 @@ def auto_map(headers: Sequence[str], overrides: Mapping[ImportField, str | None]
     """Recognise the usual headers; `overrides` (field -> header, None to leave the field
     empty) win. Raises MappingError for an override naming a missing header."""
     overrides = overrides or {}
-    normalised = [normalise_header(h) for h in headers]
+    normalised = [fold(h) for h in headers]
     taken: set[int] = set()
     columns: dict[ImportField, int] = {}
     for field, wanted in overrides.items():
@@ -154,7 +146,7 @@ def _find(headers: Sequence[str], normalised: Sequence[str], wanted: str) -> int
     for i, h in enumerate(headers):
         if h == cleaned:
             return i
-    key = normalise_header(wanted)
+    key = fold(wanted)
     return next((i for i, n in enumerate(normalised) if n == key), None)
 
 

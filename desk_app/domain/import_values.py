@@ -61,9 +61,15 @@ CHANNEL_WORDS: Mapping[str, Channel] = {
 }
 
 
-def fold(word: str) -> str:
-    """The key a vocabulary is looked up by: 'On-Hold ' -> 'on hold'."""
-    return " ".join(re.sub(r"[^\w]+", " ", word.casefold()).split())
+_NOT_A_LETTER = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """The one key status and priority words and column headers are compared by: case,
+    punctuation, underscores and spacing folded, letters (accented ones too) and digits
+    kept. 'On-Hold ', 'on_hold' -> 'on hold'; 'Date_Created' -> 'date created';
+    'Ticket #' -> 'ticket'; 'Priorité' -> 'priorité'."""
+    return _NOT_A_LETTER.sub(" ", text.casefold()).strip()
 
 
 def lookup_status(word: str, custom: Mapping[str, Status] | None = None) -> Status | None:

@@ -301,3 +301,22 @@ def test_the_imported_event_changes_no_clock() -> None:
                                        EventKind.IMPORTED, new_value="old.csv")]
     setup = setup_9_to_17()
     assert replay(imported, setup, NOW) == replay(history, setup, NOW)
+
+
+def test_words_and_headers_fold_the_same_way() -> None:
+    """One normaliser: underscores fold like hyphens, accented letters are kept."""
+    from desk_app.domain.import_values import fold, lookup_status
+
+    assert lookup_status("on_hold") is Status.WAITING_CUSTOMER
+    assert lookup_status("On-Hold") is Status.WAITING_CUSTOMER
+    assert fold("Priorité") == "priorité"
+    assert fold(" Date_Created ") == fold("DATE-CREATED") == "date created"
+    mapping = auto_map(["Priorité", "Sujet"], {ImportField.PRIORITY: "PRIORITÉ",
+                                               ImportField.TITLE: "sujet"})
+    assert (mapping.column_of(ImportField.PRIORITY), mapping.column_of(ImportField.TITLE)) \
+        == (0, 1)
+    # Headers in another script are not all folded to "" (which took the first column).
+    mapping = auto_map(["Тема", "Статус"], {ImportField.TITLE: "тема",
+                                            ImportField.STATUS: "СТАТУС"})
+    assert (mapping.column_of(ImportField.TITLE), mapping.column_of(ImportField.STATUS)) \
+        == (0, 1)
