@@ -11,6 +11,7 @@ busy bar meanwhile. Slots stay thin: each one updates the options and asks the s
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,9 @@ class ImportDialog(QDialog):
         self.imported: ImportResult | None = None
         self.options: ImportOptions = service.default_options()
         self._filling = False
+        # Checks run on a thread pool and may finish out of order: each one takes the next
+        # generation, and only the latest one's result is shown.
+        self._generation = 0
 
         layout = QVBoxLayout(self)
         top = QGridLayout()
@@ -245,8 +249,7 @@ class ImportDialog(QDialog):
             table = service.read(path, options)
             return table, service.dry_run(table, options, source=path.name)
 
-        self._busy(True, f"Reading {path.name}…")
-        self._runner.run(work, self._on_read, self._on_failed)
+        self._check(work, self._on_read, f"Reading {path.name}…")
 
     def _on_read(self, result: tuple[CsvTable, ImportReport]) -> None:
         self._table, report = result
@@ -327,9 +330,24 @@ class ImportDialog(QDialog):
                 self._fill_dates(report)
             self._show_report(report)
 
-        self._busy(True, "Checking…")
-        self._runner.run(lambda: service.dry_run(table, options, source=name), done,
-                         self._on_failed)
+        self._check(lambda: service.dry_run(table, options, source=name), done, "Checking…")
+
+    def _check(self, work: Callable[[], Any], on_done: Callable[[Any], None],
+               message: str) -> None:
+        """Run a read or check; its result (or failure) is dropped if another started since."""
+        self._generation += 1
+        generation = self._generation
+
+        def done(result: Any) -> None:
+            if generation == self._generation:
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                self._on_failed(exc)
+
+        self._busy(True, message)
+        self._runner.run(work, done, failed)
 
     def start_import(self) -> None:
         """Import off the GUI thread; the dialog stays open to tell how it went."""
@@ -338,12 +356,15 @@ class ImportDialog(QDialog):
             return
         table, options, service, name, actor = (self._table, self.options, self._service,
                                                 self._path.name, self._actor)
+        self._generation += 1  # a check still running must not re-enable Import
         self.import_button.setEnabled(False)
+        self._set_choices_enabled(False)  # the import uses the choices made so far
         self._busy(True, f"Importing {plural(self.report.tickets, 'ticket')}…")
         self._runner.run(lambda: service.run(table, options, actor=actor, source=name),
                          self._on_imported, self._on_import_failed)
 
     def _on_import_failed(self, exc: BaseException) -> None:
+        self._set_choices_enabled(True)
         self._on_failed(exc)
         # Nothing was written (one transaction), so a file whose last check was clean can
         # be imported again, e.g. once the database is no longer busy.
@@ -352,6 +373,7 @@ class ImportDialog(QDialog):
 
     def _on_imported(self, result: ImportResult) -> None:
         self.imported = result
+        self._set_choices_enabled(True)
         self._busy(False, self.imported_text)
         self.choose_button.setEnabled(True)
         self.import_button.setEnabled(False)
@@ -374,6 +396,10 @@ class ImportDialog(QDialog):
         self.choose_button.setEnabled(not busy)
         if busy:
             self.import_button.setEnabled(False)
+
+    def _set_choices_enabled(self, enabled: bool) -> None:
+        for widget in (self.tabs, self.encoding_combo, self.delimiter_combo, self.tz_edit):
+            widget.setEnabled(enabled)
 
     def _fill_columns(self, report: ImportReport) -> None:
         headers = report.plan.headers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
@@ -212,3 +213,79 @@ def test_a_busy_database_is_said_plainly_and_import_can_be_tried_again(
     with qtbot.waitSignal(dialog.sig_imported, timeout=1000):
         dialog.import_button.click()
     assert tickets(ctx) == 1
+
+
+class _HeldRunner:
+    """Keeps each task's callbacks so a test decides when (and in which order) they land."""
+
+    def __init__(self) -> None:
+        self.tasks: list[tuple[Callable[[], Any], Callable[[Any], None],
+                               Callable[[BaseException], None]]] = []
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[BaseException], None]) -> None:
+        self.tasks.append((fn, on_done, on_error))
+
+    def finish(self, index: int) -> None:
+        fn, on_done, on_error = self.tasks[index]
+        try:
+            result = fn()
+        except Exception as exc:
+            on_error(exc)
+            return
+        on_done(result)
+
+
+def problem_texts(dialog: ImportDialog) -> list[str]:
+    return [dialog.problems.item(r, 2).text() for r in range(dialog.problems.rowCount())]
+
+
+def test_a_check_that_finishes_late_is_dropped(ctx: AppContext, qtbot: QtBot,
+                                               csv_file: Path) -> None:
+    runner = _HeldRunner()
+    dialog = make_dialog(ctx, qtbot, runner)
+    dialog.load(csv_file)
+    runner.finish(0)
+    words = [dialog.status_table.item(r, 0).text()
+             for r in range(dialog.status_table.rowCount())]
+    neu = dialog.status_table.cellWidget(words.index("Neu"), 2)
+    assert isinstance(neu, QComboBox)
+    choose(neu, "new")
+    runner.finish(1)
+    choose(dialog.date_combos[ImportField.CREATED], DateFormat.DMY.value)  # 2: clean
+    choose(dialog.column_combos[ImportField.TITLE], None)  # 3: no title column
+    runner.finish(3)
+    runner.finish(2)  # arrives late: must not replace what the latest check found
+    assert dialog.report is not None and not dialog.report.ok
+    assert any("no column holds the ticket title" in t for t in problem_texts(dialog))
+    assert not dialog.import_button.isEnabled()
+
+
+def test_a_late_failure_of_an_older_read_is_dropped(ctx: AppContext, qtbot: QtBot,
+                                                    csv_file: Path, tmp_path: Path) -> None:
+    runner = _HeldRunner()
+    dialog = make_dialog(ctx, qtbot, runner)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b'Subject;Description\nA;"never closed\n')
+    dialog.load(bad)
+    dialog.load(csv_file)
+    runner.finish(1)
+    runner.finish(0)  # the unreadable file's failure arrives after the newer read
+    assert dialog.tabs.isEnabled()
+    assert "never closed" not in dialog.status_label.text()
+    assert dialog.report is not None and dialog.report.rows == 3
+
+
+def test_choices_wait_while_importing(ctx: AppContext, qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "iso.csv"
+    path.write_text("Title,Created\nA,2026-11-02T09:00:00Z\n")
+    runner = _HeldRunner()
+    dialog = make_dialog(ctx, qtbot, runner)
+    dialog.load(path)
+    runner.finish(0)
+    dialog.import_button.click()
+    assert not dialog.tabs.isEnabled() and not dialog.tz_edit.isEnabled()
+    assert not dialog.encoding_combo.isEnabled()
+    runner.finish(1)
+    assert dialog.imported is not None and tickets(ctx) == 1
+    assert dialog.tabs.isEnabled() and dialog.tz_edit.isEnabled()
