@@ -90,13 +90,8 @@ def raw_rows(s: Session, stmt: Any, chunk: int = 2000) -> Iterator[tuple[Any, ..
     types.utc_from_driver). For reads of hundreds of thousands of rows, where that
     processing costs more than the query; small chunks keep each C-level fetch short, so
     the GUI thread is never held up."""
-    result = s.connection().execute(stmt)
-    cursor = result.cursor  # type: ignore[attr-defined]
-    try:
-        while rows := cursor.fetchmany(chunk):
-            yield from rows
-    finally:
-        result.close()
+    for batch in raw_batches(s, stmt, chunk):
+        yield from batch
 
 
 def raw_batches(s: Session, stmt: Any, chunk: int = 2000) -> Iterator[Sequence[Any]]:

@@ -1,0 +1,29 @@
+"""store.bulk on a real SQLite file: ids for generated rows, raw reads in chunks."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+from sqlmodel import col
+
+from desk_app.app import AppContext
+from desk_app.store.bulk import TABLES, max_ids, raw_batches, raw_rows
+from desk_app.store.models import Category
+
+
+def test_max_ids_knows_every_table_bulk_inserts_into(ctx: AppContext) -> None:
+    with ctx.db.session_scope() as s:
+        top = max_ids(s)
+        s.execute(insert(TABLES["category"]), [{"id": top["category"] + 1, "name": "Zeta"}])
+        assert set(TABLES) <= set(top)
+        assert max_ids(s)["category"] == top["category"] + 1
+
+
+def test_raw_rows_are_raw_batches_one_row_at_a_time(ctx: AppContext) -> None:
+    stmt = select(col(Category.id), col(Category.name)).order_by(col(Category.id))
+    with ctx.db.session_scope() as s:
+        expected = [tuple(r) for r in s.execute(stmt)]
+        assert len(expected) > 2  # so a chunk of 2 splits them
+        batches = [list(b) for b in raw_batches(s, stmt, chunk=2)]
+        assert [len(b) for b in batches][:-1] == [2] * (len(batches) - 1)
+        assert [tuple(r) for b in batches for r in b] == expected
+        assert [tuple(r) for r in raw_rows(s, stmt, chunk=2)] == expected
