@@ -221,11 +221,9 @@ def _fetch_ids(session: Session, stmt: Select) -> list[int]:  # type: ignore[typ
     SQLAlchemy's per-row result processing costs more than the query itself for 100,000
     ids; integer ids need no processing, so the rows are taken straight from the driver.
     """
-    result = session.connection().execute(stmt)
-    try:
-        return [row[0] for row in result.cursor.fetchall()]  # type: ignore[attr-defined]
-    finally:
-        result.close()
+    from desk_app.store.bulk import raw_rows
+
+    return [row[0] for row in raw_rows(session, stmt)]
 
 
 def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
