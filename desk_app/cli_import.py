@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from desk_app.domain.csv_import import ImportOptions, ImportRefused, date_format, load_mapping
-from desk_app.domain.csv_read import CsvFormatError
+from desk_app.domain.csv_read import CsvFormatError, plural
 from desk_app.domain.import_fields import DATE_FIELDS, MappingError
 from desk_app.domain.ticket import format_number
 
@@ -34,7 +34,7 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[str | None], An
     """Check the file, then (unless --dry-run) import it in one transaction."""
     from desk_app.platform.identity import os_user_name
     from desk_app.platform.timezone import local_zone_name
-    from desk_app.services.importer import ImportService, plural
+    from desk_app.services.importer import ImportService
 
     path = Path(args.file)
     options = ImportOptions(tz=args.tz or local_zone_name(), encoding=args.encoding,

@@ -74,10 +74,13 @@ class Problem:
     message: str
     fix: str | None = None  # "map": a word to map; "date": a date format to choose
 
-    def hinted(self, hints: Mapping[str, str]) -> str:
-        """The text with the front end's own hint for the fix ('map it in --mapping')."""
+    def hinted(self, hints: Mapping[str, str], *, where: bool = True) -> str:
+        """The text with the front end's own hint for the fix ('map it in --mapping');
+        without `where` (row and column), for a table that shows them in columns of
+        their own."""
+        said = self.text if where else self.message
         hint = hints.get(self.fix or "")
-        return f"{self.text} ({hint})" if hint else self.text
+        return f"{said} ({hint})" if hint else said
 
     @property
     def text(self) -> str:

@@ -32,7 +32,6 @@ class CsvFormatError(DeskError):
     def __init__(self, message: str, *, line: int | None = None) -> None:
         super().__init__(f"line {line}: {message}" if line else message)
         self.line = line
-        self.reason = message
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,12 @@ class CsvTable:
         name = ENCODINGS.get(self.encoding, self.encoding).split(" (")[0]
         bom = " with BOM" if self.had_bom else ""
         sep = DELIMITERS.get(self.delimiter, repr(self.delimiter)).lower()
-        rows = len(self.records)
-        return f"{name}{bom}, {sep}-separated, {rows:,} row{'s' if rows != 1 else ''}"
+        return f"{name}{bom}, {sep}-separated, {plural(len(self.records), 'row')}"
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 new contact', '3 new contacts' (for the import's messages)."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, bool]:

@@ -39,10 +39,6 @@ class ImportField(StrEnum):
     def label(self) -> str:
         return _LABELS[self]
 
-    @property
-    def is_date(self) -> bool:
-        return self in DATE_FIELDS
-
 
 _LABELS = {
     ImportField.TITLE: "Title", ImportField.DESCRIPTION: "Description",

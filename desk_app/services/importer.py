@@ -42,7 +42,7 @@ from desk_app.domain.csv_import import (
     convert,
     make_plan,
 )
-from desk_app.domain.csv_read import CsvTable, read_table
+from desk_app.domain.csv_read import CsvTable, plural, read_table
 from desk_app.domain.enums import EventKind, Impact, Priority, Status, Tier, Urgency
 from desk_app.domain.errors import DeskError
 from desk_app.domain.sla import SlaSetup
@@ -100,9 +100,8 @@ class ImportReport:
     @property
     def summary(self) -> str:
         if not self.ok:
-            return (f"{self.source}: {len(self.problems):,} problem"
-                    f"{'s' if len(self.problems) != 1 else ''} in {self.rows:,} rows; "
-                    "nothing imported")
+            return (f"{self.source}: {plural(len(self.problems), 'problem')} in "
+                    f"{plural(self.rows, 'row')}; nothing imported")
         return (f"{self.source}: {plural(self.tickets, 'ticket')} ready to import, "
                 f"{plural(self.new_contacts, 'new contact')}, "
                 f"{plural(self.new_organizations, 'new organization')}")
@@ -270,7 +269,6 @@ class ImportService:
         rows, problems = convert(table, plan, options, now=now)
         with self._db.session_scope() as s:
             directory = _Directory.load(s)
-            new_before = len([p for p in directory.contacts if p.new])
             for row in rows:
                 directory.requester(row)
                 directory.technician(row.assignee)
@@ -279,7 +277,7 @@ class ImportService:
             source=source, file=table.description, plan=plan, rows=len(table.records),
             tickets=len(rows) if not problems else 0, problems=tuple(problems),
             notes=_notes(rows, plan, options),
-            new_contacts=len([p for p in directory.contacts if p.new]) - new_before,
+            new_contacts=len([p for p in directory.contacts if p.new]),
             new_organizations=len(directory.new_orgs),
             new_technicians=len(directory.new_techs),
             new_categories=tuple(c["name"] for c in directory.new_categories))
@@ -412,11 +410,6 @@ def _ticket(row: TicketRow, *, ticket_id: int, number: int, directory: _Director
         "csat_score": None, "csat_comment": None, **clock_columns(clocks, now),
     }
     return ticket, history
-
-
-def plural(n: int, noun: str) -> str:
-    """'1 new contact', '3 new contacts'."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _notes(rows: Iterable[TicketRow], plan: ImportPlan, options: ImportOptions

@@ -10,7 +10,6 @@ busy bar meanwhile. Slots stay thin: each one updates the options and asks the s
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -38,15 +37,13 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.csv_import import ImportOptions, ImportRefused, Problem
-from desk_app.domain.csv_read import DELIMITERS, ENCODINGS, CsvFormatError, CsvTable
+from desk_app.domain.csv_read import DELIMITERS, ENCODINGS, CsvFormatError, CsvTable, plural
 from desk_app.domain.enums import Priority, Status
 from desk_app.domain.import_fields import ImportField
 from desk_app.domain.import_values import DateFormat, fold
 from desk_app.platform.qt_signals import emit
-from desk_app.services.importer import ImportReport, ImportResult, ImportService, plural
+from desk_app.services.importer import ImportReport, ImportResult, ImportService
 from desk_app.workers.task_runner import Runner
-
-log = logging.getLogger(__name__)
 
 NOT_IMPORTED = "— not imported —"
 PREVIEW_ROWS = 20
@@ -487,9 +484,7 @@ class ImportDialog(QDialog):
         for r, p in enumerate(problems):
             self.problems.setItem(r, 0, QTableWidgetItem(str(p.row) if p.row else "—"))
             self.problems.setItem(r, 1, QTableWidgetItem(p.column or "—"))
-            hint = HINTS.get(p.fix or "")
-            self.problems.setItem(r, 2, QTableWidgetItem(
-                f"{p.message} ({hint})" if hint else p.message))
+            self.problems.setItem(r, 2, QTableWidgetItem(p.hinted(HINTS, where=False)))
         self.tabs.setTabText(3, f"4 · Check ({len(problems):,} ⚠)" if problems
                              else "4 · Check ✓")
 

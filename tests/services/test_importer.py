@@ -350,3 +350,13 @@ def test_a_database_locked_by_another_writer_is_reported_and_nothing_written(
     assert str(caught.value) == ("The database was busy or changed while importing "
                                  "(database is locked); nothing was imported. Import again.")
     assert count(ctx, Ticket) == 0
+
+
+def test_the_summary_counts_in_words_that_agree(ctx: AppContext) -> None:
+    report = service(ctx).dry_run(table("Subject,Priority\nA,Sehr hoch\n"), UTC_OPTIONS,
+                                  source="one.csv")
+    assert report.summary == "one.csv: 1 problem in 1 row; nothing imported"
+    assert report.problems[0].hinted({"map": "map it"}) == (
+        "row 2, column Priority: 'Sehr hoch' is not a priority we know (map it)")
+    assert report.problems[0].hinted({"map": "map it"}, where=False) == (
+        "'Sehr hoch' is not a priority we know (map it)")
