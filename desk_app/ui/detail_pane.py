@@ -40,7 +40,6 @@ from desk_app.domain.errors import (
 from desk_app.domain.priority_matrix import priority_for
 from desk_app.domain.sla_clock import ClockResult, explain
 from desk_app.domain.workflow import action_name, allowed_moves
-from desk_app.platform.qt_signals import emit
 from desk_app.services.directory import DirectoryService
 from desk_app.services.sla import SlaService, result_text
 from desk_app.services.tickets import TicketEdit, TicketService
@@ -419,7 +418,7 @@ class TicketDetailPane(QWidget):
             self.composer_error.show_error(f"Not sent: {plain_reason(exc)}. Your text is kept.")
             return
         self._display(detail)
-        emit(self.ticket_changed, detail.id)
+        self.ticket_changed.emit(detail.id)
 
     def _run(self, call: Callable[[TicketDetail], TicketDetail], *, keep_composer: bool
              ) -> None:
@@ -444,7 +443,7 @@ class TicketDetailPane(QWidget):
             self._show_message(f"Not saved: {plain_reason(exc)}. Your edits are still here.")
             return
         self._display(detail, keep_composer=keep_composer)
-        emit(self.ticket_changed, detail.id)
+        self.ticket_changed.emit(detail.id)
 
     def _show_message(self, text: str) -> None:
         self.message.setText(f"⚠ {text}")

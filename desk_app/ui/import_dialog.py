@@ -41,7 +41,6 @@ from desk_app.domain.csv_read import DELIMITERS, ENCODINGS, CsvFormatError, CsvT
 from desk_app.domain.enums import Priority, Status
 from desk_app.domain.import_fields import ImportField
 from desk_app.domain.import_values import DateFormat, fold
-from desk_app.platform.qt_signals import emit
 from desk_app.services.importer import ImportReport, ImportResult, ImportService
 from desk_app.workers.task_runner import Runner
 
@@ -375,7 +374,7 @@ class ImportDialog(QDialog):
         self.choose_button.setEnabled(True)
         self.import_button.setEnabled(False)
         self.close_button.setText("Done")
-        emit(self.sig_imported, result)
+        self.sig_imported.emit(result)
 
     @property
     def imported_text(self) -> str:

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from PySide6.QtCore import QObject, Signal
 
 from desk_app.platform.notifier import DesktopNotifier
-from desk_app.platform.qt_signals import emit
 from desk_app.services.alerts import AlertPlan, Notice
 
 log = logging.getLogger(__name__)
@@ -50,20 +49,20 @@ class NotificationCenter(QObject):
                 notifier.send(notice.title, notice.body)
             except Exception as exc:  # any back-end may fail at call time
                 log.warning("%s failed: %s", notifier.name, exc, exc_info=True)
-                emit(self.sig_delivery_failed, f"{notifier.name}: {exc}")
+                self.sig_delivery_failed.emit(f"{notifier.name}: {exc}")
                 continue
             return notifier.name
         return None
 
     def mark_read(self) -> None:
         self.unread = 0
-        emit(self.sig_unread_changed, 0)
+        self.sig_unread_changed.emit(0)
 
     def _add(self, notice: Notice) -> None:
         self.entries.append(notice)
         del self.entries[:-KEEP]
         self.unread += 1
-        emit(self.sig_unread_changed, self.unread)
+        self.sig_unread_changed.emit(self.unread)
 
 
 def _safe_available(notifier: DesktopNotifier) -> bool:

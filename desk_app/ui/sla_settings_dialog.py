@@ -46,6 +46,7 @@ from desk_app.domain.schedule_text import (
 )
 from desk_app.domain.sla import PolicyConditions, SlaPolicy, SlaSetup
 from desk_app.services.sla import SetupChangePreview, SlaService
+from desk_app.ui.errors import plain_reason
 from desk_app.workers.task_runner import Runner, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -513,7 +514,7 @@ class SlaSettingsDialog(QDialog):
     def _on_failed(self, exc: BaseException) -> None:
         self._busy(None)
         if isinstance(exc, (DeskError, SQLAlchemyError, OSError)):
-            self._show_banner(f"Not saved: {exc}. Your edits are still here.")
+            self._show_banner(f"Not saved: {plain_reason(exc)}. Your edits are still here.")
         else:
             log.error("saving SLA settings failed", exc_info=exc)
             self._show_banner(f"Not saved ({type(exc).__name__}: {exc}). Your edits are "

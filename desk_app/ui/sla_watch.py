@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.risk import Risk
 from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
-from desk_app.platform.qt_signals import emit
 from desk_app.services.alerts import Notice, plan
 from desk_app.services.monitor import MonitorService, TickResult
 from desk_app.ui.notification_center import NotificationCenter
@@ -253,7 +252,7 @@ class NotificationsDialog(QDialog):
     def _on_activated(self, item: QListWidgetItem) -> None:
         ticket_id = item.data(Qt.ItemDataRole.UserRole)
         if ticket_id:
-            emit(self.sig_open_ticket, int(ticket_id))
+            self.sig_open_ticket.emit(int(ticket_id))
             self.accept()
 
 

@@ -19,7 +19,6 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from desk_app.domain.enums import Priority
 from desk_app.domain.risk import Risk
 from desk_app.domain.ticket import format_number
-from desk_app.platform.qt_signals import emit
 from desk_app.services.clock import Clock
 from desk_app.services.sla import SlaService, time_left_text, urgent_clock
 from desk_app.services.ticket_list import (
@@ -195,7 +194,7 @@ class TicketTableModel(QAbstractTableModel):
         self._cache.clear()
         self._now = self._clock()
         self.endResetModel()
-        emit(self.query_changed, query)
+        self.query_changed.emit(query)
 
     def reload(self) -> None:
         self.set_query(self._query)
@@ -235,7 +234,7 @@ class TicketTableModel(QAbstractTableModel):
             if tid in fresh:
                 self._cache[tid] = fresh[tid]
             row = rows_by_id[tid]
-            emit(self.dataChanged, self.index(row, 0), self.index(row, len(Column) - 1))
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
 
     def tick_display(self) -> None:
         """Advance the clock the cells read and repaint the time columns, without a
@@ -245,7 +244,7 @@ class TicketTableModel(QAbstractTableModel):
         self._now = self._clock()
         last = len(self._ids) - 1
         for column in (Column.TIME_LEFT, Column.AGE):
-            emit(self.dataChanged, self.index(0, column), self.index(last, column),
+            self.dataChanged.emit(self.index(0, column), self.index(last, column),
                                   [Qt.ItemDataRole.DisplayRole])
 
     def cached_row(self, ticket_id: int) -> TicketRow | None:

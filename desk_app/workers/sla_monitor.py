@@ -13,7 +13,6 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from desk_app.platform.qt_signals import emit
 from desk_app.services.clock import Clock
 from desk_app.services.gc_pause import gc_paused
 from desk_app.services.monitor import MonitorService, TickResult
@@ -84,9 +83,9 @@ class SlaMonitorWorker(QObject):
         except Exception as exc:  # a bad row, a locked database: log, count, go on
             self.failures += 1
             log.exception("SLA monitor tick failed (%d so far)", self.failures)
-            emit(self.sig_failed, f"{type(exc).__name__}: {exc}", self.failures)
+            self.sig_failed.emit(f"{type(exc).__name__}: {exc}", self.failures)
             return None
-        emit(self.sig_result, result)
+        self.sig_result.emit(result)
         return result
 
 

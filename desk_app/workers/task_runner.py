@@ -12,8 +12,6 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from desk_app.platform.qt_signals import emit
-
 log = logging.getLogger(__name__)
 
 
@@ -40,9 +38,9 @@ class _Task(QRunnable):
             result = self._fn()
         except Exception as exc:  # reported to the GUI, which shows it
             log.exception("background task failed")
-            emit(self._relay.sig_failed, exc)
+            self._relay.sig_failed.emit(exc)
             return
-        emit(self._relay.sig_done, result)
+        self._relay.sig_done.emit(result)
 
 
 class TaskRunner(QObject):

@@ -206,20 +206,6 @@ def test_scope_setting_is_respected_from_saved_settings(make_window: WindowFacto
     assert window.settings.alert_rules("UTC").scope is Scope.MINE
 
 
-def test_emitting_often_never_drains_the_true_singleton(qtbot: QtBot) -> None:
-    """Guards the PySide6 6.12 Signal.emit reference leak (see platform/qt_signals.py): a
-    monitor that emits for hours must not abort the process."""
-    import sys
-
-    from desk_app.platform.qt_signals import emit
-
-    center = NotificationCenter([])
-    before = sys.getrefcount(True)
-    for _ in range(20_000):
-        emit(center.sig_unread_changed, 1)
-    assert abs(sys.getrefcount(True) - before) < 50
-
-
 def test_tray_menu_close_to_tray_and_quit(make_window: WindowFactory, ctx: AppContext,
                                           clock: FakeClock, qtbot: QtBot) -> None:
     """The tray logic with Qt's real QSystemTrayIcon. This machine has no tray host
