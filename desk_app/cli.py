@@ -7,7 +7,6 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import tempfile
@@ -242,9 +241,11 @@ def _cmd_tickets_list(args: argparse.Namespace) -> int:
         json.dump(records, out, ensure_ascii=False, indent=2)
         out.write("\n")
     elif args.format == "csv":
-        writer = csv.DictWriter(out, fieldnames=LIST_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
+        # The one CSV writer: a title such as =HYPERLINK(...) is neutralised as in exports.
+        from desk_app.services.export import CsvOptions, write_csv
+
+        write_csv(out, LIST_COLUMNS, ([r[c] for c in LIST_COLUMNS] for r in records),
+                  CsvOptions(bom=False, line_end="\n"))
     else:
         _print_table(records)
     return 0

@@ -1,4 +1,5 @@
-"""CSV exports: streamed row by row, UTF-8 (with a byte-order mark unless switched off),
+"""Every CSV the app writes goes through `write_csv`/`write_safe_csv` here (a test keeps it
+so): streamed row by row, UTF-8 (with a byte-order mark unless switched off),
 RFC 4180 quoting and CRLF line ends, stable documented column names (docs/exports.md),
 instants in ISO 8601 with the chosen zone's offset, durations in seconds and hours, and
 formula-looking cells neutralised (domain/csv_cells.py) in every column.
@@ -49,6 +50,10 @@ _CHUNK = 200  # rows read, built and written at a time (see ExportService.ticket
 class CsvOptions:
     tz: str = "UTC"
     bom: bool = True
+    # Files get RFC 4180's CRLF; text printed to a terminal gets "\n", which the console
+    # stream turns into the platform's own line end (CRLF there would become CR CR LF on
+    # Windows).
+    line_end: str = "\r\n"
 
 
 def write_csv(out: IO[str], header: Iterable[str], rows: Iterable[Iterable[Any]],
@@ -64,7 +69,7 @@ def write_safe_csv(out: IO[str], header: Iterable[str], batches: Iterable[list[l
     row and per cell. Returns the number of data rows."""
     if options.bom:
         out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(out, lineterminator=options.line_end, quoting=csv.QUOTE_MINIMAL)
     writer.writerow([safe_text(h) for h in header])
     count = 0
     writerows = writer.writerows
