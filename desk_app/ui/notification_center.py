@@ -1,5 +1,6 @@
-"""Delivers SLA alerts: desktop notification, else tray balloon, else in-app banner, and
-always a line in the in-app list (the bell). Never raises into the caller."""
+"""Delivers SLA alerts: desktop notification, else tray balloon, else in-app banner; and
+holds the in-app list (the bell) with what the technician has read. Never raises into the
+caller."""
 
 from __future__ import annotations
 
@@ -9,22 +10,35 @@ from collections.abc import Sequence
 from PySide6.QtCore import QObject, Signal
 
 from desk_app.platform.notifier import DesktopNotifier
-from desk_app.services.alerts import AlertPlan, Notice
+from desk_app.services.alerts import (
+    AlertEntry,
+    AlertGroup,
+    AlertPlan,
+    Notice,
+    ReadMarks,
+    group_by_ticket,
+)
 
 log = logging.getLogger(__name__)
-KEEP = 500  # entries kept in the in-app list
 
 
 class NotificationCenter(QObject):
-    """Holds the in-app list and the delivery chain."""
+    """Holds the in-app list and the delivery chain.
+
+    The list's entries come from the stored notifications (`set_entries`, in the
+    technician's scope, newest first); what the monitor finds in a tick is stored first and
+    the list re-read, so a restart shows the same list. `unread` counts tickets with an
+    unread entry: ten notices about one ticket are one thing to look at."""
 
     sig_unread_changed = Signal(int)
     sig_delivery_failed = Signal(str)
+    sig_read_changed = Signal()  # the read marks moved: save them, re-check the banner
 
     def __init__(self, chain: Sequence[DesktopNotifier], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.chain = list(chain)
-        self.entries: list[Notice] = []
+        self.entries: list[AlertEntry] = []
+        self.read = ReadMarks()
         self.unread = 0
 
     def active_path(self) -> str:
@@ -34,11 +48,15 @@ class NotificationCenter(QObject):
                 return notifier.name
         return "None (in-app list only)"
 
-    def handle(self, plan: AlertPlan) -> None:
-        for notice in plan.in_app:
-            self._add(notice)
+    def handle(self, plan: AlertPlan) -> list[tuple[Notice, str]]:
+        """Deliver the plan's desktop notices; returns each delivered one with the name of
+        the back-end that took it (the in-app list is re-read from the store)."""
+        delivered = []
         for notice in plan.desktop:
-            self.deliver(notice)
+            name = self.deliver(notice)
+            if name is not None:
+                delivered.append((notice, name))
+        return delivered
 
     def deliver(self, notice: Notice) -> str | None:
         """Send through the first back-end that works; returns its name."""
@@ -54,15 +72,40 @@ class NotificationCenter(QObject):
             return notifier.name
         return None
 
-    def mark_read(self) -> None:
-        self.unread = 0
-        self.sig_unread_changed.emit(0)
+    # -- the in-app list -------------------------------------------------------------------
 
-    def _add(self, notice: Notice) -> None:
-        self.entries.append(notice)
-        del self.entries[:-KEEP]
-        self.unread += 1
-        self.sig_unread_changed.emit(self.unread)
+    def set_entries(self, entries: Sequence[AlertEntry]) -> None:
+        self.entries = list(entries)
+        self._count()
+
+    def set_read(self, marks: ReadMarks) -> None:
+        self.read = marks
+        self._count()
+
+    def groups(self) -> list[AlertGroup]:
+        return group_by_ticket(self.entries)
+
+    def is_unread(self, entry: AlertEntry) -> bool:
+        return not self.read.is_read(entry)
+
+    def unread_tickets(self) -> set[int]:
+        return {e.ticket_id for e in self.entries if not self.read.is_read(e)}
+
+    def mark_read(self, ticket_id: int | None = None) -> None:
+        """Read one ticket's entries (it was opened), or every entry shown."""
+        marks = self.read.all_read(self.entries) if ticket_id is None \
+            else self.read.ticket_read(ticket_id, self.entries)
+        if marks is self.read:  # nothing new was read
+            return
+        self.read = marks
+        self._count()
+        self.sig_read_changed.emit()
+
+    def _count(self) -> None:
+        unread = len(self.unread_tickets())
+        if unread != self.unread:
+            self.unread = unread
+            self.sig_unread_changed.emit(unread)
 
 
 def _safe_available(notifier: DesktopNotifier) -> bool:

@@ -12,26 +12,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon
-from PySide6.QtWidgets import (
-    QDialog,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QMenu,
-    QSystemTrayIcon,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMenu, QSystemTrayIcon, QToolButton
+from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app.domain.risk import Risk
 from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
-from desk_app.services.alerts import Notice, plan
+from desk_app.services.alerts import AlertLog, plan
 from desk_app.services.monitor import MonitorService, TickResult
+from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.notification_center import NotificationCenter
-from desk_app.ui.risk_style import risk_icon
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
 
 if TYPE_CHECKING:
@@ -39,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 COUNTDOWN_MS = 30_000
+BANNER = "In-app banner"
 
 
 class SlaWatchUi(QObject):
@@ -50,6 +42,7 @@ class SlaWatchUi(QObject):
         self.window = window
         ctx = window.ctx
         self.monitor_service = MonitorService(ctx.db, ctx.sla)
+        self.alert_log = AlertLog(ctx.db)
         self.monitor: SlaMonitor | None = None
         self.snoozed_until: datetime | None = None
 
@@ -59,6 +52,7 @@ class SlaWatchUi(QObject):
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.linkActivated.connect(self._on_banner_link)
         self._banner_count = 0
+        self._banner_tickets: set[int] = set()  # what the banner announced, to be read
         self.banner.hide()
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
@@ -67,8 +61,10 @@ class SlaWatchUi(QObject):
             PlyerNotifier(),
             CallbackNotifier("Tray message", self._tray_message,
                              lambda: self.tray is not None and self.tray.supportsMessages()),
-            CallbackNotifier("In-app banner", self._show_banner, lambda: True),
+            CallbackNotifier(BANNER, self._show_banner, lambda: True),
         ], self)
+        self.center.set_read(window.settings.alert_reads(ctx.db.url))
+        self.center.sig_read_changed.connect(self._on_read_changed)
         self.bell = QToolButton()
         self.bell.setObjectName("bell")
         self.bell.setToolTip("SLA notifications")
@@ -83,6 +79,15 @@ class SlaWatchUi(QObject):
         self.error_label = QLabel()
         self.error_label.setObjectName("monitorError")
         self.error_label.hide()
+        self.dialog: NotificationsDialog | None = None
+
+        # Right from the first paint: the counts from the stored risk columns (the monitor's
+        # first sweep corrects any that went stale while no window watched) and the list of
+        # what was already notified.
+        self.show_stored_state()
+        # A ticket the technician opens has its notices read.
+        self._shown_ticket: int | None = None
+        window.table.selectionModel().currentRowChanged.connect(self._on_row_opened)
 
         self.countdown = QTimer(self)
         self.countdown.setInterval(COUNTDOWN_MS)
@@ -102,8 +107,39 @@ class SlaWatchUi(QObject):
         self.monitor = SlaMonitor(worker, self)
         self.monitor.start()
 
+    def show_stored_state(self) -> None:
+        """The status bar's counts and the Alerts list as the database has them now: one
+        grouped count over the indexed risk column, one read of the newest notifications;
+        no ticket is replayed."""
+        try:
+            counts = self.monitor_service.counts()
+        except SQLAlchemyError:
+            log.exception("counting SLA risks failed")
+        else:
+            self.show_counts(counts)
+            self.window.set_risk_counts(
+                at_risk=counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0),
+                breached=counts.get(Risk.BREACHED, 0))
+        self.reload_alerts()
+
+    def reload_alerts(self) -> None:
+        """Re-read the in-app list for the technician and scope set now."""
+        window = self.window
+        scope = window.settings.alert_rules(window.ctx.sla.user_tz).scope
+        try:
+            entries = self.alert_log.recent(scope=scope, me_id=window.me_id)
+        except SQLAlchemyError:
+            log.exception("reading SLA notifications failed")
+            return
+        self.center.set_entries(entries)
+        if self.dialog is not None:
+            self.dialog.set_scope(scope.label)
+            self.dialog.rebuild()
+
     def apply_settings(self) -> None:
-        """A new tick interval reaches the worker on its own thread (queued)."""
+        """A new tick interval reaches the worker on its own thread (queued); a new
+        technician or scope re-filters the Alerts list."""
+        self.reload_alerts()
         if self.monitor is not None:
             from PySide6.QtCore import Q_ARG, QMetaObject
 
@@ -138,7 +174,12 @@ class SlaWatchUi(QObject):
             now = window.ctx.clock()
             rules = replace(window.settings.alert_rules(window.ctx.sla.user_tz),
                             snoozed_until=self.snoozed_until)
-            self.center.handle(plan(result.crossings, rules, me_id=window.me_id, now=now))
+            delivered = self.center.handle(plan(result.crossings, rules, me_id=window.me_id,
+                                                now=now))
+            for notice, backend in delivered:
+                if backend == BANNER:
+                    self._banner_tickets.update(notice.tickets)
+            self.reload_alerts()  # the crossings were stored with the tick
 
     def on_failed(self, message: str, failures: int) -> None:
         self.error_label.setText(f"⚠ SLA monitor: {failures} error"
@@ -196,6 +237,7 @@ class SlaWatchUi(QObject):
             more = f" (+{self._banner_count - 1} more)"
         else:
             self._banner_count = 1
+            self._banner_tickets = set()
             more = ""
         self.banner.setText(f"⚠ <b>{html.escape(title)}</b> — {html.escape(body)}{more} "
                             "&nbsp; <a href='show'>Notifications</a> · <a href='hide'>Dismiss</a>")
@@ -206,6 +248,30 @@ class SlaWatchUi(QObject):
         if link == "show":
             self.show_notifications()
 
+    def _on_read_changed(self) -> None:
+        """Save the read marks; the banner goes once what it announced is read."""
+        self.window.settings.set_alert_reads(self.window.ctx.db.url, self.center.read)
+        if self.banner.isVisible() and not (self._banner_tickets
+                                            & self.center.unread_tickets()):
+            self.banner.hide()
+
+    def _on_row_opened(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        # Only a move to another ticket while the window is on screen: the row chosen while
+        # it is being built (or hidden in the tray) was not looked at, and a re-query that
+        # re-selects the ticket already shown opens nothing.
+        ticket_id = self.window.model.ticket_id(current.row()) if current.isValid() else None
+        if ticket_id is None or ticket_id == self._shown_ticket:
+            return
+        self._shown_ticket = ticket_id
+        if self.window.isVisible():
+            self.center.mark_read(ticket_id)
+
+    def open_ticket(self, ticket_id: int) -> None:
+        """From the list, the banner or a notification: show it and read its notices (the
+        row may already be the current one, which moves no selection)."""
+        self.window.open_ticket(ticket_id)
+        self.center.mark_read(ticket_id)
+
     def _on_summary_link(self, link: str) -> None:
         from desk_app.services.ticket_list import QuickFilter
 
@@ -215,45 +281,21 @@ class SlaWatchUi(QObject):
 
     def _on_unread(self, count: int) -> None:
         self.bell.setText(f"Alerts  {count}" if count else "Alerts")
-        self.bell.setToolTip(f"SLA notifications ({count} unread)" if count
-                             else "SLA notifications")
+        self.bell.setToolTip(
+            f"SLA notifications: {count} ticket{'s' if count != 1 else ''} with unread "
+            "alerts" if count else "SLA notifications")
 
     def show_notifications(self) -> None:
-        dialog = NotificationsDialog(self.center.entries, self.window)
-        dialog.sig_open_ticket.connect(self.window.open_ticket)
-        self.center.mark_read()
-        dialog.exec()
-
-
-class NotificationsDialog(QDialog):
-    """Newest first; double-click (or Enter) opens the ticket."""
-
-    sig_open_ticket = Signal(int)
-
-    def __init__(self, entries: list[Notice], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("SLA notifications")
-        self.resize(560, 420)
-        self.list = QListWidget()
-        for notice in reversed(entries):
-            when = f"{notice.at.astimezone():%a %H:%M}  " if notice.at else ""
-            item = QListWidgetItem(f"{when}{notice.title}\n{notice.body}")
-            icon = risk_icon(notice.level)
-            if icon is not None:
-                item.setIcon(icon)
-            item.setData(Qt.ItemDataRole.UserRole, notice.ticket_id)
-            self.list.addItem(item)
-        if not entries:
-            self.list.addItem("No SLA notifications yet.")
-        self.list.itemActivated.connect(self._on_activated)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.list)
-
-    def _on_activated(self, item: QListWidgetItem) -> None:
-        ticket_id = item.data(Qt.ItemDataRole.UserRole)
-        if ticket_id:
-            self.sig_open_ticket.emit(int(ticket_id))
-            self.accept()
+        """The grouped list; it stays unread until a ticket is opened or *Mark all read*."""
+        window = self.window
+        scope = window.settings.alert_rules(window.ctx.sla.user_tz).scope
+        self.dialog = NotificationsDialog(self.center, scope_label=scope.label,
+                                          parent=window)
+        self.dialog.sig_open_ticket.connect(self.open_ticket)
+        try:
+            self.dialog.exec()
+        finally:
+            self.dialog = None
 
 
 def badged_icon(base: QIcon, count: int, *, urgent: bool) -> QIcon:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from desk_app.domain.risk import Risk
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import settings_file
-from desk_app.services.alerts import AlertRules, Scope
+from desk_app.services.alerts import AlertRules, ReadMarks, Scope
 from desk_app.store.ticket_queries import QuickFilter
 
 
@@ -73,6 +73,16 @@ class UiSettings:
             if rules.quiet_from and rules.quiet_to else ""
         self._qs.setValue("alerts/quiet", quiet)
 
+    def alert_reads(self, desk: str) -> ReadMarks:
+        """Which SLA notifications of the desk `desk` (its database URL) were read here.
+
+        Kept per workstation and per technician's settings file, not in the database: in
+        team mode each technician reads the list for themself."""
+        return ReadMarks.from_text(str(self._qs.value(_reads_key(desk), "") or ""))
+
+    def set_alert_reads(self, desk: str, marks: ReadMarks) -> None:
+        self._qs.setValue(_reads_key(desk), marks.to_text())
+
     @property
     def tick_seconds(self) -> int:
         try:
@@ -101,6 +111,12 @@ class UiSettings:
 
     def sync(self) -> None:
         self._qs.sync()
+
+
+def _reads_key(desk: str) -> str:
+    import hashlib
+
+    return f"alerts/read_{hashlib.sha1(desk.encode('utf-8')).hexdigest()[:12]}"
 
 
 E = TypeVar("E", bound=Enum)
