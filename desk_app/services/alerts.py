@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import false, select
@@ -271,7 +271,7 @@ class AlertLog:
                 .where(_scope_condition(scope, me_id))
                 .order_by(col(n.id).desc()).limit(limit))
         with self._db.session_scope() as s:
-            return [AlertEntry(id=int(r[0]), ticket_id=r[1], number=format_number(r[5]),
+            return [AlertEntry(id=cast(int, r[0]), ticket_id=r[1], number=format_number(r[5]),
                                title=r[6], clock=ClockKind(r[2]), level=Risk(r[3]), at=r[4],
                                assignee=r[7] or "")
                     for r in s.execute(stmt)]
