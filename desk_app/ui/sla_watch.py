@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app.domain.risk import Risk
 from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
-from desk_app.services.alerts import AlertLog, plan
+from desk_app.services.alerts import KEEP, AlertLog, plan
 from desk_app.services.monitor import MonitorService, TickResult
 from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.notification_center import NotificationCenter
@@ -112,7 +112,7 @@ class SlaWatchUi(QObject):
         grouped count over the indexed risk column, one read of the newest notifications;
         no ticket is replayed."""
         try:
-            counts = self.monitor_service.counts()
+            counts = self.monitor_service.status_counts()
         except SQLAlchemyError:
             log.exception("counting SLA risks failed")
         else:
@@ -122,12 +122,18 @@ class SlaWatchUi(QObject):
                 breached=counts.get(Risk.BREACHED, 0))
         self.reload_alerts()
 
-    def reload_alerts(self) -> None:
-        """Re-read the in-app list for the technician and scope set now."""
+    def reload_alerts(self, *, new_only: bool = False) -> None:
+        """Re-read the in-app list for the technician and scope set now (`new_only`: add
+        what was stored since the newest entry shown, after a tick)."""
         window = self.window
         scope = window.settings.alert_rules(window.ctx.sla.user_tz).scope
+        shown = self.center.entries
         try:
-            entries = self.alert_log.recent(scope=scope, me_id=window.me_id)
+            if new_only and shown:
+                fresh = self.alert_log.newer(shown[0].id, scope=scope, me_id=window.me_id)
+                entries = (fresh + shown)[:KEEP]
+            else:
+                entries = self.alert_log.recent(scope=scope, me_id=window.me_id)
         except SQLAlchemyError:
             log.exception("reading SLA notifications failed")
             return
@@ -179,7 +185,7 @@ class SlaWatchUi(QObject):
             for notice, backend in delivered:
                 if backend == BANNER:
                     self._banner_tickets.update(notice.tickets)
-            self.reload_alerts()  # the crossings were stored with the tick
+            self.reload_alerts(new_only=True)  # the crossings were stored with the tick
 
     def on_failed(self, message: str, failures: int) -> None:
         self.error_label.setText(f"⚠ SLA monitor: {failures} error"

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from desk_app.app import AppContext
 from desk_app.domain.risk import Risk
 from desk_app.domain.sla_clock import ClockKind
-from desk_app.services.alerts import AlertRules, Scope, in_quiet_hours, plan
+from desk_app.services.alerts import (
+    AlertEntry,
+    AlertRules,
+    ReadMarks,
+    Scope,
+    group_by_ticket,
+    in_quiet_hours,
+    plan,
+)
 from desk_app.services.monitor import Crossing
+from tests.conftest import FakeClock
 
 NOW = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
 ME = 7
@@ -83,3 +93,54 @@ def test_a_burst_becomes_one_summary() -> None:
     (s2,) = plan(mixed, AlertRules(), me_id=ME, now=NOW).desktop
     assert s2.title == "5 SLA alerts: 3 breached, 1 critical, 1 at risk"
     assert s2.level is Risk.BREACHED
+
+
+def _entry(entry_id: int, ticket_id: int, level: Risk = Risk.AT_RISK) -> AlertEntry:
+    return AlertEntry(id=entry_id, ticket_id=ticket_id, number=f"HD-{1000 + ticket_id}",
+                      title=f"Ticket {ticket_id}", clock=ClockKind.RESOLUTION, level=level,
+                      at=NOW + timedelta(minutes=entry_id), assignee="")
+
+
+def test_grouping_keeps_one_row_per_ticket_newest_first() -> None:
+    entries = [_entry(1, 5, Risk.APPROACHING), _entry(2, 6), _entry(3, 5, Risk.AT_RISK),
+               _entry(4, 5, Risk.BREACHED)]
+    groups = group_by_ticket(entries)
+    assert [(g.ticket_id, g.newest.id, [e.id for e in g.earlier]) for g in groups] == \
+        [(5, 4, [3, 1]), (6, 2, [])]
+    assert groups[0].newest.text == "Resolution breached"
+
+
+def test_read_marks_per_ticket_and_for_all_survive_the_settings_file() -> None:
+    entries = [_entry(1, 5), _entry(2, 6), _entry(3, 5)]
+    marks = ReadMarks().ticket_read(5, entries)
+    assert [marks.is_read(e) for e in entries] == [True, False, True]
+    assert ReadMarks.from_text(marks.to_text()) == marks
+    newer = [*entries, _entry(4, 5)]
+    assert not marks.is_read(newer[3])  # a later notice of a read ticket is news again
+    everything = marks.all_read(entries)
+    assert [everything.is_read(e) for e in newer] == [True, True, True, False]
+    assert everything.to_text() == "3;"  # the per-ticket mark below 3 is dropped
+    assert marks.ticket_read(5, entries) is marks  # nothing new read: the same marks
+    for junk in ("", "x;1:2", "3;5", "3;a:b"):
+        assert ReadMarks.from_text(junk) == ReadMarks()
+
+
+def test_incremental_and_full_reads_agree_on_the_scope(ctx: AppContext,
+                                                       clock: FakeClock) -> None:
+    from desk_app.services.alerts import AlertLog
+    from desk_app.services.monitor import MonitorService
+    from tests.conftest import make_draft
+
+    me = ctx.directory.technician_id("Alex Morgan")
+    for assignee in ("Alex Morgan", "", "Priya Raman"):
+        ctx.tickets.create(make_draft(assignee=assignee), actor="Alex Morgan")
+    clock.advance(hours=4, minutes=5)
+    assert len(MonitorService(ctx.db, ctx.sla).sweep(clock.now).crossings) == 3
+    log = AlertLog(ctx.db)
+    for scope, tickets in ((Scope.MINE, {1}), (Scope.MINE_AND_UNASSIGNED, {1, 2}),
+                           (Scope.ALL, {1, 2, 3})):
+        full = log.recent(scope=scope, me_id=me)
+        assert {e.ticket_id for e in full} == tickets, scope
+        assert log.newer(0, scope=scope, me_id=me) == full
+        assert log.newer(full[0].id, scope=scope, me_id=me) == []
+    assert log.recent(scope=Scope.MINE, me_id=None) == []
