@@ -177,3 +177,16 @@ def test_the_banner_goes_once_what_it_announced_is_read(
         assert watch.banner.isVisible()  # "Mine" breached meanwhile: still unread
     watch.open_ticket(mine)  # the last of the five
     assert not watch.banner.isVisible() and watch.bell.text() == "Alerts"
+
+
+def test_live_crossings_of_other_technicians_tickets_stay_out_of_the_list(
+        make_window: WindowFactory, ctx: AppContext, clock: FakeClock) -> None:
+    for title, assignee in (("Mine", ME), ("Nobody's", ""), ("Priya's", OTHER)):
+        ctx.tickets.create(make_draft(title=title, assignee=assignee), actor=ME)
+    window = make_window()
+    watch = window.watch
+    for hours, minutes, _risk in STEPS:
+        clock.now = clock.now.replace(hour=9 + hours, minute=minutes)
+        watch.on_result(watch.monitor_service.tick(clock.now))
+    assert sorted({e.title for e in watch.center.entries}) == ["Mine", "Nobody's"]
+    assert len(watch.center.entries) == 8 and watch.bell.text() == "Alerts  2"
