@@ -7,6 +7,8 @@ or read them in its tooltip). Unread rows are bold; opening a ticket reads its n
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -30,8 +32,14 @@ HEADERS = ("Ticket", "Latest alert", "When", "Assignee")
 EMPTY = "No SLA notifications for the tickets in this scope."
 
 
-def when_text(entry: AlertEntry) -> str:
-    return f"{entry.at.astimezone():%a %d %b %H:%M}"
+def when_text(at: datetime, now: datetime) -> str:
+    """'16:00' today, 'Thu 16:00' this week, '27 Nov 16:00' before (local time)."""
+    local, today = at.astimezone(), now.astimezone()
+    if local.date() == today.date():
+        return f"{local:%H:%M}"
+    if today.date() - local.date() < timedelta(days=6):
+        return f"{local:%a %H:%M}"
+    return f"{local:%d %b %H:%M}"
 
 
 class NotificationsDialog(QDialog):
@@ -39,13 +47,17 @@ class NotificationsDialog(QDialog):
 
     sig_open_ticket = Signal(int)
 
-    def __init__(self, center: NotificationCenter, *, scope_label: str,
+    def __init__(self, center: NotificationCenter, *, scope_label: str, now: datetime,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.center = center
         self._scope = scope_label
+        self._now = now
         self.setWindowTitle("SLA notifications")
-        self.resize(760, 460)
+        # Wide enough for a ticket's title beside its newest alert, never wider than the
+        # screen (1024 x 700 laptops).
+        screen = self.screen().availableGeometry()
+        self.resize(min(940, screen.width() - 40), min(540, screen.height() - 80))
         self.heading = QLabel()
         self.heading.setObjectName("alertsHeading")
         self.heading.setWordWrap(True)
@@ -81,8 +93,9 @@ class NotificationsDialog(QDialog):
         center.sig_read_changed.connect(self._restyle)
         self.rebuild()
 
-    def set_scope(self, label: str) -> None:
+    def set_scope(self, label: str, now: datetime) -> None:
         self._scope = label
+        self._now = now
 
     def rebuild(self) -> None:
         """Fill the tree from the center's entries, keeping the current ticket selected."""
@@ -110,13 +123,14 @@ class NotificationsDialog(QDialog):
         newest = group.newest
         folded = f"  (+{len(group.earlier)} earlier)" if group.earlier else ""
         item = QTreeWidgetItem([f"{newest.number}  {newest.title}", newest.text + folded,
-                                when_text(newest), newest.assignee or "Unassigned"])
+                                when_text(newest.at, self._now),
+                                newest.assignee or "Unassigned"])
         self._decorate(item, newest)
-        lines = [f"{when_text(e)}  {e.text}" for e in group.entries]
+        lines = [f"{when_text(e.at, self._now)}  {e.text}" for e in group.entries]
         item.setToolTip(TICKET, f"{newest.number} {newest.title}\n" + "\n".join(lines))
         item.setToolTip(ALERT, "\n".join(lines))
         for entry in group.earlier:
-            child = QTreeWidgetItem(["", entry.text, when_text(entry), ""])
+            child = QTreeWidgetItem(["", entry.text, when_text(entry.at, self._now), ""])
             self._decorate(child, entry)
             item.addChild(child)
         return item

@@ -139,7 +139,7 @@ class SlaWatchUi(QObject):
             return
         self.center.set_entries(entries)
         if self.dialog is not None:
-            self.dialog.set_scope(scope.label)
+            self.dialog.set_scope(scope.label, window.ctx.clock())
             self.dialog.rebuild()
 
     def apply_settings(self) -> None:
@@ -296,7 +296,7 @@ class SlaWatchUi(QObject):
         window = self.window
         scope = window.settings.alert_rules(window.ctx.sla.user_tz).scope
         self.dialog = NotificationsDialog(self.center, scope_label=scope.label,
-                                          parent=window)
+                                          now=window.ctx.clock(), parent=window)
         self.dialog.sig_open_ticket.connect(self.open_ticket)
         try:
             self.dialog.exec()

@@ -80,7 +80,8 @@ def test_the_list_honours_the_scope_and_groups_by_ticket(
     _desk(ctx, clock)
     window = make_window()
     center = window.watch.center
-    dialog = NotificationsDialog(center, scope_label=Scope.MINE_AND_UNASSIGNED.label)
+    dialog = NotificationsDialog(center, scope_label=Scope.MINE_AND_UNASSIGNED.label,
+                                 now=clock.now)
     earlier = ["First response critical", "First response at risk",
                "First response approaching"]
     # Newest ticket first; its newest level on the row, the three before folded under it.
