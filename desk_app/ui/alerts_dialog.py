@@ -98,13 +98,18 @@ class NotificationsDialog(QDialog):
         self._now = now
 
     def rebuild(self) -> None:
-        """Fill the tree from the center's entries, keeping the current ticket selected."""
+        """Fill the tree from the center's entries, keeping the current ticket selected and
+        the unfolded tickets unfolded (a tick may arrive while the list is open)."""
         current = self.current_ticket()
+        unfolded = {self.tree.topLevelItem(i).data(TICKET, Qt.ItemDataRole.UserRole)
+                    for i in range(self.tree.topLevelItemCount())
+                    if self.tree.topLevelItem(i).isExpanded()}
         self.tree.clear()
         groups = self.center.groups()
         for group in groups:
             item = self._group_item(group)
             self.tree.addTopLevelItem(item)
+            item.setExpanded(group.ticket_id in unfolded)
             if group.ticket_id == current:
                 self.tree.setCurrentItem(item)
         if not groups:

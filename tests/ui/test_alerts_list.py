@@ -95,6 +95,16 @@ def test_the_list_honours_the_scope_and_groups_by_ticket(
     window.settings.set_alert_rules(AlertRules(scope=Scope.ALL))
     window.watch.apply_settings()
     assert window.watch.bell.text() == "Alerts  3"
+    dialog.rebuild()
+    assert len(_tree_rows(dialog)) == 3
+    middle = dialog.tree.topLevelItem(1)
+    middle.setExpanded(True)
+    dialog.tree.setCurrentItem(middle)
+    chosen = dialog.current_ticket()
+    dialog.rebuild()  # a tick while the list is open keeps what was unfolded and chosen
+    assert dialog.current_ticket() == chosen == 2  # HD-1002, Nobody's
+    assert [dialog.tree.topLevelItem(i).isExpanded() for i in range(3)] == \
+        [False, True, False]
     window.settings.set_alert_rules(AlertRules(scope=Scope.MINE))
     window.me_id = ctx.directory.technician_id(OTHER)
     window.watch.apply_settings()
