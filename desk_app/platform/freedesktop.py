@@ -105,6 +105,9 @@ class FreedesktopNotifier(QObject):
             raise NotificationBusError(f"cannot reach the session bus: {exc}") from exc
         if conn is None:
             raise NotificationBusError("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+        self._dispatch()  # a close or a daemon restart read meanwhile decides replaces_id
+        if self._conn is None:
+            raise NotificationBusError("the session bus closed the connection")
         key = ticket_id or 0
         if self._capabilities is None:
             self._capabilities = self._read_capabilities()
