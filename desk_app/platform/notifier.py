@@ -76,7 +76,7 @@ class PlyerNotifier:
     ignored here and only the session-bus notifier is clickable.
     """
 
-    name = "Desktop notifications (plyer)"
+    name = "System notifications"  # the operating system's own, through plyer
 
     def __init__(self, probe: Callable[[], bool] | None = None) -> None:
         self._probe = probe or (_plyer_works_on_linux if sys.platform.startswith("linux")
