@@ -27,7 +27,7 @@ import os
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QTimer, Signal
 
 from desk_app.platform.notifier import (
     BODY_MAX,
@@ -124,7 +124,7 @@ class FreedesktopNotifier(QObject):
         try:
             (notification_id,) = self._call(message)
         except Exception as exc:
-            if not isinstance(exc, _dbus_error_type()):
+            if not isinstance(exc, (_dbus_error_type(), TimeoutError)):
                 self._disconnect()  # the connection itself broke: start afresh next time
             raise NotificationBusError(f"the notification daemon refused: {exc}") from exc
         self.ticket_of[int(notification_id)] = key
@@ -249,7 +249,10 @@ class FreedesktopNotifier(QObject):
             token = self._tokens.pop(notification_id, None)
             if token:  # Qt's Wayland plugin reads this when the window asks to be activated
                 os.environ["XDG_ACTIVATION_TOKEN"] = token
-            self.sig_activated.emit(self.ticket_of[notification_id])
+            # Emitted from the event loop, not from inside a send() that read the click:
+            # opening the ticket may ask about unsaved edits, which must not run mid-delivery.
+            ticket = self.ticket_of[notification_id]
+            QTimer.singleShot(0, self, lambda: self.sig_activated.emit(ticket))
         elif member == "NotificationClosed":
             self._forget(int(message.body[0]))
 
