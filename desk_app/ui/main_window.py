@@ -513,13 +513,26 @@ class MainWindow(QMainWindow):
         self.filter_buttons[qf].setText(f"{qf.label}  {count:,}")
 
     def open_ticket(self, ticket_id: int) -> None:
+        """Bring the window up on `ticket_id` (a click on an alert or a desktop notification):
+        in the current view if it shows the ticket, else in All with the search cleared."""
         self.show_from_tray()
-        if not self.select_ticket(ticket_id):
-            self.search.clear()
-            self.set_filter(QuickFilter.ALL)
-            self.select_ticket(ticket_id)
+        if self.select_ticket(ticket_id):
+            return
+        # Clear the box without its debounced re-query, which would run after this one and
+        # move the selection away from the ticket.
+        self._search_timer.stop()
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.filter_buttons[QuickFilter.ALL].setChecked(True)
+        self.settings.last_filter = QuickFilter.ALL
+        self._run_query(replace(self.model.query, quick_filter=QuickFilter.ALL, search="",
+                                status=None, me_technician_id=self.me_id))
+        self.select_ticket(ticket_id)
 
     def show_from_tray(self) -> None:
+        if self.isMinimized():
+            self.showNormal()
         self.show()
         self.raise_()
         self.activateWindow()

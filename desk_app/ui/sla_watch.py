@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QMenu, QSystemTrayIcon, QToolButton
 from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app.domain.risk import Risk
+from desk_app.platform.freedesktop import FreedesktopNotifier
 from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
 from desk_app.services.alerts import KEEP, AlertLog, plan
 from desk_app.services.monitor import MonitorService, TickResult
@@ -57,7 +58,12 @@ class SlaWatchUi(QObject):
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = self._build_tray()
+        # The session bus first (Linux: clickable, needs no extra package), plyer where its
+        # backend works (Windows, macOS), then the tray and the banner.
+        self.desktop_notifier = FreedesktopNotifier(parent=self)
+        self.desktop_notifier.sig_activated.connect(self._on_notification_clicked)
         self.center = NotificationCenter([
+            self.desktop_notifier,
             PlyerNotifier(),
             CallbackNotifier("Tray message", self._tray_message,
                              lambda: self.tray is not None and self.tray.supportsMessages()),
@@ -160,6 +166,7 @@ class SlaWatchUi(QObject):
             self.monitor = None
         if self.tray is not None:
             self.tray.hide()
+        self.desktop_notifier.close()
 
     def on_result(self, result: TickResult) -> None:
         """Repaint changed rows only, refresh the summary, raise alerts."""
@@ -229,6 +236,14 @@ class SlaWatchUi(QObject):
         self._tray_menu = menu
         tray.show()
         return tray
+
+    def _on_notification_clicked(self, ticket_id: int) -> None:
+        """A click on a desktop notification: the window comes up on that ticket (or just
+        comes up, for a summary of several)."""
+        if ticket_id:
+            self.open_ticket(ticket_id)
+        else:
+            self.window.show_from_tray()
 
     def snooze_hour(self) -> None:
         self.snoozed_until = self.window.ctx.clock() + timedelta(hours=1)
