@@ -380,9 +380,10 @@ class MainWindow(QMainWindow):
         ticket_id = self.model.ticket_id(current.row()) if current.isValid() else None
         shown = self.detail.detail
         # Leaving an edited ticket asks first; Cancel (or a failed save) moves the
-        # selection back so the list and the pane agree.
+        # selection back so the list and the pane agree. Deferred: the view applies the
+        # click's or key's own selection after this signal, which would undo a move made now.
         if shown is not None and ticket_id != shown.id and not self.detail.confirm_leave():
-            self._reselect(shown.id)
+            QTimer.singleShot(0, lambda keep=shown.id: self._reselect(keep))
             return
         self.detail.show_ticket(ticket_id)
 
