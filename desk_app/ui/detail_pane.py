@@ -100,6 +100,7 @@ class TicketDetailPane(QWidget):
         self._unsaved = False
         self._loading = False  # widgets are being filled by code, not by the technician
         self._draft_pending = False  # the composer changed since the draft was last stored
+        self._draft_error = ""  # why the last attempt to store it failed
         self.draft_timer = QTimer(self)
         self.draft_timer.setSingleShot(True)
         self.draft_timer.setInterval(DRAFT_SAVE_MS)
@@ -597,7 +598,7 @@ class TicketDetailPane(QWidget):
             answer = self.ask(self, Question(
                 title="Draft not saved",
                 text=f"The draft on {self.detail.display_number} could not be saved: "
-                     f"{self.draft_hint.text() or self.composer_error.text()}",
+                     f"{self._draft_error}.",
                 detail="Stay to copy it or try again, or leave and lose it.",
                 choices=(Answer.CANCEL, Answer.DISCARD), discard_label="Leave and lose it"))
             if answer is not Answer.DISCARD:
@@ -640,10 +641,14 @@ class TicketDetailPane(QWidget):
             self._drafts.save(self.detail.id, body, author=self.actor, kind=kind)
         except (DeskError, SQLAlchemyError, OSError) as exc:
             log.exception("saving the draft of ticket %s failed", self.detail.id)
+            self._draft_error = plain_reason(exc)
             self.draft_hint.setText("")
-            self.composer_error.show_error(f"Draft not saved: {plain_reason(exc)}")
+            self.composer_error.show_error(f"Draft not saved: {self._draft_error}")
             return False
         self._draft_pending = False
+        if self._draft_error:  # the earlier failure is over; other messages stay
+            self._draft_error = ""
+            self.composer_error.show_error(None)
         if body.strip():
             now = self._tickets.now()
             self.draft_hint.setText(f"Draft saved {local_time(now, now)}")

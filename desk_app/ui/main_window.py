@@ -436,6 +436,7 @@ class MainWindow(QMainWindow):
                                      "fee and credit schedule.", self.open_contracts)))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        self.detail.flush_draft()  # drafts are per author: store it under the old name
         self.actor = dialog.chosen_technician
         self.settings.technician = self.actor
         self.detail.actor = self.actor

@@ -340,6 +340,27 @@ def test_sending_or_discarding_deletes_the_draft(
     assert pane.composer.toPlainText() == ""
 
 
+def test_a_draft_that_cannot_be_stored_keeps_the_technician_on_the_ticket(
+        make_window: WindowFactory, ctx: AppContext, db_path: Path, qtbot: QtBot,
+        answers: ScriptedAsk) -> None:
+    first, second = _two_tickets(ctx)
+    window = _window_on(make_window, first)
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TRIGGER full BEFORE INSERT ON message_draft "
+                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    conn.commit()
+    conn.close()
+    pane = window.detail
+    qtbot.keyClicks(pane.composer, "Only copy of this text")
+    answers.then(Answer.CANCEL)
+    _click_row_of(window, qtbot, second)
+    assert [q.title for q in answers.asked] == ["Draft not saved"]
+    assert "database or disk is full" in answers.asked[0].text
+    qtbot.waitUntil(lambda: _selected_ids(window) == [first])
+    assert pane.composer.toPlainText() == "Only copy of this text"
+    assert "Draft not saved" in pane.composer_error.text()
+
+
 # -- the New ticket dialog and the window -----------------------------------------------------
 
 
