@@ -10,19 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.app import AppContext, open_context
 from desk_app.domain.enums import Impact, Status
 from desk_app.services.ticket_list import QuickFilter
-from desk_app.ui.ask import Answer
+from desk_app.ui.ask import Answer, Question, ask_with_message_box
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.ui_settings import UiSettings
 from desk_app.ui.widgets import select_data
 from tests.conftest import FakeClock, make_draft
-from tests.ui.conftest import ME, ScriptedAsk, activate
+from tests.ui.conftest import ME, ScriptedAsk, activate, when_modal
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -413,3 +413,35 @@ def test_closing_the_window_after_discard_stores_nothing(
     assert window.close()
     assert len(answers.asked) == 1
     assert ctx.tickets.detail(first).title == "Printer offline"
+
+
+# -- the real question ---------------------------------------------------------------------------
+
+
+def test_the_real_message_box_offers_the_choices_and_esc_means_cancel(qtbot: QtBot) -> None:
+    question = Question(title="Unsaved changes", text="HD-1001 has unsaved changes (Title).",
+                        detail="Save them before leaving the ticket?")
+    seen: list[list[str]] = []
+
+    def click(label: str) -> Callable[[QWidget], None]:
+        def run(box: QWidget) -> None:
+            assert isinstance(box, QMessageBox)
+            seen.append([b.text().replace("&", "") for b in box.buttons()])
+            if label == "Esc":
+                qtbot.keyClick(box, Qt.Key.Key_Escape)
+                return
+            next(b for b in box.buttons() if b.text().replace("&", "") == label).click()
+        return run
+
+    when_modal(click("Save"))
+    assert ask_with_message_box(None, question) is Answer.SAVE
+    assert sorted(seen[0]) == ["Cancel", "Discard", "Save"]
+    when_modal(click("Discard"))
+    assert ask_with_message_box(None, question) is Answer.DISCARD
+    when_modal(click("Esc"))
+    assert ask_with_message_box(None, question) is Answer.CANCEL
+    two = Question(title="Discard draft", text="Throw away the text?",
+                   choices=(Answer.CANCEL, Answer.DISCARD), discard_label="Discard draft")
+    when_modal(click("Discard draft"))
+    assert ask_with_message_box(None, two) is Answer.DISCARD
+    assert sorted(seen[-1]) == ["Cancel", "Discard draft"]
