@@ -9,6 +9,7 @@ from pathlib import Path
 from desk_app.platform.timezone import local_zone_name
 from desk_app.services.clock import Clock, system_clock
 from desk_app.services.directory import DirectoryService
+from desk_app.services.drafts import DraftService
 from desk_app.services.sla import SlaService
 from desk_app.services.ticket_list import TicketListService
 from desk_app.services.tickets import TicketService
@@ -29,6 +30,7 @@ class AppContext:
     sla: SlaService
     clock: Clock
     migration: MigrationReport
+    drafts: DraftService
 
     def close(self) -> None:
         self.db.dispose()
@@ -62,4 +64,5 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
     if filled:
         log.info("computed SLA clocks for %d tickets that had none", filled)
     return AppContext(db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
-                      directory=directory, sla=sla, clock=clock, migration=report)
+                      directory=directory, sla=sla, clock=clock, migration=report,
+                      drafts=DraftService(db, clock))

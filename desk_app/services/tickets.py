@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -43,7 +43,15 @@ from desk_app.services.directory import (
 from desk_app.services.sla import SlaService
 from desk_app.services.views import TicketDetail, TimelineEntry
 from desk_app.store.engine import Database
-from desk_app.store.models import Category, Contact, Organization, Technician, Ticket, TicketEvent
+from desk_app.store.models import (
+    Category,
+    Contact,
+    MessageDraft,
+    Organization,
+    Technician,
+    Ticket,
+    TicketEvent,
+)
 
 FIRST_NUMBER = 1001
 
@@ -263,6 +271,10 @@ class TicketService:
                               else EventKind.INTERNAL_NOTE))
             if public:
                 self._sla.refresh(s, ticket, actor=actor, now=now)
+            # The sent text's draft goes in the same transaction: it can never come back
+            # to be sent twice, nor vanish without the message being stored.
+            s.execute(delete(MessageDraft).where(col(MessageDraft.ticket_id) == ticket_id,
+                                                 col(MessageDraft.author) == actor))
             s.flush()
             return _detail(s, ticket)
 

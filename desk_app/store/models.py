@@ -239,3 +239,22 @@ class SlaNotification(SQLModel, table=True):
     episode: int = Field(default=0)
     notified_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
+
+
+class MessageDraft(SQLModel, table=True):
+    """A reply or internal note a technician has started but not sent (one per ticket and
+    author). Kept in the database, not in the window, so a crash or a restart keeps it; it
+    goes when it is sent (in the same transaction as the message) or discarded, and with its
+    ticket. Not a change to the ticket, so it writes no audit event."""
+
+    __tablename__ = "message_draft"
+    __table_args__ = (Index("ux_message_draft_ticket_author", "ticket_id", "author",
+                            unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False))
+    author: str = Field(max_length=200)
+    kind: str = Field(max_length=8)  # "reply" or "note"
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -2,6 +2,11 @@
 
 Every slot reads the widgets, calls one service method and shows the result or the error;
 on any failure what the technician typed stays in the widgets.
+
+Nothing typed is dropped silently: edited fields are marked "Unsaved changes" and survive a
+reply, a note, a status move or a refresh of the same ticket; leaving the ticket asks first
+(`confirm_leave`); the composer's text is a draft in the database (services/drafts.py),
+saved shortly after typing stops, on leaving the ticket and on closing the window.
 """
 
 from __future__ import annotations
@@ -9,9 +14,10 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
+from dataclasses import fields, replace
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,9 +47,11 @@ from desk_app.domain.priority_matrix import priority_for
 from desk_app.domain.sla_clock import ClockResult, explain
 from desk_app.domain.workflow import action_name, allowed_moves
 from desk_app.services.directory import DirectoryService
+from desk_app.services.drafts import DraftKind, DraftService
 from desk_app.services.sla import SlaService, result_text
 from desk_app.services.tickets import TicketEdit, TicketService
 from desk_app.services.views import TicketDetail
+from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.formatting import full_time, local_time
 from desk_app.ui.resolve_dialog import Resolution, ask_resolution_note
@@ -59,21 +67,44 @@ from desk_app.ui.widgets import (
 log = logging.getLogger(__name__)
 
 AUTO = "auto"  # the priority combo's "follow the matrix" entry
+# The composer is saved as a draft this long after the last keystroke: short enough that a
+# crash loses a sentence at most, long enough that typing does not write on every key.
+DRAFT_SAVE_MS = 1500
+FIELD_LABELS = {"title": "Title", "description": "Description", "category": "Category",
+                "product": "Product", "impact": "Impact", "urgency": "Urgency",
+                "priority_override": "Priority", "channel": "Channel",
+                "assignee": "Assignee", "organization": "Organization"}
 
 
 class TicketDetailPane(QWidget):
-    """Shows one ticket; emits `ticket_changed(id)` after every successful change."""
+    """Shows one ticket; emits `ticket_changed(id)` after every successful change and
+    `unsaved_changed(bool)` when the fields start or stop differing from the stored ticket."""
 
     ticket_changed = Signal(int)
+    unsaved_changed = Signal(bool)
 
     def __init__(self, tickets: TicketService, directory: DirectoryService, *, actor: str,
-                 sla: SlaService | None = None, parent: QWidget | None = None) -> None:
+                 sla: SlaService | None = None, drafts: DraftService | None = None,
+                 ask: Ask = ask_with_message_box, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._sla = sla
         self._tickets = tickets
         self._directory = directory
+        self._drafts = drafts
         self.actor = actor
         self.detail: TicketDetail | None = None
+        # The questions about unsaved work; tests answer them directly.
+        self.ask: Ask = ask
+        # The fields as loaded: "unsaved" means the widgets differ from this.
+        self._baseline: TicketEdit | None = None
+        self._unsaved = False
+        self._loading = False  # widgets are being filled by code, not by the technician
+        self._draft_pending = False  # the composer changed since the draft was last stored
+        self._draft_error = ""  # why the last attempt to store it failed
+        self.draft_timer = QTimer(self)
+        self.draft_timer.setSingleShot(True)
+        self.draft_timer.setInterval(DRAFT_SAVE_MS)
+        self.draft_timer.timeout.connect(self.flush_draft)
         # Replaced in tests; the real one opens ResolveDialog.
         self.resolution_prompt: Callable[[QWidget], Resolution | None] = \
             ask_resolution_note
@@ -88,6 +119,11 @@ class TicketDetailPane(QWidget):
         self.subheading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label = QLabel()
         self.status_label.setObjectName("statusBadge")
+        self.unsaved_label = QLabel("● Unsaved changes")
+        self.unsaved_label.setObjectName("unsavedBadge")
+        self.unsaved_label.setToolTip("Some fields differ from the stored ticket: Save "
+                                      "changes (Ctrl+S) keeps them, Revert drops them")
+        self.unsaved_label.hide()
         self.actions_row = QHBoxLayout()
         self.action_buttons: dict[Status, QPushButton] = {}
         self.sla_box = QGroupBox("Service level")
@@ -181,13 +217,23 @@ class TicketDetailPane(QWidget):
         self.composer_error = FieldError()
         self.send_button = QPushButton("Send reply")
         self.send_button.clicked.connect(self._on_send)
+        self.discard_draft_button = QPushButton("Discard draft")
+        self.discard_draft_button.setToolTip("Throw away the text typed here; a draft is "
+                                             "otherwise kept until it is sent")
+        self.discard_draft_button.setEnabled(False)
+        self.discard_draft_button.clicked.connect(self._on_discard_draft)
+        self.draft_hint = QLabel()
+        self.draft_hint.setObjectName("hint")
+        self.draft_hint.setWordWrap(True)
         self.reply_radio.toggled.connect(self._on_kind_toggled)
+        self.composer.textChanged.connect(self._on_composer_edited)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self.composer, activated=self._on_send,
                       context=Qt.ShortcutContext.WidgetShortcut)
         send_row = QHBoxLayout()
         send_row.addWidget(self.composer_error, 1)
-        send_row.addStretch(0)
+        send_row.addWidget(self.draft_hint, 1)
+        send_row.addWidget(self.discard_draft_button, 0, Qt.AlignmentFlag.AlignRight)
         send_row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignRight)
         cl.addLayout(kinds)
         cl.addWidget(self.composer)
@@ -202,6 +248,7 @@ class TicketDetailPane(QWidget):
 
         status_row = QHBoxLayout()
         status_row.addWidget(self.status_label)
+        status_row.addWidget(self.unsaved_label)
         status_row.addStretch(1)
         self.actions_row.addStretch(1)
 
@@ -238,27 +285,57 @@ class TicketDetailPane(QWidget):
         self._scroll = scroll
         scroll.hide()
         self.reload_lists()
+        for line in (self.title, self.product):
+            line.textChanged.connect(self._on_field_edited)
+        self.description.textChanged.connect(self._on_field_edited)
+        self.organization.editTextChanged.connect(self._on_field_edited)
+        for combo in (self.category, self.impact, self.urgency, self.priority, self.channel,
+                      self.assignee, self.organization):
+            combo.currentIndexChanged.connect(self._on_field_edited)
 
     # -- loading ---------------------------------------------------------------------------
 
     def reload_lists(self) -> None:
-        """Refill the category, technician and organization choices."""
-        self.category.clear()
-        self.category.addItems(self._directory.categories())
-        self.assignee.clear()
-        self.assignee.addItem("Unassigned", "")
-        for name in self._directory.technicians():
-            self.assignee.addItem(name, name)
-        self.organization.clear()
-        self.organization.addItem("")
-        self.organization.addItems(self._directory.organizations())
+        """Refill the category, technician and organization choices, keeping what each
+        shows (an edit in progress must survive a refresh)."""
+        category = self.category.currentText()
+        assignee = self.assignee.currentData()
+        organization = self.organization.currentText()
+        loading, self._loading = self._loading, True
+        try:
+            self.category.clear()
+            self.category.addItems(self._directory.categories())
+            self.assignee.clear()
+            self.assignee.addItem("Unassigned", "")
+            for name in self._directory.technicians():
+                self.assignee.addItem(name, name)
+            self.organization.clear()
+            self.organization.addItem("")
+            self.organization.addItems(self._directory.organizations())
+            if self.detail is not None:
+                select_text(self.category, category)
+                select_data(self.assignee, assignee)
+                select_text(self.organization, organization)
+        finally:
+            self._loading = loading
+        self._update_unsaved()
 
-    def show_ticket(self, ticket_id: int | None) -> None:
-        """Load the ticket (None clears the pane). Errors show in the pane."""
+    def show_ticket(self, ticket_id: int | None, *, keep_edits: bool = True) -> None:
+        """Load the ticket (None clears the pane). Errors show in the pane.
+
+        Reloading the ticket already shown keeps the composer and, unless `keep_edits` is
+        False, the fields the technician edited. Showing another ticket first stores the
+        composer's draft; callers ask about unsaved field edits first (`confirm_leave`).
+        """
+        same = self.detail is not None and self.detail.id == ticket_id
+        if not same:
+            self.flush_draft()
         if ticket_id is None:
             self.detail = None
+            self._baseline = None
             self._scroll.hide()
             self.placeholder.show()
+            self._update_unsaved()
             return
         try:
             detail = self._tickets.detail(ticket_id)
@@ -266,10 +343,24 @@ class TicketDetailPane(QWidget):
             log.exception("loading ticket %s failed", ticket_id)
             self._show_message(f"Could not load the ticket: {plain_reason(exc)}")
             return
-        self._display(detail, keep_composer=self.detail is not None
-                      and self.detail.id == ticket_id)
+        self._display(detail, keep_composer=same, keep_edits=same and keep_edits)
 
-    def _display(self, d: TicketDetail, *, keep_composer: bool = False) -> None:
+    def _display(self, d: TicketDetail, *, keep_composer: bool = False,
+                 keep_edits: bool = False) -> None:
+        """Fill the pane from `d`. With `keep_edits`, fields the technician changed keep
+        their widget untouched (text, cursor, undo) and stay marked unsaved."""
+        edited = self.edited_fields() if keep_edits else set()
+        self._loading = True
+        try:
+            self._fill(d, skip=edited, keep_composer=keep_composer)
+        finally:
+            self._loading = False
+        shown = self.current_edit()
+        stored = edit_of(d)
+        self._baseline = replace(shown, **{name: getattr(stored, name) for name in edited})
+        self._update_unsaved()
+
+    def _fill(self, d: TicketDetail, *, skip: set[str], keep_composer: bool) -> None:
         self.detail = d
         self.placeholder.hide()
         self._scroll.show()
@@ -291,24 +382,34 @@ class TicketDetailPane(QWidget):
         self.status_label.setText(f"Status: {d.status.label}")
         self.status_label.setProperty("status", d.status.value)
         self._build_actions(d.status)
-        self.title.setText(d.title)
-        self.title_error.show_error(None)
-        self.description_error.show_error(None)
-        select_text(self.category, d.category)
-        select_data(self.impact, d.impact)
-        select_data(self.urgency, d.urgency)
+        if not skip:
+            self.title_error.show_error(None)
+            self.description_error.show_error(None)
+        if "title" not in skip:
+            self.title.setText(d.title)
+        if "category" not in skip:
+            select_text(self.category, d.category)
+        if "impact" not in skip:
+            select_data(self.impact, d.impact)
+        if "urgency" not in skip:
+            select_data(self.urgency, d.urgency)
         self._refresh_auto_label()
-        select_data(self.priority, d.priority if d.priority_overridden else AUTO)
-        select_data(self.channel, d.channel)
-        select_data(self.assignee, d.assignee)
-        select_text(self.organization, d.organization)
-        self.product.setText(d.product)
-        self.description.setPlainText(d.description)
+        if "priority_override" not in skip:
+            select_data(self.priority, d.priority if d.priority_overridden else AUTO)
+        if "channel" not in skip:
+            select_data(self.channel, d.channel)
+        if "assignee" not in skip:
+            select_data(self.assignee, d.assignee)
+        if "organization" not in skip:
+            select_text(self.organization, d.organization)
+        if "product" not in skip:
+            self.product.setText(d.product)
+        if "description" not in skip:
+            self.description.setPlainText(d.description)
         self.timeline.setHtml(timeline_html(d.timeline))
         self.refresh_clocks(d.id)
         if not keep_composer:
-            self.composer.clear()
-            self.composer_error.show_error(None)
+            self._restore_draft(d.id)
 
     def refresh_clocks(self, ticket_id: int) -> None:
         if self._sla is None:
@@ -369,7 +470,7 @@ class TicketDetailPane(QWidget):
         self._run(lambda d: self._tickets.change_status(
             d.id, target, expected_version=d.version, actor=self.actor,
             resolution_note=resolution.note or None, csat_score=resolution.csat_score,
-            csat_comment=resolution.csat_comment), keep_composer=True)
+            csat_comment=resolution.csat_comment), keep_composer=True, keep_edits=True)
 
     def current_edit(self) -> TicketEdit:
         return TicketEdit(
@@ -384,21 +485,32 @@ class TicketDetailPane(QWidget):
         )
 
     def _on_save(self) -> None:
+        self.save_changes()
+
+    def save_changes(self) -> bool:
+        """Store the edited fields; False (with the edits and the reason on screen) when
+        the save failed."""
         if self.detail is None:
-            return
+            return True
         edit = self.current_edit()
-        self._run(lambda d: self._tickets.edit(d.id, edit, expected_version=d.version,
-                                               actor=self.actor), keep_composer=True)
+        return self._run(lambda d: self._tickets.edit(d.id, edit, expected_version=d.version,
+                                                      actor=self.actor), keep_composer=True)
 
     def _on_revert(self) -> None:
+        self.discard_changes()
+
+    def discard_changes(self) -> None:
+        """Put the stored values back in every field (the composer is not touched)."""
         if self.detail is not None:
-            self.show_ticket(self.detail.id)
+            self.show_ticket(self.detail.id, keep_edits=False)
 
     def _on_kind_toggled(self) -> None:
         public = self.reply_radio.isChecked()
         self.send_button.setText("Send reply" if public else "Add note")
         self.composer.setPlaceholderText("Type a reply… (Ctrl+Enter sends)" if public
                                          else "Type an internal note… (Ctrl+Enter adds it)")
+        if not self._loading and self.composer.toPlainText():
+            self._on_composer_edited()
 
     def _on_send(self) -> None:
         if self.detail is None:
@@ -417,11 +529,12 @@ class TicketDetailPane(QWidget):
             log.exception("sending a message failed")
             self.composer_error.show_error(f"Not sent: {plain_reason(exc)}. Your text is kept.")
             return
-        self._display(detail)
+        # The service deleted the draft with the message; the edited fields stay as typed.
+        self._display(detail, keep_edits=True)
         self.ticket_changed.emit(detail.id)
 
-    def _run(self, call: Callable[[TicketDetail], TicketDetail], *, keep_composer: bool
-             ) -> None:
+    def _run(self, call: Callable[[TicketDetail], TicketDetail], *, keep_composer: bool,
+             keep_edits: bool = False) -> bool:
         assert self.detail is not None
         self.title_error.show_error(None)
         self.description_error.show_error(None)
@@ -434,16 +547,163 @@ class TicketDetailPane(QWidget):
             others = {k: v for k, v in errors.items() if k not in ("Title", "Description")}
             if others:
                 self._show_message("; ".join(f"{k}: {v}" for k, v in others.items()))
-            return
+            return False
         except ConcurrentEdit as exc:
             self._show_message(str(exc))
-            return
+            return False
         except (DeskError, SQLAlchemyError, OSError) as exc:
             log.exception("changing ticket %s failed", self.detail.id)
             self._show_message(f"Not saved: {plain_reason(exc)}. Your edits are still here.")
-            return
-        self._display(detail, keep_composer=keep_composer)
+            return False
+        self._display(detail, keep_composer=keep_composer, keep_edits=keep_edits)
         self.ticket_changed.emit(detail.id)
+        return True
+
+    # -- unsaved work ----------------------------------------------------------------------
+
+    def edited_fields(self) -> set[str]:
+        """Names of the TicketEdit fields whose widget differs from the stored ticket."""
+        if self.detail is None or self._baseline is None:
+            return set()
+        shown = self.current_edit()
+        return {f.name for f in fields(TicketEdit)
+                if getattr(shown, f.name) != getattr(self._baseline, f.name)}
+
+    def has_unsaved_changes(self) -> bool:
+        return bool(self.edited_fields())
+
+    def _on_field_edited(self) -> None:
+        if not self._loading:
+            self._update_unsaved()
+
+    def _update_unsaved(self) -> None:
+        unsaved = self.has_unsaved_changes()
+        self.unsaved_label.setVisible(unsaved)
+        font = self.save_button.font()
+        font.setBold(unsaved)
+        self.save_button.setFont(font)
+        self.save_button.setText("Save changes •" if unsaved else "Save changes")
+        if unsaved != self._unsaved:
+            self._unsaved = unsaved
+            self.unsaved_changed.emit(unsaved)
+
+    def confirm_leave(self, *, closing: bool = False) -> bool:
+        """May the technician leave this ticket (or close the window)? The draft is stored
+        without a question; edited fields are saved or discarded as the technician answers.
+        False means stay: they cancelled, or saving failed (the edits and the reason stay
+        on screen)."""
+        if self.detail is None:
+            return True
+        if not self.flush_draft():
+            answer = self.ask(self, Question(
+                title="Draft not saved",
+                text=f"The draft on {self.detail.display_number} could not be saved: "
+                     f"{self._draft_error}.",
+                detail="Stay to copy it or try again, or leave and lose it.",
+                choices=(Answer.CANCEL, Answer.DISCARD), discard_label="Leave and lose it"))
+            if answer is not Answer.DISCARD:
+                return False
+        edited = self.edited_fields()
+        if not edited:
+            return True
+        names = ", ".join(FIELD_LABELS[f] for f in FIELD_LABELS if f in edited)
+        answer = self.ask(self, Question(
+            title="Unsaved changes",
+            text=f"{self.detail.display_number} has unsaved changes ({names}).",
+            detail="Save them before closing?" if closing
+            else "Save them before leaving the ticket?"))
+        if answer is Answer.SAVE:
+            return self.save_changes()
+        if answer is Answer.DISCARD:
+            self.discard_changes()
+            return True
+        return False
+
+    # -- drafts ----------------------------------------------------------------------------
+
+    def _on_composer_edited(self) -> None:
+        self.discard_draft_button.setEnabled(bool(self.composer.toPlainText()))
+        if self._loading or self.detail is None:
+            return
+        self._draft_pending = True
+        self.draft_timer.start()
+
+    def flush_draft(self) -> bool:
+        """Store the composer's text as the shown ticket's draft now (the debounce timer,
+        leaving the ticket and closing the window call this). False if it could not be
+        stored; the text stays in the composer and the reason shows under it."""
+        self.draft_timer.stop()
+        if not self._draft_pending or self.detail is None or self._drafts is None:
+            return True
+        kind = DraftKind.REPLY if self.reply_radio.isChecked() else DraftKind.NOTE
+        body = self.composer.toPlainText()
+        try:
+            self._drafts.save(self.detail.id, body, author=self.actor, kind=kind)
+        except (DeskError, SQLAlchemyError, OSError) as exc:
+            log.exception("saving the draft of ticket %s failed", self.detail.id)
+            self._draft_error = plain_reason(exc)
+            self.draft_hint.setText("")
+            self.composer_error.show_error(f"Draft not saved: {self._draft_error}")
+            return False
+        self._draft_pending = False
+        if self._draft_error:  # the earlier failure is over; other messages stay
+            self._draft_error = ""
+            self.composer_error.show_error(None)
+        if body.strip():
+            now = self._tickets.now()
+            self.draft_hint.setText(f"Draft saved {local_time(now, now)}")
+        else:
+            self.draft_hint.setText("")
+        return True
+
+    def _restore_draft(self, ticket_id: int) -> None:
+        """Show the ticket's stored draft (or an empty composer)."""
+        self.draft_timer.stop()
+        self._draft_pending = False
+        self.composer_error.show_error(None)
+        draft = None
+        if self._drafts is not None:
+            try:
+                draft = self._drafts.load(ticket_id, author=self.actor)
+            except (DeskError, SQLAlchemyError) as exc:
+                log.exception("loading the draft of ticket %s failed", ticket_id)
+                self.composer_error.show_error(f"Could not load the draft: {plain_reason(exc)}")
+        if draft is None:
+            self.composer.clear()
+            self.draft_hint.setText("")
+        else:
+            (self.reply_radio if draft.kind is DraftKind.REPLY
+             else self.note_radio).setChecked(True)
+            self.composer.setPlainText(draft.body)
+            self.draft_hint.setText(
+                f"Draft from {local_time(draft.updated_at, self._tickets.now())}")
+        self.discard_draft_button.setEnabled(bool(self.composer.toPlainText()))
+
+    def _on_discard_draft(self) -> None:
+        if self.detail is None or not self.composer.toPlainText():
+            return
+        answer = self.ask(self, Question(
+            title="Discard draft", text="Throw away the text typed in the composer?",
+            detail="It has not been sent; a discarded draft cannot be brought back.",
+            choices=(Answer.CANCEL, Answer.DISCARD), discard_label="Discard draft"))
+        if answer is not Answer.DISCARD:
+            return
+        if self._drafts is not None:
+            try:
+                self._drafts.discard(self.detail.id, author=self.actor)
+            except (DeskError, SQLAlchemyError) as exc:
+                log.exception("discarding the draft of ticket %s failed", self.detail.id)
+                self.composer_error.show_error(f"Draft not discarded: {plain_reason(exc)}")
+                return
+        self._loading = True
+        try:
+            self.composer.clear()
+        finally:
+            self._loading = False
+        self._draft_pending = False
+        self.draft_timer.stop()
+        self.draft_hint.setText("")
+        self.discard_draft_button.setEnabled(False)
 
     def _show_message(self, text: str) -> None:
         self.message.setText(f"⚠ {text}")
@@ -452,6 +712,15 @@ class TicketDetailPane(QWidget):
     def _hide_message(self) -> None:
         self.message.hide()
 
+
+
+def edit_of(d: TicketDetail) -> TicketEdit:
+    """The stored ticket's editable fields, in the shape the pane edits them."""
+    return TicketEdit(
+        title=d.title, description=d.description, category=d.category, product=d.product,
+        impact=d.impact, urgency=d.urgency,
+        priority_override=d.priority if d.priority_overridden else None,
+        channel=d.channel, assignee=d.assignee, organization=d.organization)
 
 
 def clock_html(clock: ClockResult | None, now: datetime) -> str:

@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from desk_app import __version__
 from desk_app.app import AppContext
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
+from desk_app.ui.ask import Ask, ask_with_message_box
 from desk_app.ui.detail_pane import TicketDetailPane
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
@@ -79,9 +80,11 @@ class MainWindow(QMainWindow):
     """One window per database."""
 
     def __init__(self, ctx: AppContext, settings: UiSettings, *, actor: str,
-                 start_monitor: bool = False) -> None:
+                 start_monitor: bool = False, ask: Ask = ask_with_message_box) -> None:
         super().__init__()
         self._quitting = False
+        self.ask = ask  # Save / Discard / Cancel questions (tests answer them directly)
+        self._restoring_selection = False
         self.runner: Runner = TaskRunner(self)
         self.ctx = ctx
         self.settings = settings
@@ -113,7 +116,8 @@ class MainWindow(QMainWindow):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu)
 
-        self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor, sla=ctx.sla)
+        self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor, sla=ctx.sla,
+                                       drafts=ctx.drafts, ask=ask)
         self.detail.ticket_changed.connect(self._on_ticket_changed)
 
         self.search = QLineEdit()
@@ -302,11 +306,17 @@ class MainWindow(QMainWindow):
 
     def _run_query(self, query: TicketListQuery) -> None:
         keep = self.selected_ticket_id()
+        previous = self.model.query
         try:
             self.model.set_query(query)
         except SQLAlchemyError as exc:
             log.exception("ticket query failed")
             self.statusBar().showMessage(f"Could not read tickets: {plain_reason(exc)}", 10000)
+            return
+        shown = self.detail.detail
+        if shown is not None and self.model.row_of(shown.id) is None \
+                and not self.detail.confirm_leave():
+            self._undo_query(previous, shown.id)
             return
         column = COLUMN_FOR_SORT[query.sort]
         order = Qt.SortOrder.DescendingOrder if query.descending \
@@ -321,6 +331,32 @@ class MainWindow(QMainWindow):
         first = self.model.ticket_id(0)
         if first is None or not self.select_ticket(first):
             self.detail.show_ticket(None)
+
+    def _undo_query(self, previous: TicketListQuery, ticket_id: int) -> None:
+        """The technician chose to stay on an edited ticket the new filter or search would
+        hide: put the list, the filter buttons and the search box back as they were."""
+        try:
+            self.model.set_query(previous)
+        except SQLAlchemyError as exc:
+            log.exception("ticket query failed")
+            self.statusBar().showMessage(f"Could not read tickets: {plain_reason(exc)}", 10000)
+            return
+        self.filter_buttons[previous.quick_filter].setChecked(True)
+        self.settings.last_filter = previous.quick_filter
+        if self.search.text().strip() != previous.search:
+            self._search_timer.stop()
+            self.search.blockSignals(True)
+            self.search.setText(previous.search)
+            self.search.blockSignals(False)
+        self._reselect(ticket_id)
+
+    def _reselect(self, ticket_id: int) -> None:
+        """Put the list's selection back on the ticket the pane still shows."""
+        self._restoring_selection = True
+        try:
+            self.select_ticket(ticket_id)
+        finally:
+            self._restoring_selection = False
 
     def select_ticket(self, ticket_id: int) -> bool:
         """Select and scroll to the ticket if the current view shows it."""
@@ -339,8 +375,17 @@ class MainWindow(QMainWindow):
         return self.model.ticket_id(index.row()) if index.isValid() else None
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.detail.show_ticket(self.model.ticket_id(current.row()) if current.isValid()
-                                else None)
+        if self._restoring_selection:
+            return
+        ticket_id = self.model.ticket_id(current.row()) if current.isValid() else None
+        shown = self.detail.detail
+        # Leaving an edited ticket asks first; Cancel (or a failed save) moves the
+        # selection back so the list and the pane agree. Deferred: the view applies the
+        # click's or key's own selection after this signal, which would undo a move made now.
+        if shown is not None and ticket_id != shown.id and not self.detail.confirm_leave():
+            QTimer.singleShot(0, lambda keep=shown.id: self._reselect(keep))
+            return
+        self.detail.show_ticket(ticket_id)
 
     def _on_ticket_changed(self, ticket_id: int) -> None:
         self.model.refresh_rows([ticket_id])
@@ -362,7 +407,7 @@ class MainWindow(QMainWindow):
 
     def new_ticket(self) -> None:
         dialog = NewTicketDialog(self.ctx.tickets, self.ctx.directory, actor=self.actor,
-                                 parent=self)
+                                 parent=self, ask=self.ask)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.created is None:
             return
         created = dialog.created
@@ -391,6 +436,7 @@ class MainWindow(QMainWindow):
                                      "fee and credit schedule.", self.open_contracts)))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        self.detail.flush_draft()  # drafts are per author: store it under the old name
         self.actor = dialog.chosen_technician
         self.settings.technician = self.actor
         self.detail.actor = self.actor
@@ -590,8 +636,14 @@ class MainWindow(QMainWindow):
         if not self._quitting and self.watch.tray is not None and \
                 self.settings.close_to_tray:
             # Keep watching from the tray; the tray menu's Quit really quits.
+            self.detail.flush_draft()
             self.save_layout()
             self.hide()
+            event.ignore()
+            return
+        # The draft is stored without a question; edited fields ask Save/Discard/Cancel.
+        if not self.detail.confirm_leave(closing=True):
+            self._quitting = False
             event.ignore()
             return
         self.save_layout()

@@ -38,6 +38,7 @@ from desk_app.domain.ticket import (
 from desk_app.services.directory import ContactChoice, DirectoryService
 from desk_app.services.tickets import TicketService
 from desk_app.services.views import TicketDetail
+from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.widgets import (
     FieldError,
@@ -54,8 +55,9 @@ class NewTicketDialog(QDialog):
     """Collects a TicketDraft and saves it through TicketService."""
 
     def __init__(self, tickets: TicketService, directory: DirectoryService, *, actor: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, ask: Ask = ask_with_message_box) -> None:
         super().__init__(parent)
+        self.ask = ask
         self.setWindowTitle("New ticket")
         self.setObjectName("newTicketDialog")
         self.setMinimumWidth(560)
@@ -167,6 +169,7 @@ class NewTicketDialog(QDialog):
                      (self.assignee, self.product), (self.product, self.description)):
             self.setTabOrder(a, b)
         self.title.setFocus()
+        self._untouched = self.draft()
 
     # -- set-up ----------------------------------------------------------------------------
 
@@ -248,6 +251,23 @@ class NewTicketDialog(QDialog):
                               "you typed is still here; try again.")
             return
         self.accept()
+
+    def has_input(self) -> bool:
+        """Has anything been typed or chosen since the dialog opened?"""
+        return self.draft() != self._untouched
+
+    def reject(self) -> None:
+        """Esc, Cancel and the window's close button all come here: a filled dialog asks
+        before throwing the typing away; an untouched one closes at once."""
+        if self.has_input():
+            answer = self.ask(self, Question(
+                title="Discard the new ticket?",
+                text="The new ticket has not been saved.",
+                detail="Discard what you typed, or go back to finish it?",
+                choices=(Answer.CANCEL, Answer.DISCARD), discard_label="Discard"))
+            if answer is not Answer.DISCARD:
+                return
+        super().reject()
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         self.banner.hide()

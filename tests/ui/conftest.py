@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.app import AppContext
+from desk_app.ui.ask import Answer, Question
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.ui_settings import UiSettings
 
@@ -20,11 +21,35 @@ def ui_settings(tmp_path: Path) -> UiSettings:
     return UiSettings(tmp_path / "settings.ini")
 
 
+class ScriptedAsk:
+    """Answers the app's Save / Discard / Cancel questions (ui/ask.py) without a modal loop:
+    the next scripted answer, or Discard once the script is used up (so closing a test's
+    widgets at teardown never blocks). `asked` records every question, in order."""
+
+    def __init__(self, *answers: Answer) -> None:
+        self.script = list(answers)
+        self.asked: list[Question] = []
+
+    def __call__(self, _parent: QWidget | None, question: Question) -> Answer:
+        self.asked.append(question)
+        return self.script.pop(0) if self.script else Answer.DISCARD
+
+    def then(self, *answers: Answer) -> ScriptedAsk:
+        """Script the next answers; returns self so a test reads `answers.then(CANCEL)`."""
+        self.script.extend(answers)
+        return self
+
+
 @pytest.fixture
-def make_window(ctx: AppContext, ui_settings: UiSettings, qtbot: QtBot
+def answers() -> ScriptedAsk:
+    return ScriptedAsk()
+
+
+@pytest.fixture
+def make_window(ctx: AppContext, ui_settings: UiSettings, qtbot: QtBot, answers: ScriptedAsk
                 ) -> Iterator[Callable[[], MainWindow]]:
     def make() -> MainWindow:
-        window = MainWindow(ctx, ui_settings, actor=ME)
+        window = MainWindow(ctx, ui_settings, actor=ME, ask=answers)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

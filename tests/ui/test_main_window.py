@@ -18,7 +18,7 @@ from desk_app.ui.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.ticket_table_model import Column
 from desk_app.ui.ui_settings import UiSettings
 from tests.conftest import make_draft
-from tests.ui.conftest import ME, activate, when_modal
+from tests.ui.conftest import ME, ScriptedAsk, activate, when_modal
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -70,7 +70,7 @@ def test_ctrl_n_logs_a_ticket_with_the_keyboard_only(make_window: WindowFactory,
 
 def test_inline_validation_shows_beside_the_field_and_keeps_the_text(
         ctx: AppContext, qtbot: QtBot) -> None:
-    dialog = NewTicketDialog(ctx.tickets, ctx.directory, actor=ME)
+    dialog = NewTicketDialog(ctx.tickets, ctx.directory, actor=ME, ask=ScriptedAsk())
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.keyClicks(dialog.requester, "Zoe")
@@ -95,7 +95,7 @@ def test_a_failed_save_keeps_the_dialog_open_with_everything_typed(
                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
     conn.commit()
     conn.close()
-    dialog = NewTicketDialog(ctx.tickets, ctx.directory, actor=ME)
+    dialog = NewTicketDialog(ctx.tickets, ctx.directory, actor=ME, ask=ScriptedAsk())
     qtbot.addWidget(dialog)
     dialog.show()
     activate(qtbot, dialog)
