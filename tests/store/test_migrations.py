@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 
 from desk_app.app import open_context
 from desk_app.store.engine import make_engine
+from desk_app.store.target import DatabaseUnusable
 from desk_app.store.migrate import (
     DatabaseTooNew,
     MigrationError,
@@ -98,7 +99,7 @@ def test_a_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"this is a text file, not a database" * 100)
-    with pytest.raises(MigrationError):
+    with pytest.raises(DatabaseUnusable, match="not an SQLite database"):
         open_context(junk, clock=FakeClock())
 
 
