@@ -15,13 +15,13 @@ from sqlmodel import SQLModel
 
 from desk_app.app import open_context
 from desk_app.store.engine import make_engine
-from desk_app.store.target import DatabaseUnusable
 from desk_app.store.migrate import (
     DatabaseTooNew,
     MigrationError,
     head_revision,
     upgrade_database,
 )
+from desk_app.store.target import DatabaseUnusable
 from tests.conftest import FakeClock, make_draft
 
 NOW = datetime(2026, 11, 16, 9, tzinfo=UTC)
