@@ -562,7 +562,7 @@ class MainWindow(QMainWindow):
         """Say at the top that the desk is read-only and why; disable every action that
         writes to it. Reading, searching, reports and exports keep working."""
         self.read_only_banner = QLabel(
-            f"🔒 <b>Read-only desk</b> — {html.escape(reason)}. You can read, search, report "
+            f"<b>Read-only desk</b> — {html.escape(reason)}. You can read, search, report "
             "and export; nothing can be changed, and SLA alerts are not watched.")
         self.read_only_banner.setObjectName("readOnlyBanner")
         self.read_only_banner.setWordWrap(True)
