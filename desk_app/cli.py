@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from desk_app import __version__
 from desk_app.domain.enums import Channel, Impact, Priority, Status, Urgency, parse_enum
 from desk_app.domain.errors import DeskError, ValidationError, ValidationErrors
@@ -191,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE)  # bad input, like a bad argument
     except (DeskError, MigrationError, DatabaseUnusable) as exc:
         return _fail(str(exc))
+    except SQLAlchemyError as exc:  # what the checks at open cannot foresee (disk full …)
+        return _fail(f"the database failed: {getattr(exc, 'orig', None) or exc}")
     except BrokenPipeError:
         # The reader went away (`desk-app report | head`): not an error. Point stdout at
         # nothing so the interpreter's final flush does not complain again.

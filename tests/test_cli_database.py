@@ -182,7 +182,8 @@ def test_a_desk_sqlite_will_not_write_is_read_but_never_changed(
     assert capsys.readouterr().out.count('"number"') == 2
     assert main(["export", "tickets", "--db", str(desk), "--out",
                  str(tmp_path / "o.csv")]) == 0
-    capsys.readouterr()
+    assert main([*_read_args("import --dry-run", tmp_path), "--db", str(desk)]) == 0
+    assert "1 ticket ready to import" in capsys.readouterr().out
     for change in (["seed", "--tickets", "1"],
                    ["tickets", "add", "--title", "x", "--requester", "y"],
                    ["import", *_read_args("import --dry-run", tmp_path)[1:-3]]):

@@ -40,6 +40,8 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
     app.setWindowIcon(app_icon())
     app.setStyleSheet(load_stylesheet())
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     from desk_app.app import open_context
     from desk_app.store.migrate import MigrationError
     from desk_app.store.target import DatabaseUnusable
@@ -50,7 +52,7 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
     install_excepthook(log_path)
     try:
         ctx = open_context(database, read_only=read_only)
-    except (MigrationError, DatabaseUnusable, OSError) as exc:
+    except (MigrationError, DatabaseUnusable, SQLAlchemyError, OSError) as exc:
         log.error("cannot open %s: %s", database, exc)
         QMessageBox.critical(None, "Cannot open the database", f"{exc}\n\nLog: {log_path}")
         return 1
