@@ -270,14 +270,20 @@ def test_a_desk_on_a_read_only_mount_is_read_and_never_changed(tmp_path: Path) -
         pytest.skip("no mount namespace here (unshare -m needs CAP_SYS_ADMIN)")
     desk = seeded(folder / "x.db", tickets=2)
     before = sorted(p.name for p in folder.iterdir())
-    cli = f"'{sys.executable}' -m desk_app --db '{desk}'"
+    cli = f"'{sys.executable}' -m desk_app"
+    new = folder / "sub" / "new.db"
     script = (f"mount --bind '{folder}' '{folder}' && "
               f"mount -o remount,bind,ro '{folder}' '{folder}' && "
-              f"{cli} tickets list --format csv && {{ {cli} seed --tickets 1; echo rc=$?; }}")
+              f"{cli} --db '{desk}' tickets list --format csv && "
+              f"{{ {cli} --db '{desk}' seed --tickets 1; echo rc=$?; "
+              f"{cli} --db '{new}' seed --tickets 1; echo rc=$?; }}")
     result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "HD-1002" in result.stdout and result.stdout.strip().endswith("rc=1")
-    line = one_error_line(result.stderr)
-    assert line == f"desk-app: error: cannot change {desk}: the file is read-only"
+    assert "HD-1002" in result.stdout
+    assert result.stdout.strip().endswith("rc=1\nrc=1")
+    assert result.stderr.splitlines() == [
+        f"desk-app: error: cannot change {desk}: the file is read-only",
+        f"desk-app: error: cannot use {new}: the folder {new.parent} cannot be created: "
+        f"{folder} is read-only"]
     assert sorted(p.name for p in folder.iterdir()) == before

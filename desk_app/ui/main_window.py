@@ -585,6 +585,7 @@ class MainWindow(QMainWindow):
             new_button.setEnabled(False)
         self.detail.set_read_only(True)
         self.db_label.setText(f"{self.db_label.text().rstrip()} (read-only)  ")
+        self.setWindowTitle(f"{self.windowTitle()} (read-only)")
 
     # -- layout persistence ----------------------------------------------------------------
 

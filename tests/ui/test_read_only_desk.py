@@ -69,6 +69,7 @@ def test_a_read_only_desk_shows_a_banner_and_disables_every_edit(
     assert "Read-only desk" in banner.text()
     assert "attempt to write a readonly database" in banner.text()
     assert "(read-only)" in window.db_label.text()
+    assert window.windowTitle() == "Desk App (read-only)"
 
     new_button = window.findChild(QToolButton, "newTicketButton")
     assert new_button is not None and not new_button.isEnabled()
