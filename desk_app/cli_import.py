@@ -33,7 +33,8 @@ def _err(line: str) -> None:
 
 def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]) -> int:
     """Check the file, then (unless --dry-run) import it in one transaction. A dry run
-    reads the desk (it must exist) and never creates or changes it."""
+    never creates or changes a desk: a missing one is stood in for by an empty one in
+    memory."""
     from desk_app.platform.identity import os_user_name
     from desk_app.platform.timezone import local_zone_name
     from desk_app.services.importer import ImportService
