@@ -15,6 +15,13 @@ from desk_app.services.ticket_list import TicketListService
 from desk_app.services.tickets import TicketService
 from desk_app.store.engine import Database, database_url, make_engine, sqlite_path
 from desk_app.store.migrate import MigrationReport, upgrade_database
+from desk_app.store.target import (
+    DatabaseMissing,
+    DatabaseUnusable,
+    OpenMode,
+    TargetKind,
+    classify,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +38,39 @@ class AppContext:
     clock: Clock
     migration: MigrationReport
     drafts: DraftService
+    # Why the desk is open read-only ("" when it is writable); the window shows it.
+    read_only_reason: str = ""
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.read_only_reason)
 
     def close(self) -> None:
         self.db.dispose()
 
 
 def open_context(target: str | Path, *, clock: Clock = system_clock,
-                 user_tz: str | None = None) -> AppContext:
-    """Open (creating if needed) and migrate the database at `target`, then wire services.
+                 user_tz: str | None = None, mode: OpenMode = OpenMode.WINDOW,
+                 read_only: bool = False) -> AppContext:
+    """Open (creating if `mode` allows) and migrate the database at `target`, then wire
+    services. `read_only` opens an existing desk read-only even when it could be written.
 
-    Raises MigrationError (including DatabaseTooNew) with a message fit for the user.
+    Raises DatabaseUnusable (the path cannot be used, or cannot be used for `mode`) and
+    MigrationError (including DatabaseTooNew, ReadOnlyUpgrade), each with one line fit
+    for the user, before anything is created or changed.
     """
     url = database_url(target)
     path = sqlite_path(url)
+    read_only_reason = ""
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+        read_only_reason = _check_target(path, mode=mode, read_only=read_only)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+    elif read_only:
+        raise DatabaseUnusable(f"cannot open {url} read-only: only an SQLite file can be")
+    engine = make_engine(url, read_only=bool(read_only_reason))
     try:
-        report = upgrade_database(engine, now=clock())
+        report = upgrade_database(engine, now=clock(), read_only=bool(read_only_reason))
     except Exception:
         engine.dispose()
         raise
@@ -57,12 +79,31 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
                  report.to_revision, report.backup)
     db = Database(engine)
     directory = DirectoryService(db)
-    directory.ensure_defaults()
     sla = SlaService(db, clock, user_tz=user_tz or local_zone_name())
-    sla.setup()
-    filled = sla.backfill()
-    if filled:
-        log.info("computed SLA clocks for %d tickets that had none", filled)
+    if not read_only_reason:  # a read-only desk is shown as it is stored
+        directory.ensure_defaults()
+        sla.setup()
+        filled = sla.backfill()
+        if filled:
+            log.info("computed SLA clocks for %d tickets that had none", filled)
     return AppContext(db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
                       directory=directory, sla=sla, clock=clock, migration=report,
-                      drafts=DraftService(db, clock))
+                      drafts=DraftService(db, clock), read_only_reason=read_only_reason)
+
+
+def _check_target(path: Path, *, mode: OpenMode, read_only: bool) -> str:
+    """Refuse what `mode` cannot use; the reason the desk opens read-only, else ""."""
+    if read_only and mode is OpenMode.CHANGE:
+        raise DatabaseUnusable(f"cannot change {path}: --read-only was given")
+    target = classify(path, probe=not read_only)
+    if target.kind is TargetKind.UNUSABLE:
+        raise target.refusal()
+    if target.kind is TargetKind.NEW and (mode is OpenMode.READ or read_only):
+        raise DatabaseMissing(f"no database at {path}; nothing was created")
+    if target.kind is TargetKind.READ_ONLY:
+        if mode is OpenMode.CHANGE:
+            raise DatabaseUnusable(f"cannot change {path}: {target.reason}")
+        return target.reason
+    if read_only:
+        return "opened with --read-only"
+    return ""

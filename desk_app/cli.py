@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from desk_app import __version__
 from desk_app.domain.enums import Channel, Impact, Priority, Status, Urgency, parse_enum
 from desk_app.domain.errors import DeskError, ValidationError, ValidationErrors
@@ -24,6 +26,7 @@ from desk_app.domain.ticket import RequesterInput, TicketDraft, format_number
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
 from desk_app.store.migrate import MigrationError
+from desk_app.store.target import DatabaseUnusable, OpenMode
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -38,25 +41,39 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _database_options() -> _Parser:
+    """--db and --read-only, defined once and accepted before or after the sub-command.
+
+    SUPPRESS: a parser that did not see the option sets nothing, so a sub-parser cannot
+    overwrite the value given before the sub-command with its own default.
+    """
+    options = _Parser(add_help=False)
+    options.add_argument("--db", default=argparse.SUPPRESS,
+                         help="database file or SQLAlchemy URL (default: $DESK_APP_DB, else "
+                              "the user data folder)")
+    options.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                         help="open the desk without changing anything in it")
+    return options
+
+
 def _build_parser() -> _Parser:
-    db_help = "database file or SQLAlchemy URL (default: $DESK_APP_DB, else the user data folder)"
-    parser = _Parser(prog="desk-app", description="Desk App: a desktop help desk.")
+    db_options = _database_options()
+    parser = _Parser(prog="desk-app", description="Desk App: a desktop help desk.",
+                     parents=[db_options])
     parser.add_argument("--version", action="version", version=f"desk-app {__version__}")
-    parser.add_argument("--db", help=db_help)
     parser.add_argument("--demo", action="store_true",
                         help="open a demo desk (a temporary database unless --db is given)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    seed = sub.add_parser("seed", help="fill a database with generated tickets")
-    seed.add_argument("--db", help=db_help)
+    seed = sub.add_parser("seed", help="fill a database with generated tickets",
+                          parents=[db_options])
     seed.add_argument("--tickets", type=int, required=True, help="how many tickets")
     seed.add_argument("--seed", type=int, default=1, help="random seed (same seed, same desk)")
     seed.add_argument("--days", type=int, default=90, help="spread over the last N days")
 
-    tickets = sub.add_parser("tickets", help="list or add tickets")
+    tickets = sub.add_parser("tickets", help="list or add tickets", parents=[db_options])
     tsub = tickets.add_subparsers(dest="tickets_command", parser_class=_Parser, required=True)
-    lst = tsub.add_parser("list", help="print tickets")
-    lst.add_argument("--db", help=db_help)
+    lst = tsub.add_parser("list", help="print tickets", parents=[db_options])
     lst.add_argument("--status", help="only this status (new, in_progress, waiting_customer, "
                                       "waiting_third_party, resolved, closed)")
     lst.add_argument("--search", default="", help="words to find in number, title, "
@@ -64,8 +81,7 @@ def _build_parser() -> _Parser:
     lst.add_argument("--format", choices=("table", "csv", "json"), default="table")
     lst.add_argument("--limit", type=int, default=0, help="at most N tickets (0: all)")
 
-    add = tsub.add_parser("add", help="log a ticket")
-    add.add_argument("--db", help=db_help)
+    add = tsub.add_parser("add", help="log a ticket", parents=[db_options])
     add.add_argument("--title", required=True)
     add.add_argument("--requester", required=True, help="the requester's name")
     add.add_argument("--email", default="", help="the requester's email")
@@ -82,8 +98,8 @@ def _build_parser() -> _Parser:
     add.add_argument("--as", dest="actor", default=None,
                      help="who logs it (default: the operating-system user)")
     report = sub.add_parser("report", help="a period's figures: volume, SLA attainment, "
-                                           "times, rates, CSAT (docs/metrics.md)")
-    report.add_argument("--db", help=db_help)
+                                           "times, rates, CSAT (docs/metrics.md)",
+                            parents=[db_options])
     report.add_argument("--from", dest="date_from", required=True,
                         help="first day (YYYY-MM-DD), tickets created from then")
     report.add_argument("--to", dest="date_to", required=True, help="last day, inclusive")
@@ -98,10 +114,9 @@ def _build_parser() -> _Parser:
     report.add_argument("--no-bom", action="store_true", help="CSV without byte-order mark")
     _add_filters(report)
 
-    export = sub.add_parser("export", help="write a CSV file")
+    export = sub.add_parser("export", help="write a CSV file", parents=[db_options])
     export.add_argument("what", choices=("tickets", "summary", "breaches", "credits"),
                         help="what to export (summary and credits need --from and --to)")
-    export.add_argument("--db", help=db_help)
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.add_argument("--from", dest="date_from",
                         help="created (breaches: breached) on or after (YYYY-MM-DD)")
@@ -113,9 +128,9 @@ def _build_parser() -> _Parser:
     export.add_argument("--no-bom", action="store_true",
                         help="omit the UTF-8 byte-order mark")
 
-    imp = sub.add_parser("import", help="import tickets from a CSV file (docs/import.md)")
+    imp = sub.add_parser("import", help="import tickets from a CSV file (docs/import.md)",
+                         parents=[db_options])
     imp.add_argument("file", help="the CSV file")
-    imp.add_argument("--db", help=db_help)
     imp.add_argument("--mapping", help="a JSON mapping file: columns, status and priority "
                                        "words, date formats (see docs/import.md)")
     imp.add_argument("--dry-run", action="store_true",
@@ -166,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "import":
             from desk_app.cli_import import cmd_import
 
-            return cmd_import(args, _open)
+            return cmd_import(args, lambda mode: _open(args, mode))
         if args.command == "report":
             return _cmd_report(args)
         if args.command == "tickets":
@@ -175,8 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_gui(args)
     except (ValidationError, ValidationErrors) as exc:
         return _fail(str(exc), EXIT_USAGE)  # bad input, like a bad argument
-    except (DeskError, MigrationError) as exc:
+    except (DeskError, MigrationError, DatabaseUnusable) as exc:
         return _fail(str(exc))
+    except SQLAlchemyError as exc:  # what the checks at open cannot foresee (disk full …)
+        return _fail(f"the database failed: {getattr(exc, 'orig', None) or exc}")
     except BrokenPipeError:
         # The reader went away (`desk-app report | head`): not an error. Point stdout at
         # nothing so the interpreter's final flush does not complain again.
@@ -190,10 +207,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _open(db_arg: str | None):  # type: ignore[no-untyped-def]
+def _database_arg(args: argparse.Namespace) -> str | None:
+    """--db from either position (absent when neither gave it)."""
+    return getattr(args, "db", None)
+
+
+def _open(args: argparse.Namespace, mode: OpenMode):  # type: ignore[no-untyped-def]
+    """The desk the arguments name (--db, else $DESK_APP_DB, else the default file)."""
     from desk_app.app import open_context
 
-    return open_context(chosen_database(db_arg))
+    return open_context(chosen_database(_database_arg(args)), mode=mode,
+                        read_only=getattr(args, "read_only", False))
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
@@ -201,7 +225,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
     if args.tickets < 0:
         return _fail("--tickets must be zero or more", EXIT_USAGE)
-    ctx = _open(args.db)
+    ctx = _open(args, OpenMode.CHANGE)
     try:
         started = time.perf_counter()
         report = DeskGenerator(ctx.db, ctx.clock, sla=ctx.sla).generate(
@@ -220,7 +244,7 @@ def _cmd_tickets_list(args: argparse.Namespace) -> int:
     from desk_app.services.ticket_list import QuickFilter, SortKey, TicketListQuery
 
     status = parse_enum(Status, args.status, field="--status") if args.status else None
-    ctx = _open(args.db)
+    ctx = _open(args, OpenMode.READ)
     try:
         rows = ctx.lists.list_rows(TicketListQuery(
             quick_filter=QuickFilter.ALL, status=status, search=args.search,
@@ -277,7 +301,7 @@ def _cmd_tickets_add(args: argparse.Namespace) -> int:
         urgency=parse_enum(Urgency, args.urgency, field="--urgency"),
         priority_override=override, assignee=args.assignee,
     )
-    ctx = _open(args.db)
+    ctx = _open(args, OpenMode.CHANGE)
     try:
         actor = args.actor or os_user_name()
         ctx.directory.ensure_technician(actor)
@@ -339,7 +363,7 @@ def _period_report(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     tz, start, end = _required_period(args)
     flt = _report_filter(args)
-    ctx = _open(args.db)
+    ctx = _open(args, OpenMode.READ)
     try:
         return ReportService(ctx.db, ctx.sla, ctx.clock).period_report(
             start, end, tz=tz, report_filter=flt, by=getattr(args, "by", "priority")), tz
@@ -387,7 +411,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if args.what == "credits":
         return _export_credits(args)
     tz, start, end = _zone_and_period(args)
-    ctx = _open(args.db)
+    ctx = _open(args, OpenMode.READ)
     try:
         target = Path(args.out)
         options = CsvOptions(tz=tz, bom=not args.no_bom)
@@ -426,7 +450,7 @@ def _export_credits(args: argparse.Namespace) -> int:
     from desk_app.services.export import CsvOptions, open_for_csv
 
     tz, start, end = _required_period(args)
-    ctx = _open(args.db)
+    ctx = _open(args, OpenMode.READ)
     try:
         target = Path(args.out)
         with open_for_csv(target) as out:
@@ -441,7 +465,8 @@ def _export_credits(args: argparse.Namespace) -> int:
 def _run_gui(args: argparse.Namespace) -> int:
     from desk_app.ui.launch import launch
 
-    db_arg = args.db
+    db_arg = _database_arg(args)
     if args.demo and not db_arg:
         db_arg = str(Path(tempfile.mkdtemp(prefix="desk-app-demo-")) / "demo.sqlite3")
-    return launch(chosen_database(db_arg), demo=args.demo)
+    return launch(chosen_database(db_arg), demo=args.demo,
+                  read_only=getattr(args, "read_only", False))

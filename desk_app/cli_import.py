@@ -18,6 +18,7 @@ from desk_app.domain.csv_import import ImportOptions, ImportRefused, date_format
 from desk_app.domain.csv_read import CsvFormatError, plural
 from desk_app.domain.import_fields import DATE_FIELDS, MappingError
 from desk_app.domain.ticket import format_number
+from desk_app.store.target import DatabaseMissing, OpenMode
 
 EXIT_PROBLEMS = 2
 EXIT_UNREADABLE = 1
@@ -30,8 +31,10 @@ def _err(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-def cmd_import(args: argparse.Namespace, open_context: Callable[[str | None], Any]) -> int:
-    """Check the file, then (unless --dry-run) import it in one transaction."""
+def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]) -> int:
+    """Check the file, then (unless --dry-run) import it in one transaction. A dry run
+    never creates or changes a desk: a missing one is stood in for by an empty one in
+    memory."""
     from desk_app.platform.identity import os_user_name
     from desk_app.platform.timezone import local_zone_name
     from desk_app.services.importer import ImportService
@@ -55,7 +58,15 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[str | None], An
     except CsvFormatError as exc:
         _err(f"desk-app: error: {path.name} cannot be read: {exc}; nothing imported")
         return EXIT_UNREADABLE
-    ctx = open_context(args.db)
+    missing = ""
+    try:
+        ctx = open_context(OpenMode.READ if args.dry_run else OpenMode.CHANGE)
+    except DatabaseMissing as exc:
+        # A file can be checked before its desk exists: against an empty desk in memory.
+        from desk_app.app import open_context as open_desk
+
+        ctx = open_desk("sqlite://")
+        missing = f"{exc}; checked against an empty desk"
     try:
         service = ImportService(ctx.db, ctx.sla, ctx.clock)
         try:
@@ -70,6 +81,8 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[str | None], An
             return EXIT_PROBLEMS
         if args.dry_run:
             print(f"{report.summary} ({report.file}); dry run, nothing written")
+            if missing:
+                print(f"note: {missing}")
             if report.ignored:
                 print(f"ignored columns: {', '.join(report.ignored)}")
             for note in report.notes:

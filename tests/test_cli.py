@@ -96,7 +96,7 @@ def test_bad_arguments_exit_2_with_one_line(db_path: Path, args: list[str],
 
 
 def test_a_newer_database_fails_with_one_line(db_path: Path) -> None:
-    assert _run("tickets", "list", "--db", str(db_path)).returncode == 0
+    assert _run("seed", "--db", str(db_path), "--tickets", "0").returncode == 0
     import sqlite3
 
     conn = sqlite3.connect(db_path)

@@ -7,6 +7,7 @@ so a shared PostgreSQL server needs no code change.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,11 +53,36 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create the process's engine; SQLite connections get the pragmas above."""
+def _set_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """No journal_mode or synchronous (both would write); query_only makes any write fail
+    at once with a plain error, whatever else SQLite would allow."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA cache_size=-32768")
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """Create the process's engine; SQLite connections get the pragmas above.
+
+    `read_only` opens an SQLite file through `read_only_uri` (see store/target.py); the
+    engine's URL stays the plain file URL, so every reader of it sees the same path.
+    """
+    path = sqlite_path(url)
+    if read_only:
+        if path is None:
+            raise ValueError(f"only an SQLite file can be opened read-only, not {url}")
+        from desk_app.store.target import read_only_uri
+
+        uri = read_only_uri(path)
+        kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "connect",
+                     _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
     return engine
 
 

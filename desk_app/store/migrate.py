@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, inspect, text
 
 from desk_app.store.engine import sqlite_path
+from desk_app.store.target import read_only_uri
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -36,6 +37,10 @@ class MigrationError(Exception):
 
 class DatabaseTooNew(MigrationError):
     """The database was written by a newer Desk App; this one must not touch it."""
+
+
+class ReadOnlyUpgrade(MigrationError):
+    """The desk needs an upgrade but is open read-only: refused, the file is untouched."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ def _read_sqlite_state(path: Path) -> tuple[str | None, bool]:
     """(stored revision, has any table) read through a read-only connection."""
     if not path.exists() or path.stat().st_size == 0:
         return None, False
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         tables = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type='table'")}
@@ -110,7 +115,7 @@ def backup_sqlite(path: Path, *, now: datetime, label: str) -> Path:
     """Copy a live SQLite file consistently (WAL included) next to itself."""
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.{label}-{stamp}.bak")
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    source = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         dest = sqlite3.connect(target)
         try:
@@ -139,9 +144,10 @@ def check_database_version(engine: Engine, script_location: str | None = None,
     return current
 
 
-def upgrade_database(engine: Engine, *, now: datetime, script_location: str | None = None
-                     ) -> MigrationReport:
-    """Migrate to head (see the module docstring for the safety steps)."""
+def upgrade_database(engine: Engine, *, now: datetime, script_location: str | None = None,
+                     read_only: bool = False) -> MigrationReport:
+    """Migrate to head (see the module docstring for the safety steps). A `read_only`
+    desk that is not at head is refused (ReadOnlyUpgrade) before anything is written."""
     state = _read_state(engine)
     if script_location is None and state[0] == SCHEMA_HEAD:
         return MigrationReport(state[0], state[0], None)
@@ -149,6 +155,12 @@ def upgrade_database(engine: Engine, *, now: datetime, script_location: str | No
     head = head_revision(script_location)
     if current == head:
         return MigrationReport(current, head, None)
+    if read_only:
+        where = engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")
+        had = f"schema {current}" if current else "no Desk App tables yet"
+        raise ReadOnlyUpgrade(
+            f"cannot upgrade a read-only desk: {where} ({had}; this version needs {head}); "
+            "open a writable copy once to upgrade it")
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
     backup = None
     if path is not None and current is not None:

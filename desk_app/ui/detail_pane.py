@@ -105,6 +105,7 @@ class TicketDetailPane(QWidget):
         self.draft_timer.setSingleShot(True)
         self.draft_timer.setInterval(DRAFT_SAVE_MS)
         self.draft_timer.timeout.connect(self.flush_draft)
+        self.read_only = False  # set_read_only: a read-only desk shows, never saves
         # Replaced in tests; the real one opens ResolveDialog.
         self.resolution_prompt: Callable[[QWidget], Resolution | None] = \
             ask_resolution_note
@@ -452,9 +453,25 @@ class TicketDetailPane(QWidget):
         for target in allowed_moves(status):
             button = QPushButton(action_name(status, target))
             button.setObjectName(f"action_{target.value}")
+            button.setEnabled(not self.read_only)
             button.clicked.connect(lambda _=False, t=target: self.move_to(t))
             self.actions_row.insertWidget(self.actions_row.count() - 1, button)
             self.action_buttons[target] = button
+
+    def set_read_only(self, on: bool) -> None:
+        """Fields can be read and copied but not edited; nothing that writes is enabled."""
+        self.read_only = on
+        for line in (self.title, self.product):
+            line.setReadOnly(on)
+        for text in (self.description, self.composer):
+            text.setReadOnly(on)
+        for widget in (self.category, self.impact, self.urgency, self.priority,
+                       self.channel, self.assignee, self.organization, self.save_button,
+                       self.revert_button, self.send_button, self.reply_radio,
+                       self.note_radio, *self.action_buttons.values()):
+            widget.setEnabled(not on)
+        self.composer.setPlaceholderText("The desk is read-only." if on
+                                         else "Type a reply… (Ctrl+Enter sends)")
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -492,6 +509,8 @@ class TicketDetailPane(QWidget):
         the save failed."""
         if self.detail is None:
             return True
+        if self.read_only:
+            return False
         edit = self.current_edit()
         return self._run(lambda d: self._tickets.edit(d.id, edit, expected_version=d.version,
                                                       actor=self.actor), keep_composer=True)
@@ -513,7 +532,7 @@ class TicketDetailPane(QWidget):
             self._on_composer_edited()
 
     def _on_send(self) -> None:
-        if self.detail is None:
+        if self.detail is None or self.read_only:
             return
         body = self.composer.toPlainText()
         public = self.reply_radio.isChecked()

@@ -26,8 +26,12 @@ def app_icon() -> QIcon:
     return QIcon(str(resources.files("desk_app.ui") / "icons" / "desk-app.svg"))
 
 
-def launch(database: str, *, demo: bool = False) -> int:
-    """Run the window on `database` until it closes; returns the exit code."""
+def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int:
+    """Run the window on `database` until it closes; returns the exit code.
+
+    A path that cannot be a desk (a folder, an impossible path, not a database) or a desk
+    that cannot be opened is explained in one line in a message box before any window;
+    a desk that cannot be written opens read-only (the window says so)."""
     log_path = setup_logging()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
@@ -36,22 +40,25 @@ def launch(database: str, *, demo: bool = False) -> int:
     app.setWindowIcon(app_icon())
     app.setStyleSheet(load_stylesheet())
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     from desk_app.app import open_context
     from desk_app.store.migrate import MigrationError
+    from desk_app.store.target import DatabaseUnusable
     from desk_app.ui.errors import install_excepthook
     from desk_app.ui.main_window import MainWindow
     from desk_app.ui.ui_settings import UiSettings
 
     install_excepthook(log_path)
     try:
-        ctx = open_context(database)
-    except (MigrationError, OSError) as exc:
+        ctx = open_context(database, read_only=read_only)
+    except (MigrationError, DatabaseUnusable, SQLAlchemyError, OSError) as exc:
         log.error("cannot open %s: %s", database, exc)
         QMessageBox.critical(None, "Cannot open the database", f"{exc}\n\nLog: {log_path}")
         return 1
     settings = UiSettings()
     actor = settings.technician
-    if demo and not ctx.lists.ids(_all()):
+    if demo and not ctx.read_only and not ctx.lists.ids(_all()):
         from desk_app.services.seed import DeskGenerator
 
         DeskGenerator(ctx.db, ctx.clock, sla=ctx.sla).generate(

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSizePolicy,
     QSplitter,
     QTableView,
@@ -89,7 +91,9 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = settings
         self.actor = actor
-        self.me_id = ctx.directory.ensure_technician(actor)
+        # A read-only desk cannot learn a new technician: "My tickets" is then empty.
+        self.me_id: int | None = ctx.directory.technician_id(actor) if ctx.read_only \
+            else ctx.directory.ensure_technician(actor)
         self.setWindowTitle("Desk App")
         self.shortcut_list: list[tuple[str, str]] = []
 
@@ -207,7 +211,9 @@ class MainWindow(QMainWindow):
         self.set_filter(settings.last_filter)
         # Enabled only now: enabling it earlier makes Qt sort by column 0 before our query.
         self.table.setSortingEnabled(True)
-        if start_monitor:
+        if ctx.read_only:
+            self.set_read_only(ctx.read_only_reason)
+        elif start_monitor:  # the monitor stores clocks and notifications: it writes
             self.watch.start_monitor()
 
     # -- menus -----------------------------------------------------------------------------
@@ -228,13 +234,16 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self._menus = {name: bar.addMenu(name) for name in ("&File", "&View", "&Help")}
-        self._action("&File", "&New ticket…", self.new_ticket, "Ctrl+N")
-        self._action("&File", "&Settings…", self.open_settings, "Ctrl+,")
+        # Disabled on a read-only desk (set_read_only); the dialogs that can also just show
+        # things (service levels, contracts) open with their Save disabled instead.
+        self.edit_actions = [self._action("&File", "&New ticket…", self.new_ticket, "Ctrl+N"),
+                             self._action("&File", "&Settings…", self.open_settings, "Ctrl+,")]
         self._action("&File", "Service &levels…", self.open_sla_settings, "Ctrl+Shift+L",
                      describe="Edit SLA calendars and policies")
         self._action("&File", "C&ontracts and credits…", self.open_contracts)
-        self._action("&File", "&Import tickets from CSV…", self.import_tickets, "Ctrl+I",
-                     describe="Import tickets from a CSV file")
+        self.edit_actions.append(self._action(
+            "&File", "&Import tickets from CSV…", self.import_tickets, "Ctrl+I",
+            describe="Import tickets from a CSV file"))
         # Every export in one place (docs/exports.md); the period ones go through the
         # Reports window so the supervisor sees, and can change, the period exported.
         self._menus["Export"] = self._menus["&File"].addMenu("&Export")
@@ -446,6 +455,8 @@ class MainWindow(QMainWindow):
 
     def open_sla_settings(self) -> None:
         dialog = SlaSettingsDialog(self.ctx.sla, actor=self.actor, parent=self)
+        if self.ctx.read_only:
+            _disable_saving(dialog)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.refresh()
@@ -457,8 +468,11 @@ class MainWindow(QMainWindow):
         from desk_app.services.credits import CreditService
         from desk_app.ui.contracts_dialog import ContractsDialog
 
-        ContractsDialog(CreditService(self.ctx.db, self.ctx.sla, self.ctx.clock),
-                        tz=self.ctx.sla.user_tz, runner=self.runner, parent=self).exec()
+        dialog = ContractsDialog(CreditService(self.ctx.db, self.ctx.sla, self.ctx.clock),
+                                 tz=self.ctx.sla.user_tz, runner=self.runner, parent=self)
+        if self.ctx.read_only:
+            _disable_saving(dialog)
+        dialog.exec()
 
     def import_tickets(self) -> None:
         """The import dialog (docs/import.md); once it has written tickets, the list and the
@@ -601,6 +615,37 @@ class MainWindow(QMainWindow):
                           f"<b>Desk App {__version__}</b><br>An offline-first help desk."
                           f"<br><br>Database: {html.escape(self.ctx.db.url)}")
 
+    # -- read-only desks -------------------------------------------------------------------
+
+    def set_read_only(self, reason: str) -> None:
+        """Say at the top that the desk is read-only and why; disable every action that
+        writes to it. Reading, searching, reports and exports keep working."""
+        self.read_only_banner = QLabel(
+            f"<b>Read-only desk</b> — {html.escape(reason)}. You can read, search, report "
+            "and export; nothing can be changed, and SLA alerts are not watched.")
+        self.read_only_banner.setObjectName("readOnlyBanner")
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.setTextFormat(Qt.TextFormat.RichText)
+        self.read_only_banner.setStyleSheet(
+            "#readOnlyBanner { background: #fff4ce; color: #3d2f00; padding: 6px 10px;"
+            " border-bottom: 1px solid #d9c37a; }")
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.read_only_banner)
+        column.addWidget(self.takeCentralWidget(), 1)
+        self.setCentralWidget(box)
+        for action in self.edit_actions:
+            action.setEnabled(False)
+            action.setToolTip("The desk is read-only")
+        new_button = self.findChild(QToolButton, "newTicketButton")
+        if new_button is not None:
+            new_button.setEnabled(False)
+        self.detail.set_read_only(True)
+        self.db_label.setText(f"{self.db_label.text().rstrip()} (read-only)  ")
+        self.setWindowTitle(f"{self.windowTitle()} (read-only)")
+
     # -- layout persistence ----------------------------------------------------------------
 
     def _size_for_screen(self) -> None:
@@ -649,3 +694,15 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.watch.shutdown()
         super().closeEvent(event)
+
+
+def _disable_saving(dialog: QDialog) -> None:
+    """A dialog opened on a read-only desk shows its data but cannot save it."""
+    for box in dialog.findChildren(QDialogButtonBox):
+        for role in (QDialogButtonBox.StandardButton.Save, QDialogButtonBox.StandardButton.Ok):
+            if (button := box.button(role)) is not None:
+                button.setEnabled(False)
+    for button in dialog.findChildren(QPushButton):
+        if button.text().lower().startswith("save"):
+            button.setEnabled(False)
+            button.setToolTip("The desk is read-only")

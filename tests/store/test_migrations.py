@@ -21,6 +21,7 @@ from desk_app.store.migrate import (
     head_revision,
     upgrade_database,
 )
+from desk_app.store.target import DatabaseUnusable
 from tests.conftest import FakeClock, make_draft
 
 NOW = datetime(2026, 11, 16, 9, tzinfo=UTC)
@@ -98,7 +99,7 @@ def test_a_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"this is a text file, not a database" * 100)
-    with pytest.raises(MigrationError):
+    with pytest.raises(DatabaseUnusable, match="not an SQLite database"):
         open_context(junk, clock=FakeClock())
 
 
