@@ -178,7 +178,7 @@ def test_unknown_words_get_a_guess_by_meaning_and_refuse_no_row() -> None:
         (Status.RESOLVED, Priority.P2, Channel.PORTAL),
         (Status.IN_PROGRESS, Priority.P3, Channel.CHAT),
         (Status.WAITING_CUSTOMER, Priority.P3, Channel.EMAIL)]
-    assert [r.original_status for r in rows][0] == "OpenPending"  # kept for the history
+    assert rows[0].original_status == "OpenPending"  # kept for the history
 
 
 @pytest.mark.parametrize(("word", "status"), [
