@@ -436,8 +436,8 @@ def _notes(rows: Iterable[TicketRow], plan: ImportPlan, options: ImportOptions
     guesses = plan.guesses
     if guesses:
         listed = "; ".join(w.text for w in guesses)
-        notes.append(f"{plural(len(guesses), 'word')} not in our vocabulary, mapped by "
-                     f"meaning: {listed}.")
+        notes.append(f"{plural(len(guesses), 'word')} not in our vocabulary, guessed by "
+                     f"meaning or given the neutral value: {listed}.")
     if plan.mapping.column_of(ImportField.CREATED) is None and rows:
         notes.append("No Created column: the tickets are dated at the import time.")
     unknown = sum(1 for r in rows if r.requester == options.default_requester)

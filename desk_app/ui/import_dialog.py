@@ -169,6 +169,8 @@ class ImportDialog(QDialog):
         for f in ImportField:
             combo = QComboBox()
             combo.setMinimumWidth(170)
+            if f is ImportField.TITLE:  # 'Issue Type + Ticket ID (proposed)' is long
+                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.currentIndexChanged.connect(self._on_columns_changed)
             self.column_combos[f] = combo
             form.addRow(f"{f.label}{' *' if f is ImportField.TITLE else ''}:", combo)
@@ -201,12 +203,11 @@ class ImportDialog(QDialog):
                             "channel": self.channel_table}
         # Status words are the most numerous and matter most (they start and stop the
         # clocks): a column of their own; priority and channel share the other.
-        for (title, table), (r, c, span) in zip(
-                (("Status words in the file", self.status_table),
-                 ("Priority words in the file", self.priority_table),
-                 ("Channel words in the file", self.channel_table)),
-                ((0, 0, 3), (0, 1, 1), (2, 1, 1)), strict=True):
-            grid.addWidget(QLabel(title), r, c)
+        self.word_titles: dict[str, QLabel] = {}
+        for (kind, table), (r, c, span) in zip(
+                self.word_tables.items(), ((0, 0, 3), (0, 1, 1), (2, 1, 1)), strict=True):
+            self.word_titles[kind] = QLabel(f"{kind.capitalize()} words in the file")
+            grid.addWidget(self.word_titles[kind], r, c)
             grid.addWidget(table, r + 1, c, span, 1)
         grid.setRowStretch(1, 1)
         grid.setRowStretch(3, 1)
@@ -459,6 +460,14 @@ class ImportDialog(QDialog):
     def _fill_words(self, report: ImportReport) -> None:
         for kind, table in self.word_tables.items():
             values: tuple[WordChoice, ...] = report.plan.words(kind)
+            field = ImportField(kind)
+            mapped = report.plan.mapping.column_of(field) is not None
+            default = {"status": Status.NEW.label, "priority": Priority.P3.label,
+                       "channel": Channel.EMAIL.label}[kind]
+            self.word_titles[kind].setText(
+                f"{field.label} words in the file" if mapped else
+                f"{field.label}: no column in the file, every ticket gets {default}")
+            table.setVisible(mapped)
             table.setRowCount(0)
             for choice in values:
                 r = table.rowCount()
@@ -492,12 +501,15 @@ class ImportDialog(QDialog):
                                "the most neutral value). Check it." if choice.flagged
                                else "")
         guesses = report.plan.guesses
+        listed = "; ".join(w.text for w in guesses[:3])
+        more = f"; and {len(guesses) - 3:,} more" if len(guesses) > 3 else ""
         self.guesses_label.setText(
             f"⚠ {plural(len(guesses), 'word')} not in our vocabulary "
-            f"{'was' if len(guesses) == 1 else 'were'} mapped by meaning: "
-            + "; ".join(w.text for w in guesses) + ". Change any of them below."
+            f"{'was' if len(guesses) == 1 else 'were'} guessed by meaning or given the "
+            "neutral value (marked ⚠ below): "
+            f"{listed}{more}. Check them; change any that is wrong."
             if guesses else "Every word in the file is one we know.")
-        self.tabs.setTabText(1, f"2 · Values ({len(guesses)} guessed ⚠)" if guesses
+        self.tabs.setTabText(1, f"2 · Values ({len(guesses)} to check ⚠)" if guesses
                              else "2 · Values")
 
     def _fill_dates(self, report: ImportReport) -> None:

@@ -328,7 +328,7 @@ def test_freshdesk_openpending_is_guessed_as_waiting_and_listed(ctx: AppContext)
     assert report.word_lines(flagged_only=True) == [
         "status: OpenPending → Waiting on customer (2 rows), guessed",
         "channel: Outbound Email → Email (1 row), guessed"]
-    assert any(n.startswith("2 words not in our vocabulary, mapped by meaning") for n in
+    assert any(n.startswith("2 words not in our vocabulary, guessed by meaning") for n in
                report.notes)
     svc.run(loaded, UTC_OPTIONS, actor="Alex Morgan", source="fd.csv")
     webshop = ctx.tickets.detail(ctx.tickets.find_by_number(1002) or 0)

@@ -141,13 +141,13 @@ def test_guessed_words_are_listed_with_counts_and_a_change_takes_effect(
     assert word_row(dialog, "status", "Pending") == ("Pending", "1", "Waiting on customer", "")
     assert word_row(dialog, "channel", "Outbound Email") == (
         "Outbound Email", "1", "Email", "⚠ guessed")
-    assert dialog.tabs.tabText(1) == "2 · Values (2 guessed ⚠)"
+    assert dialog.tabs.tabText(1) == "2 · Values (2 to check ⚠)"
     assert "OpenPending → Waiting on customer (2 rows), guessed" in \
         dialog.guesses_label.text()
 
     choose(word_combo(dialog, "status", "OpenPending"), "in_progress")
     assert word_row(dialog, "status", "OpenPending")[2:] == ("In progress", "your choice")
-    assert dialog.tabs.tabText(1) == "2 · Values (1 guessed ⚠)"
+    assert dialog.tabs.tabText(1) == "2 · Values (1 to check ⚠)"
     status_col = [dialog.preview.horizontalHeaderItem(c).text()
                   for c in range(dialog.preview.columnCount())].index("Status")
     assert dialog.preview.item(1, status_col).text() == "OpenPending → In progress"
