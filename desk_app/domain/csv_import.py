@@ -53,8 +53,8 @@ from desk_app.domain.ticket import (
 )
 
 DEFAULT_REQUESTER = "Unknown requester"
-# The three vocabularies a user can map: name (mapping-file key, --map-NAME) -> our enum.
 _V = TypeVar("_V", Status, Priority, Channel)
+# The three vocabularies a user can map: name (mapping-file key, --map-NAME) -> our enum.
 VOCABULARIES: dict[str, type[Status] | type[Priority] | type[Channel]] = {
     "status": Status, "priority": Priority, "channel": Channel}
 # The field of each ValidationError domain/ticket.py raises -> the column it came from.
@@ -84,9 +84,9 @@ class Problem:
     fix: str | None = None  # "column": a column to choose; "date": a date format
 
     def hinted(self, hints: Mapping[str, str], *, where: bool = True) -> str:
-        """The text with the front end's own hint for the fix ('map it in --mapping');
-        without `where` (row and column), for a table that shows them in columns of
-        their own."""
+        """The text with the front end's own hint for the fix ('choose the format on the
+        Dates tab'); without `where` (row and column), for a table that shows them in
+        columns of their own."""
         said = self.text if where else self.message
         hint = hints.get(self.fix or "")
         return f"{said} ({hint})" if hint else said
