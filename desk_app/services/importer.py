@@ -430,14 +430,7 @@ def _notes(rows: Iterable[TicketRow], plan: ImportPlan, options: ImportOptions
     from desk_app.domain.import_fields import ImportField
 
     rows = list(rows)
-    notes = []
-    if plan.title is not None:
-        notes.append(f"{plan.title.text}.")
-    guesses = plan.guesses
-    if guesses:
-        listed = "; ".join(w.text for w in guesses)
-        notes.append(f"{plural(len(guesses), 'word')} not in our vocabulary, guessed by "
-                     f"meaning or given the neutral value: {listed}.")
+    notes = []  # the proposed title and the guessed words have their own lines
     if plan.mapping.column_of(ImportField.CREATED) is None and rows:
         notes.append("No Created column: the tickets are dated at the import time.")
     unknown = sum(1 for r in rows if r.requester == options.default_requester)

@@ -554,7 +554,12 @@ class ImportDialog(QDialog):
         self.ignored_label.setText(f"Ignored columns: {ignored}" if ignored
                                    else "Every column is imported.")
         self._show_problems(list(report.problems))
-        self.notes_label.setText("\n".join(f"• {n}" for n in report.notes))
+        guesses = report.plan.guesses
+        notes = [*([f"{report.title_note}."] if report.title_note else []),
+                 *([f"{plural(len(guesses), 'word')} guessed by meaning or given the neutral "
+                    "value (Values tab)."] if guesses else []),
+                 *report.notes]
+        self.notes_label.setText("\n".join(f"• {n}" for n in notes))
         new = []
         if report.new_technicians:
             new.append(plural(report.new_technicians, "new technician"))

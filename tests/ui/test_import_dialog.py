@@ -177,6 +177,10 @@ def test_a_proposed_title_is_shown_and_can_be_replaced(ctx: AppContext, qtbot: Q
     assert dialog.preview.horizontalHeaderItem(0).text() == "Title"
     assert dialog.preview.item(0, 0).text() == "Bug #123"
     assert dialog.import_button.isEnabled()
+    assert dialog.notes_label.text().startswith(
+        "• No Subject, Title or Summary column: the title is made of 'Issue Type' and "
+        "'Ticket ID', e.g. 'Bug #123' (proposed).\n"
+        "• 4 words guessed by meaning or given the neutral value (Values tab).\n")
 
     choose(title, "Labels")
     assert dialog.preview.item(0, 0).text() == "hardware"
