@@ -139,6 +139,11 @@ def _build_parser() -> _Parser:
                                            "MM/DD/YYYY (also ISO 8601, YYYY/MM/DD)")
     imp.add_argument("--tz", default=None,
                      help="time zone of times without an offset (default: this computer's)")
+    for kind, example in (("status", "OpenPending=waiting"), ("priority", "'Sev 2'=P2"),
+                          ("channel", "Other=portal")):
+        imp.add_argument(f"--map-{kind}", action="append", metavar="WORD=OURS",
+                         help=f"their {kind} word -> ours, over the guess (repeatable; "
+                              f"e.g. {example})")
     imp.add_argument("--encoding", help="the file's encoding (default: guessed)")
     imp.add_argument("--delimiter", help="the separator (default: guessed)")
     imp.add_argument("--as", dest="actor", default=None,

@@ -12,18 +12,27 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desk_app.domain.csv_import import ImportOptions, ImportRefused, date_format, load_mapping
+from desk_app.domain.csv_import import (
+    VOCABULARIES,
+    ImportOptions,
+    ImportRefused,
+    date_format,
+    load_mapping,
+    with_word,
+)
 from desk_app.domain.csv_read import CsvFormatError, plural
 from desk_app.domain.import_fields import DATE_FIELDS, MappingError
 from desk_app.domain.ticket import format_number
 from desk_app.store.target import DatabaseMissing, OpenMode
 
+if TYPE_CHECKING:
+    from desk_app.services.importer import ImportReport
+
 EXIT_PROBLEMS = 2
 EXIT_UNREADABLE = 1
-HINTS = {"map": "map it in --mapping",
-         "column": 'name it in --mapping, e.g. "columns": {"title": "Headline"}',
+HINTS = {"column": 'name it in --mapping, e.g. "columns": {"title": "Headline"}',
          "date": "choose with --date-format DD/MM/YYYY or MM/DD/YYYY, or in --mapping"}
 
 
@@ -50,6 +59,9 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
             fmt = date_format(args.date_format)
             options = replace(options, date_formats={
                 **dict.fromkeys(DATE_FIELDS, fmt), **options.date_formats})
+        for kind in VOCABULARIES:  # the command line wins over the mapping file
+            for assignment in getattr(args, f"map_{kind}") or ():
+                options = with_word(options, kind, assignment)
     except MappingError as exc:
         _err(f"desk-app: error: {exc}")
         return EXIT_PROBLEMS
@@ -75,6 +87,7 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
             _err(f"desk-app: error: {exc}")
             return EXIT_PROBLEMS
         if not report.ok:
+            _print_title(report)
             _err(f"desk-app: {report.summary} ({report.file})")
             for problem in report.problems:
                 _err(problem.hinted(HINTS))
@@ -83,6 +96,12 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
             print(f"{report.summary} ({report.file}); dry run, nothing written")
             if missing:
                 print(f"note: {missing}")
+            _print_title(report)
+            for line in report.word_lines():
+                print(line)
+            if any(report.plan.guesses):
+                print("change a word with --map-status WORD=OURS, --map-priority, "
+                      "--map-channel or in --mapping")
             if report.ignored:
                 print(f"ignored columns: {', '.join(report.ignored)}")
             for note in report.notes:
@@ -104,9 +123,18 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
           f"{plural(result.contacts, 'new contact')}, "
           f"{plural(result.organizations, 'new organization')} from {path.name} "
           f"in {result.seconds:.1f} s.")
+    _print_title(report)
+    for line in report.word_lines(flagged_only=True):
+        print(line)
     if report.ignored:
         print(f"ignored columns: {', '.join(report.ignored)}")
     return 0
+
+
+def _print_title(report: ImportReport) -> None:
+    if report.title_note:
+        print(f"title: {report.title_note}; choose another with "
+              '"columns": {"title": "..."} in --mapping')
 
 
 def _delimiter(text: str | None) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,20 +22,26 @@ from desk_app.domain.enums import Channel, Priority, Status
 from desk_app.domain.errors import DeskError
 from desk_app.domain.import_fields import (
     DATE_FIELDS,
+    ColumnChoice,
     ColumnMapping,
     ImportField,
     MappingError,
     auto_map,
     column_name,
 )
+from desk_app.domain.import_title import TitleProposal, propose_title
 from desk_app.domain.import_values import (
     DateFormat,
+    WordSource,
     detect_format,
     fold,
     lookup_channel,
     lookup_priority,
     lookup_status,
     parse_date,
+    resolve_channel,
+    resolve_priority,
+    resolve_status,
 )
 from desk_app.domain.ticket import (
     CATEGORY_MAX,
@@ -47,7 +53,10 @@ from desk_app.domain.ticket import (
 )
 
 DEFAULT_REQUESTER = "Unknown requester"
-_Word = TypeVar("_Word", Status, Priority, Channel)
+_V = TypeVar("_V", Status, Priority, Channel)
+# The three vocabularies a user can map: name (mapping-file key, --map-NAME) -> our enum.
+VOCABULARIES: dict[str, type[Status] | type[Priority] | type[Channel]] = {
+    "status": Status, "priority": Priority, "channel": Channel}
 # The field of each ValidationError domain/ticket.py raises -> the column it came from.
 _VALIDATED = {"Title": ImportField.TITLE, "Description": ImportField.DESCRIPTION,
               "Requester": ImportField.REQUESTER, "Email": ImportField.EMAIL,
@@ -72,12 +81,12 @@ class Problem:
     row: int | None
     column: str | None
     message: str
-    fix: str | None = None  # "map": a word to map; "date": a date format to choose
+    fix: str | None = None  # "column": a column to choose; "date": a date format
 
     def hinted(self, hints: Mapping[str, str], *, where: bool = True) -> str:
-        """The text with the front end's own hint for the fix ('map it in --mapping');
-        without `where` (row and column), for a table that shows them in columns of
-        their own."""
+        """The text with the front end's own hint for the fix ('choose the format on the
+        Dates tab'); without `where` (row and column), for a table that shows them in
+        columns of their own."""
         said = self.text if where else self.message
         hint = hints.get(self.fix or "")
         return f"{said} ({hint})" if hint else said
@@ -94,15 +103,17 @@ class Problem:
 class ImportOptions:
     """Everything the user decides; the defaults are what auto-detection gives.
 
-    `columns`: field -> header (None leaves a recognised column out); vocabularies: their
-    folded word -> ours; `date_formats`: the choice for a date field; `tz`: the zone of
-    times written without an offset."""
+    `columns`: field -> header (None leaves a recognised column out; several headers make
+    the title together); vocabularies: their folded word -> ours, over the defaults and
+    the guesses; `date_formats`: the choice for a date field; `tz`: the zone of times
+    written without an offset."""
 
     encoding: str | None = None
     delimiter: str | None = None
-    columns: Mapping[ImportField, str | None] = field(default_factory=dict)
+    columns: Mapping[ImportField, ColumnChoice] = field(default_factory=dict)
     status_words: Mapping[str, Status] = field(default_factory=dict)
     priority_words: Mapping[str, Priority] = field(default_factory=dict)
+    channel_words: Mapping[str, Channel] = field(default_factory=dict)
     date_formats: Mapping[ImportField, DateFormat] = field(default_factory=dict)
     tz: str = "UTC"
     default_requester: str = DEFAULT_REQUESTER
@@ -121,6 +132,29 @@ class DateColumn:
 
 
 @dataclass(frozen=True)
+class WordChoice:
+    """One word of theirs in a status, priority or channel column: how many rows have
+    it, our value for it and how that was found (known, chosen, guessed, fallback)."""
+
+    word: str
+    rows: int
+    value: Status | Priority | Channel
+    source: WordSource
+
+    @property
+    def text(self) -> str:
+        """'OpenPending → Waiting on customer (12 rows), guessed'."""
+        note = self.source.note
+        rows = f"{self.rows:,} row{'' if self.rows == 1 else 's'}"
+        return f"{self.word} → {self.value.label} ({rows}){', ' + note if note else ''}"
+
+    @property
+    def flagged(self) -> bool:
+        """A guess or a fallback: the user should look at it."""
+        return self.source in (WordSource.GUESSED, WordSource.FALLBACK)
+
+
+@dataclass(frozen=True)
 class ImportPlan:
     """How the table will be read: for the preview and the dry run."""
 
@@ -128,15 +162,29 @@ class ImportPlan:
     headers: tuple[str, ...]
     ignored: tuple[str, ...]
     dates: tuple[DateColumn, ...]
-    status_values: tuple[tuple[str, int, Status | None], ...]
-    priority_values: tuple[tuple[str, int, Priority | None], ...]
+    status_values: tuple[WordChoice, ...]
+    priority_values: tuple[WordChoice, ...]
+    channel_values: tuple[WordChoice, ...] = ()
+    title: TitleProposal | None = None  # set when the title column was proposed
 
     def cell(self, cells: tuple[str, ...], f: ImportField) -> str:
         return _cell(self.mapping, cells, f)
 
     def column(self, f: ImportField) -> str:
+        if f is ImportField.TITLE and self.mapping.title_parts:
+            return " + ".join(column_name(self.headers, i) for i in self.mapping.title_parts)
         index = self.mapping.column_of(f)
         return f.label if index is None else column_name(self.headers, index)
+
+    def words(self, kind: str) -> tuple[WordChoice, ...]:
+        """The choices of one vocabulary ('status', 'priority', 'channel')."""
+        return {"status": self.status_values, "priority": self.priority_values,
+                "channel": self.channel_values}[kind]
+
+    @property
+    def guesses(self) -> tuple[WordChoice, ...]:
+        """Every guessed or fallback word, for a summary."""
+        return tuple(w for kind in VOCABULARIES for w in self.words(kind) if w.flagged)
 
 
 @dataclass(frozen=True)
@@ -172,6 +220,8 @@ def zone(name: str) -> ZoneInfo:
 
 def _cell(mapping: ColumnMapping, cells: tuple[str, ...], f: ImportField) -> str:
     """The stripped text of field `f` in one record ("" when unmapped or missing)."""
+    if f is ImportField.TITLE:
+        return mapping.title_of(cells)
     index = mapping.column_of(f)
     if index is None or index >= len(cells):
         return ""
@@ -179,8 +229,14 @@ def _cell(mapping: ColumnMapping, cells: tuple[str, ...], f: ImportField) -> str
 
 
 def make_plan(table: CsvTable, options: ImportOptions) -> ImportPlan:
-    """Map the columns, detect date formats and collect the status and priority words."""
+    """Map the columns (proposing a title where no column is one), detect date formats and
+    collect the status, priority and channel words with our value for each."""
     mapping = auto_map(table.headers, options.columns)
+    title = None
+    if mapping.column_of(ImportField.TITLE) is None and ImportField.TITLE not in options.columns:
+        title = propose_title(table.headers, [r.cells for r in table.records], mapping)
+        if title is not None:
+            mapping = mapping.with_title(title.columns)
     tz = zone(options.tz)
     ignored = tuple(column_name(table.headers, i) for i in mapping.ignored
                     if _has_data(table, i) or table.headers[i])
@@ -200,14 +256,23 @@ def make_plan(table: CsvTable, options: ImportOptions) -> ImportPlan:
         dates.append(DateColumn(field=f, column=column_name(table.headers, index),
                                 detected=detected, ambiguous=ambiguous, chosen=chosen,
                                 example=example))
-    statuses = Counter(column(ImportField.STATUS))
-    priorities = Counter(column(ImportField.PRIORITY))
+
+    def words(f: ImportField, resolve: Callable[[str], tuple[Any, WordSource]]
+              ) -> tuple[WordChoice, ...]:
+        if mapping.column_of(f) is None:
+            return ()
+        counts = Counter(column(f))
+        return tuple(WordChoice(w, n, *resolve(w)) for w, n in sorted(counts.items()) if w)
+
     return ImportPlan(
         mapping=mapping, headers=table.headers, ignored=ignored, dates=tuple(dates),
-        status_values=tuple((w, n, lookup_status(w, options.status_words))
-                            for w, n in sorted(statuses.items()) if w),
-        priority_values=tuple((w, n, lookup_priority(w, options.priority_words))
-                              for w, n in sorted(priorities.items()) if w))
+        status_values=words(ImportField.STATUS,
+                            lambda w: resolve_status(w, options.status_words)),
+        priority_values=words(ImportField.PRIORITY,
+                              lambda w: resolve_priority(w, options.priority_words)),
+        channel_values=words(ImportField.CHANNEL,
+                             lambda w: resolve_channel(w, options.channel_words)),
+        title=title)
 
 
 def _has_data(table: CsvTable, index: int) -> bool:
@@ -222,6 +287,11 @@ def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: d
         return [], problems
     tz = zone(options.tz)
     formats = {d.field: d.chosen for d in plan.dates}
+    vocab: dict[ImportField, dict[str, Any]] = {
+        f: {w.word: w.value for w in values} for f, values in (
+            (ImportField.STATUS, plan.status_values),
+            (ImportField.PRIORITY, plan.priority_values),
+            (ImportField.CHANNEL, plan.channel_values))}
     width = len(table.headers)
     rows: list[TicketRow] = []
     for record in table.records:
@@ -251,26 +321,11 @@ def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: d
                       validate_description(description)):
             if error is not None:
                 problem(_VALIDATED[error.field], error.reason)
-        def word(f: ImportField, lookup: Callable[[str], _Word | None], default: _Word,
-                 *, noun: str, fix: str | None = None, known: str = "") -> _Word:
-            """Our value for the cell's word; `default` for an empty cell or (with a
-            problem) an unknown word."""
-            text = get(f)
-            if not text:
-                return default
-            value = lookup(text)
-            if value is None:
-                problem(f, f"'{_short(text)}' is not a {noun} we know{known}", fix=fix)
-                return default
-            return value
-
-        status = word(ImportField.STATUS, lambda w: lookup_status(w, options.status_words),
-                      Status.NEW, noun="status", fix="map")
-        priority = word(ImportField.PRIORITY,
-                        lambda w: lookup_priority(w, options.priority_words), Priority.P3,
-                        noun="priority", fix="map")
-        channel = word(ImportField.CHANNEL, lookup_channel, Channel.EMAIL, noun="channel",
-                       known=" (phone, email, walk-in, portal, chat)")
+        # Words never refuse a row: the plan has our value for each (known, chosen,
+        # guessed or the neutral fallback) and lists them for the user to check.
+        status = vocab[ImportField.STATUS].get(get(ImportField.STATUS), Status.NEW)
+        priority = vocab[ImportField.PRIORITY].get(get(ImportField.PRIORITY), Priority.P3)
+        channel = vocab[ImportField.CHANNEL].get(get(ImportField.CHANNEL), Channel.EMAIL)
         instants: dict[ImportField, datetime | None] = {}
         for f in DATE_FIELDS:
             text = get(f)
@@ -334,8 +389,8 @@ def _file_problems(table: CsvTable, plan: ImportPlan) -> list[Problem]:
     if plan.mapping.column_of(ImportField.TITLE) is None:
         listed = ", ".join(f"'{h}'" for h in table.headers if h) or "none"
         problems.append(Problem(None, None, "no column holds the ticket title (expected "
-                                "Subject, Title or Summary; the file's columns are "
-                                f"{listed})", "column"))
+                                "Subject, Title or Summary, or a text column to propose; "
+                                f"the file's columns are {listed})", "column"))
     if not table.records:
         problems.append(Problem(None, None, "the file has a header line but no ticket rows"))
     for d in plan.dates:
@@ -343,7 +398,7 @@ def _file_problems(table: CsvTable, plan: ImportPlan) -> list[Problem]:
             problems.append(Problem(None, d.column, (
                 f"dates such as '{d.example}' read both as DD/MM/YYYY and as MM/DD/YYYY"),
                 "date"))
-        elif d.detected is None and d.chosen is None:
+        elif d.detected is None and d.chosen is None and d.example:
             problems.append(Problem(None, d.column, (
                 f"'{_short(d.example)}' is not a date in any format we know "
                 "(ISO 8601, DD/MM/YYYY, MM/DD/YYYY, YYYY/MM/DD)")))
@@ -359,8 +414,6 @@ def _short(text: str, limit: int = 60) -> str:
 def options_from_mapping(data: Mapping[str, Any], base: ImportOptions) -> ImportOptions:
     """Read a MAP.json document (docs/import.md) over `base`; raises MappingError naming
     the key that is wrong."""
-    from dataclasses import replace
-
     def words(key: str, lookup: Any) -> dict[str, Any]:
         out = {}
         for theirs, ours in (data.get(key) or {}).items():
@@ -370,13 +423,17 @@ def options_from_mapping(data: Mapping[str, Any], base: ImportOptions) -> Import
             out[fold(str(theirs))] = value
         return out
 
-    unknown = set(data) - {"columns", "status", "priority", "date_formats", "date_format",
-                           "timezone", "encoding", "delimiter", "default_requester"}
+    unknown = set(data) - {"columns", "status", "priority", "channel", "date_formats",
+                           "date_format", "timezone", "encoding", "delimiter",
+                           "default_requester"}
     if unknown:
         raise MappingError(f"unknown key(s) in the mapping file: {', '.join(sorted(unknown))}")
-    columns: dict[ImportField, str | None] = {}
+    columns: dict[ImportField, ColumnChoice] = {}
     for key, header in (data.get("columns") or {}).items():
-        columns[_field(key)] = None if header in (None, "") else str(header)
+        if isinstance(header, list):  # a title made of several columns
+            columns[_field(key)] = tuple(str(h) for h in header) or None
+        else:
+            columns[_field(key)] = None if header in (None, "") else str(header)
     formats: dict[ImportField, DateFormat] = {}
     if data.get("date_format"):
         formats = dict.fromkeys(DATE_FIELDS, date_format(str(data["date_format"])))
@@ -387,6 +444,8 @@ def options_from_mapping(data: Mapping[str, Any], base: ImportOptions) -> Import
         status_words={**base.status_words, **words("status", lambda w: lookup_status(w))},
         priority_words={**base.priority_words,
                         **words("priority", lambda w: lookup_priority(w))},
+        channel_words={**base.channel_words,
+                       **words("channel", lambda w: lookup_channel(w))},
         date_formats={**base.date_formats, **formats},
         tz=str(data.get("timezone") or base.tz),
         encoding=data.get("encoding") or base.encoding,
@@ -402,6 +461,39 @@ def load_mapping(text: str, base: ImportOptions) -> ImportOptions:
     if not isinstance(data, dict):
         raise MappingError("the mapping file must hold one JSON object")
     return options_from_mapping(data, base)
+
+
+def with_word(options: ImportOptions, kind: str, assignment: str) -> ImportOptions:
+    """`options` with one word mapped, from the command line's `--map-status
+    OpenPending=waiting` (`kind` 'status', 'priority' or 'channel'); MappingError naming
+    the argument when it is not WORD=OURS or OURS is not one of our values."""
+    theirs, sep, ours = assignment.rpartition("=")
+    flag = f"--map-{kind}"
+    if not sep or not theirs.strip() or not ours.strip():
+        raise MappingError(f"{flag} '{assignment}': write THEIR_WORD=OURS, e.g. "
+                           f"{flag} {_EXAMPLES[kind]}")
+    key = fold(theirs)
+    if kind == "status":
+        status = _ours(lookup_status(ours), flag, assignment, kind)
+        return replace(options, status_words={**options.status_words, key: status})
+    if kind == "priority":
+        priority = _ours(lookup_priority(ours), flag, assignment, kind)
+        return replace(options, priority_words={**options.priority_words, key: priority})
+    channel = _ours(lookup_channel(ours), flag, assignment, kind)
+    return replace(options, channel_words={**options.channel_words, key: channel})
+
+
+def _ours(value: _V | None, flag: str, assignment: str, kind: str) -> _V:
+    if value is None:
+        ours = assignment.rpartition("=")[2]
+        names = ", ".join(v.value for v in VOCABULARIES[kind])
+        raise MappingError(f"{flag} '{assignment}': '{ours}' is not a {kind} of ours "
+                           f"({names})")
+    return value
+
+
+_EXAMPLES = {"status": "OpenPending=waiting", "priority": "'Sev 2'=P2",
+             "channel": "Other=portal"}
 
 
 def _field(key: str) -> ImportField:

@@ -89,15 +89,48 @@ HEADER_ALIASES: Mapping[ImportField, tuple[str, ...]] = {
                               "issue id", "id", "number", "ticket no"),
 }
 
+
+# What the user (mapping file, dialog) says fills a field: a header, None to leave the
+# field out, or (for the title only) several headers whose cells make the title together.
+ColumnChoice = str | tuple[str, ...] | None
+
+
 @dataclass(frozen=True)
 class ColumnMapping:
-    """Which column (index into the headers) fills each field; unmapped fields are absent."""
+    """Which column (index into the headers) fills each field; unmapped fields are absent.
+
+    `title_parts`: when the title is made of several columns ('Issue Type' + 'Ticket ID'
+    -> 'Bug #123'), their indices; `columns[TITLE]` is then the first of them."""
 
     columns: Mapping[ImportField, int]
     ignored: tuple[int, ...]
+    title_parts: tuple[int, ...] = ()
 
     def column_of(self, field: ImportField) -> int | None:
         return self.columns.get(field)
+
+    def with_title(self, parts: Sequence[int]) -> ColumnMapping:
+        """This mapping with the title taken from `parts` (one column or several)."""
+        columns = {**self.columns, ImportField.TITLE: parts[0]}
+        return ColumnMapping(columns=columns,
+                             ignored=tuple(i for i in self.ignored if i not in parts),
+                             title_parts=tuple(parts) if len(parts) > 1 else ())
+
+    def title_of(self, cells: Sequence[str]) -> str:
+        """The title cell, or the title composed from its parts (stripped; "" if none)."""
+        if self.title_parts:
+            return compose_title([cells[i].strip() if i < len(cells) else ""
+                                  for i in self.title_parts])
+        index = self.columns.get(ImportField.TITLE)
+        if index is None or index >= len(cells):
+            return ""
+        return cells[index].strip()
+
+
+def compose_title(values: Sequence[str]) -> str:
+    """'Bug', '123' -> 'Bug #123': the non-empty values joined by spaces, a bare number
+    marked with '#' as an ID."""
+    return " ".join(f"#{v}" if v.isdigit() else v for v in values if v)
 
 
 class MappingError(DeskError):
@@ -105,24 +138,37 @@ class MappingError(DeskError):
     word or format. The message names it."""
 
 
-def auto_map(headers: Sequence[str], overrides: Mapping[ImportField, str | None] | None = None
-             ) -> ColumnMapping:
+def auto_map(headers: Sequence[str],
+             overrides: Mapping[ImportField, ColumnChoice] | None = None) -> ColumnMapping:
     """Recognise the usual headers; `overrides` (field -> header, None to leave the field
-    empty) win. Raises MappingError for an override naming a missing header."""
+    empty, several headers for a composed title) win. Raises MappingError for an override
+    naming a missing header."""
     overrides = overrides or {}
     normalised = [fold(h) for h in headers]
     taken: set[int] = set()
     columns: dict[ImportField, int] = {}
-    for field, wanted in overrides.items():
-        if wanted is None:
-            continue
+    title_parts: list[int] = []
+
+    def find(field: ImportField, wanted: str) -> int:
         index = _find(headers, normalised, wanted)
         if index is None:
             listed = ", ".join(f"'{h}'" for h in headers if h)
             raise MappingError(f"the mapping puts {field.label} in column '{wanted}', "
                                f"but the file has no such column (it has {listed})")
-        columns[field] = index
-        taken.add(index)
+        return index
+
+    for field, wanted in overrides.items():
+        if wanted is None or wanted == ():
+            continue
+        if isinstance(wanted, tuple):
+            if field is not ImportField.TITLE:
+                raise MappingError(f"only the title can be made of several columns, not "
+                                   f"{field.label}")
+            # The parts keep their own fields too ('Issue Type' is still the category).
+            title_parts = [find(field, w) for w in wanted]
+            continue
+        columns[field] = found = find(field, wanted)
+        taken.add(found)
     for field, aliases in HEADER_ALIASES.items():
         if field in overrides:
             continue
@@ -134,7 +180,8 @@ def auto_map(headers: Sequence[str], overrides: Mapping[ImportField, str | None]
                 taken.add(index)
                 break
     ignored = tuple(i for i in range(len(headers)) if i not in taken)
-    return ColumnMapping(columns=columns, ignored=ignored)
+    mapping = ColumnMapping(columns=columns, ignored=ignored)
+    return mapping.with_title(title_parts) if title_parts else mapping
 
 
 def _find(headers: Sequence[str], normalised: Sequence[str], wanted: str) -> int | None:

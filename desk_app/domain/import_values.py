@@ -12,7 +12,7 @@ them, so the user must choose.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -72,6 +72,138 @@ def fold(text: str) -> str:
     return _NOT_A_LETTER.sub(" ", text.casefold()).strip()
 
 
+class WordSource(StrEnum):
+    """How a word of theirs got its value of ours: the dry run and the dialog say so."""
+
+    KNOWN = "known"        # a default word, or our own value or label
+    CHOSEN = "chosen"      # the user's mapping (file, command line, dialog)
+    GUESSED = "guessed"    # by meaning: 'OpenPending' has 'pending' -> waiting on customer
+    FALLBACK = "fallback"  # nothing matched: the most neutral value
+
+    @property
+    def note(self) -> str:
+        """The flag after 'OpenPending → Waiting on customer (12 rows)'."""
+        return {"known": "", "chosen": "as mapped", "guessed": "guessed",
+                "fallback": "no match, the neutral default"}[self.value]
+
+
+# Guessing by meaning. Each rule is (stems a word of theirs starts with, our value); the
+# first rule with a matching word wins, so the more specific meaning comes first
+# ('OpenPending' is waiting, not new; 'Waiting for vendor' is the third party). Words are
+# split at case changes and punctuation: 'OpenPending' -> 'open', 'pending'.
+_STATUS_RULES: tuple[tuple[tuple[str, ...], Status], ...] = (
+    (("responded", "replied", "customer replied"), Status.IN_PROGRESS),  # back to us
+    (("vendor", "third", "supplier", "external", "partner", "upstream", "blocked"),
+     Status.WAITING_THIRD_PARTY),
+    (("pend", "hold", "wait", "await", "paused", "suspend", "customer", "reply",
+      "feedback", "info"), Status.WAITING_CUSTOMER),
+    (("clos", "cancel", "archiv", "reject", "declin", "duplicate", "invalid", "spam",
+      "wontfix", "won t", "obsolete", "deleted", "merged"), Status.CLOSED),
+    (("solv", "resolv", "done", "complet", "fix", "finish", "answer", "deliver",
+      "implement", "verified"), Status.RESOLVED),
+    (("progress", "work", "assign", "activ", "start", "doing", "investigat", "process",
+      "escalat", "review", "test", "ongoing", "triag", "develop", "reopen"),
+     Status.IN_PROGRESS),
+    (("new", "open", "todo", "backlog", "unassigned", "submit", "receiv", "creat",
+      "unread", "queue"), Status.NEW),
+)
+_PRIORITY_RULES: tuple[tuple[tuple[str, ...], Priority], ...] = (
+    (("not urgent", "non urgent", "not critical", "no rush"), Priority.P4),
+    (("urgent", "critical", "crit", "highest", "emergency", "blocker", "immediate",
+      "severe", "asap", "top", "outage", "showstopper"), Priority.P1),
+    (("lowest", "low", "minor", "trivial", "cosmetic", "wish", "someday", "planning"),
+     Priority.P4),
+    (("high", "important", "major", "elevated", "serious"), Priority.P2),
+    (("normal", "medium", "moderate", "standard", "average", "regular", "default",
+      "routine", "mid"), Priority.P3),
+)
+_CHANNEL_RULES: tuple[tuple[tuple[str, ...], Channel], ...] = (
+    (("chat", "messag", "whatsapp", "telegram", "slack", "teams", "sms"), Channel.CHAT),
+    (("phone", "call", "tel", "voice", "hotline"), Channel.PHONE),
+    (("walk", "person", "counter", "visit", "onsite", "on site"), Channel.WALK_IN),
+    (("email", "mail", "e mail", "inbox", "outbound"), Channel.EMAIL),
+    (("web", "portal", "form", "api", "online", "site", "widget", "app", "self",
+      "mobi", "help center", "twitter", "facebook", "social"), Channel.PORTAL),
+)
+# Nothing matched: the value that assumes least. A new ticket (clocks run, nobody is
+# waited on, nothing is closed on a guess), a medium priority, and e-mail, the channel an
+# import already assumes when the file has no channel column ('Other' says no more).
+NEUTRAL_STATUS = Status.NEW
+NEUTRAL_PRIORITY = Priority.P3
+NEUTRAL_CHANNEL = Channel.EMAIL
+_CASE_CHANGE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+_PRIORITY_NUMBER = re.compile(r"^(?:p|sev|s|prio|priority|level)?([0-9])$")
+
+
+def words_of(text: str) -> list[str]:
+    """'OpenPending' -> ['open', 'pending']; 'Sev2 - High' -> ['sev', '2', 'high']."""
+    return fold(_CASE_CHANGE.sub(" ", text)).split()
+
+
+def _guess(text: str, rules: tuple[tuple[tuple[str, ...], _V], ...]) -> _V | None:
+    words = words_of(text)
+    joined = " ".join(words)
+    for stems, value in rules:
+        for stem in stems:
+            if (" " in stem and stem in joined) or any(w.startswith(stem) for w in words):
+                return value
+    return None
+
+
+def guess_status(word: str) -> Status | None:
+    """Our status for a word none of the tables knows, by its meaning; None if nothing in
+    it says anything."""
+    return _guess(word, _STATUS_RULES)
+
+
+def guess_priority(word: str) -> Priority | None:
+    """By meaning ('Critical (P1)', 'Not so important'), else by a number ('Sev 2':
+    1 -> P1 ... 4 and 5 -> P4); None if neither."""
+    found = _guess(word, _PRIORITY_RULES)
+    if found is not None:
+        return found
+    for w in words_of(word):
+        m = _PRIORITY_NUMBER.match(w)
+        if m and m.group(1) != "0":
+            return DEFAULT_PRIORITY_WORDS.get(m.group(1), Priority.P4)
+    return None
+
+
+def guess_channel(word: str) -> Channel | None:
+    return _guess(word, _CHANNEL_RULES)
+
+
+def resolve_status(word: str, custom: Mapping[str, Status] | None = None
+                   ) -> tuple[Status, WordSource]:
+    """Our status for any word of theirs and how it was found: never a refusal."""
+    return _resolve(word, custom, lookup_status, guess_status, NEUTRAL_STATUS)
+
+
+def resolve_priority(word: str, custom: Mapping[str, Priority] | None = None
+                     ) -> tuple[Priority, WordSource]:
+    return _resolve(word, custom, lookup_priority, guess_priority, NEUTRAL_PRIORITY)
+
+
+def resolve_channel(word: str, custom: Mapping[str, Channel] | None = None
+                    ) -> tuple[Channel, WordSource]:
+    return _resolve(word, custom, lookup_channel, guess_channel, NEUTRAL_CHANNEL)
+
+
+def _resolve(word: str, custom: Mapping[str, _V] | None,
+             lookup: Callable[[str], _V | None], guess: Callable[[str], _V | None],
+             neutral: _V) -> tuple[_V, WordSource]:
+    key = fold(word)
+    if custom and key in custom:
+        return custom[key], WordSource.CHOSEN
+    known = lookup(word)
+    if known is not None:
+        return known, WordSource.KNOWN
+    guessed = guess(word)
+    if guessed is not None:
+        return guessed, WordSource.GUESSED
+    return neutral, WordSource.FALLBACK
+
+
 def lookup_status(word: str, custom: Mapping[str, Status] | None = None) -> Status | None:
     """Our status for their word: the user's table first, then the defaults, then our own
     values and labels ('waiting_customer', 'Waiting on customer')."""
@@ -83,8 +215,9 @@ def lookup_priority(word: str, custom: Mapping[str, Priority] | None = None
     return _lookup(word, custom, DEFAULT_PRIORITY_WORDS, Priority)
 
 
-def lookup_channel(word: str) -> Channel | None:
-    return _lookup(word, None, CHANNEL_WORDS, Channel)
+def lookup_channel(word: str, custom: Mapping[str, Channel] | None = None
+                   ) -> Channel | None:
+    return _lookup(word, custom, CHANNEL_WORDS, Channel)
 
 
 def _lookup(word: str, custom: Mapping[str, _V] | None, defaults: Mapping[str, _V],

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from desk_app.domain.csv_import import (
+    VOCABULARIES,
     ImportOptions,
     ImportPlan,
     ImportRefused,
@@ -96,6 +97,17 @@ class ImportReport:
     @property
     def ignored(self) -> tuple[str, ...]:
         return self.plan.ignored
+
+    @property
+    def title_note(self) -> str | None:
+        """What the title was proposed from, when the file has no title column."""
+        return self.plan.title.text if self.plan.title else None
+
+    def word_lines(self, *, flagged_only: bool = False) -> list[str]:
+        """'status: OpenPending → Waiting on customer (12 rows), guessed', one per word
+        (only the guesses and fallbacks with `flagged_only`)."""
+        return [f"{kind}: {w.text}" for kind in VOCABULARIES for w in self.plan.words(kind)
+                if w.flagged or not flagged_only]
 
     @property
     def summary(self) -> str:
@@ -418,7 +430,7 @@ def _notes(rows: Iterable[TicketRow], plan: ImportPlan, options: ImportOptions
     from desk_app.domain.import_fields import ImportField
 
     rows = list(rows)
-    notes = []
+    notes = []  # the proposed title and the guessed words have their own lines
     if plan.mapping.column_of(ImportField.CREATED) is None and rows:
         notes.append("No Created column: the tickets are dated at the import time.")
     unknown = sum(1 for r in rows if r.requester == options.default_requester)

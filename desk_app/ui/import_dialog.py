@@ -1,9 +1,11 @@
 """File > Import tickets: pick a CSV file, check how it will be read, then import it.
 
 Four steps on tabs, all visible once a file is loaded: *Columns* (one choice per field of
-ours, with a preview of the first rows as they will be read), *Values* (their status and
-priority words against ours, editable), *Dates* (the format per date column, required
-where the dates read both ways), *Check* (every problem with its row and column). Reading,
+ours, with a preview of the first rows as they will be read; a title proposed when the
+file has no title column), *Values* (their status, priority and channel words against
+ours, each with its row count and whether it was known or guessed, editable), *Dates*
+(the format per date column, required where the dates read both ways), *Check* (every
+problem with its row and column). Reading,
 checking and importing run through the task runner, off the GUI thread; the dialog shows a
 busy bar meanwhile. Slots stay thin: each one updates the options and asks the service.
 """
@@ -36,18 +38,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.csv_import import ImportOptions, ImportRefused, Problem
+from desk_app.domain.csv_import import (
+    VOCABULARIES,
+    ImportOptions,
+    ImportRefused,
+    Problem,
+    WordChoice,
+)
 from desk_app.domain.csv_read import DELIMITERS, ENCODINGS, CsvFormatError, CsvTable, plural
-from desk_app.domain.enums import Priority, Status
+from desk_app.domain.enums import Channel, Priority, Status
 from desk_app.domain.import_fields import ImportField
-from desk_app.domain.import_values import DateFormat, fold
+from desk_app.domain.import_values import DateFormat, WordSource, fold
 from desk_app.services.importer import ImportReport, ImportResult, ImportService
 from desk_app.workers.task_runner import Runner
 
 NOT_IMPORTED = "— not imported —"
+# The title combo's entry for the proposed title (one column, or type + ID): choosing it
+# leaves the title to the proposal rather than naming a column.
+PROPOSED = "\x00proposed"
 PREVIEW_ROWS = 20
-HINTS = {"map": "map it on the Values tab", "date": "choose the format on the Dates tab",
+HINTS = {"date": "choose the format on the Dates tab",
          "column": "choose it on the Columns tab"}
+# What the Values tab's last column says about each word.
+HOW = {WordSource.KNOWN: "", WordSource.CHOSEN: "your choice",
+       WordSource.GUESSED: "⚠ guessed", WordSource.FALLBACK: "⚠ no match: neutral"}
 
 
 class ImportDialog(QDialog):
@@ -141,13 +155,22 @@ class ImportDialog(QDialog):
 
     def _build_columns_tab(self) -> QWidget:
         page = QWidget()
-        row = QHBoxLayout(page)
+        outer = QVBoxLayout(page)
+        self.title_note = QLabel("")
+        self.title_note.setObjectName("importTitleNote")
+        self.title_note.setWordWrap(True)
+        self.title_note.hide()
+        outer.addWidget(self.title_note)
+        row = QHBoxLayout()
+        outer.addLayout(row, 1)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.column_combos: dict[ImportField, QComboBox] = {}
         for f in ImportField:
             combo = QComboBox()
             combo.setMinimumWidth(170)
+            if f is ImportField.TITLE:  # 'Issue Type + Ticket ID (proposed)' is long
+                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.currentIndexChanged.connect(self._on_columns_changed)
             self.column_combos[f] = combo
             form.addRow(f"{f.label}{' *' if f is ImportField.TITLE else ''}:", combo)
@@ -166,27 +189,40 @@ class ImportDialog(QDialog):
 
     def _build_values_tab(self) -> QWidget:
         page = QWidget()
-        row = QHBoxLayout(page)
+        outer = QVBoxLayout(page)
+        self.guesses_label = QLabel("")
+        self.guesses_label.setObjectName("importGuesses")
+        self.guesses_label.setWordWrap(True)
+        outer.addWidget(self.guesses_label)
+        grid = QGridLayout()
+        outer.addLayout(grid, 1)
         self.status_table = self._words_table()
         self.priority_table = self._words_table()
-        for title, table in (("Status words in the file", self.status_table),
-                             ("Priority words in the file", self.priority_table)):
-            box = QVBoxLayout()
-            box.addWidget(QLabel(title))
-            box.addWidget(table, 1)
-            row.addLayout(box, 1)
+        self.channel_table = self._words_table()
+        self.word_tables = {"status": self.status_table, "priority": self.priority_table,
+                            "channel": self.channel_table}
+        # Status words are the most numerous and matter most (they start and stop the
+        # clocks): a column of their own; priority and channel share the other.
+        self.word_titles: dict[str, QLabel] = {}
+        for (kind, table), (r, c, span) in zip(
+                self.word_tables.items(), ((0, 0, 3), (0, 1, 1), (2, 1, 1)), strict=True):
+            self.word_titles[kind] = QLabel(f"{kind.capitalize()} words in the file")
+            grid.addWidget(self.word_titles[kind], r, c)
+            grid.addWidget(table, r + 1, c, span, 1)
+        grid.setRowStretch(1, 1)
+        grid.setRowStretch(3, 1)
         return page
 
     @staticmethod
     def _words_table() -> QTableWidget:
-        table = QTableWidget(0, 3)
-        table.setHorizontalHeaderLabels(["In the file", "Rows", "Ours"])
+        table = QTableWidget(0, 4)
+        table.setHorizontalHeaderLabels(["In the file", "Rows", "Ours", "How"])
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.verticalHeader().hide()
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         return table
 
     def _build_dates_tab(self) -> QWidget:
@@ -284,24 +320,28 @@ class ImportDialog(QDialog):
     def _on_columns_changed(self) -> None:
         if self._filling or self._table is None:
             return
-        self.options = replace(self.options, columns={
-            f: combo.currentData() for f, combo in self.column_combos.items()})
+        self.options = replace(self.options, columns=self._chosen_columns())
         self._recheck(refill=True)
 
+    def _chosen_columns(self) -> dict[ImportField, str | None]:
+        """Field -> header as the combos say; the proposed title is left to the plan."""
+        return {f: combo.currentData() for f, combo in self.column_combos.items()
+                if combo.currentData() != PROPOSED}
+
     def _on_word_changed(self, kind: str, word: str, combo: QComboBox) -> None:
-        value = combo.currentData()
+        """The user's value for one word wins over the default and the guess."""
+        value, key = combo.currentData(), fold(word)
         if kind == "status":
-            words: dict[str, Any] = dict(self.options.status_words)
+            self.options = replace(self.options, status_words={
+                **self.options.status_words, key: Status(value)})
+        elif kind == "priority":
+            self.options = replace(self.options, priority_words={
+                **self.options.priority_words, key: Priority(value)})
         else:
-            words = dict(self.options.priority_words)
-        if value is None:
-            words.pop(fold(word), None)
-        else:
-            words[fold(word)] = Status(value) if kind == "status" else Priority(value)
-        if kind == "status":
-            self.options = replace(self.options, status_words=words)
-        else:
-            self.options = replace(self.options, priority_words=words)
+            self.options = replace(self.options, channel_words={
+                **self.options.channel_words, key: Channel(value)})
+        # Not a refill: that would delete the combo whose signal is being handled. The
+        # words stay the same; _show_report updates how each one was mapped.
         self._recheck()
 
     def _on_date_changed(self) -> None:
@@ -398,7 +438,8 @@ class ImportDialog(QDialog):
             widget.setEnabled(enabled)
 
     def _fill_columns(self, report: ImportReport) -> None:
-        headers = report.plan.headers
+        plan = report.plan
+        headers = plan.headers
         self._filling = True
         try:
             for f, combo in self.column_combos.items():
@@ -406,34 +447,70 @@ class ImportDialog(QDialog):
                 combo.addItem(NOT_IMPORTED, None)
                 for i, h in enumerate(headers):
                     combo.addItem(h or f"column {i + 1}", h)
-                index = report.plan.mapping.column_of(f)
+                if f is ImportField.TITLE and plan.title is not None:
+                    combo.addItem(f"{plan.title.label} (proposed)", PROPOSED)
+                    combo.setCurrentIndex(combo.count() - 1)
+                    continue
+                index = plan.mapping.column_of(f)
                 combo.setCurrentIndex(0 if index is None else index + 1)
         finally:
             self._filling = False
-        self.options = replace(self.options, columns={
-            f: combo.currentData() for f, combo in self.column_combos.items()})
+        self.options = replace(self.options, columns=self._chosen_columns())
 
     def _fill_words(self, report: ImportReport) -> None:
-        for kind, table, values, enum in (
-                ("status", self.status_table, report.plan.status_values, Status),
-                ("priority", self.priority_table, report.plan.priority_values, Priority)):
+        for kind, table in self.word_tables.items():
+            values: tuple[WordChoice, ...] = report.plan.words(kind)
+            field = ImportField(kind)
+            mapped = report.plan.mapping.column_of(field) is not None
+            default = {"status": Status.NEW.label, "priority": Priority.P3.label,
+                       "channel": Channel.EMAIL.label}[kind]
+            self.word_titles[kind].setText(
+                f"{field.label} words in the file" if mapped else
+                f"{field.label}: no column in the file, every ticket gets {default}")
+            table.setVisible(mapped)
             table.setRowCount(0)
-            for word, rows, ours in values:
+            for choice in values:
                 r = table.rowCount()
                 table.insertRow(r)
-                table.setItem(r, 0, QTableWidgetItem(word))
-                count = QTableWidgetItem(f"{rows:,}")
+                table.setItem(r, 0, QTableWidgetItem(choice.word))
+                count = QTableWidgetItem(f"{choice.rows:,}")
                 count.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                        | Qt.AlignmentFlag.AlignVCenter)
                 table.setItem(r, 1, count)
                 combo = QComboBox()
-                combo.addItem("⚠ unknown: choose", None)
-                for member in enum:
+                for member in VOCABULARIES[kind]:
                     combo.addItem(member.label, member.value)
-                combo.setCurrentIndex(0 if ours is None else combo.findData(ours.value))
+                combo.setCurrentIndex(combo.findData(choice.value.value))
                 combo.currentIndexChanged.connect(
-                    lambda _i, k=kind, w=word, c=combo: self._on_word_changed(k, w, c))
+                    lambda _i, k=kind, w=choice.word, c=combo: self._on_word_changed(k, w, c))
                 table.setCellWidget(r, 2, combo)
+                table.setItem(r, 3, QTableWidgetItem())  # _show_report fills it
+
+    def _show_word_sources(self, report: ImportReport) -> None:
+        """The How column, the summary above the tables and the tab's count of guesses."""
+        for kind, table in self.word_tables.items():
+            values = report.plan.words(kind)
+            if table.rowCount() != len(values):
+                continue  # a check for other columns, superseded: the refill follows
+            for r, choice in enumerate(values):
+                how = table.item(r, 3)
+                if how is None:
+                    continue
+                how.setText(HOW[choice.source])
+                how.setToolTip("Not one of the words we know: mapped by its meaning (or to "
+                               "the most neutral value). Check it." if choice.flagged
+                               else "")
+        guesses = report.plan.guesses
+        listed = "; ".join(w.text for w in guesses[:3])
+        more = f"; and {len(guesses) - 3:,} more" if len(guesses) > 3 else ""
+        self.guesses_label.setText(
+            f"⚠ {plural(len(guesses), 'word')} not in our vocabulary "
+            f"{'was' if len(guesses) == 1 else 'were'} guessed by meaning or given the "
+            "neutral value (marked ⚠ below): "
+            f"{listed}{more}. Check them; change any that is wrong."
+            if guesses else "Every word in the file is one we know.")
+        self.tabs.setTabText(1, f"2 · Values ({len(guesses)} to check ⚠)" if guesses
+                             else "2 · Values")
 
     def _fill_dates(self, report: ImportReport) -> None:
         while self.dates_form.rowCount():
@@ -463,11 +540,26 @@ class ImportDialog(QDialog):
     def _show_report(self, report: ImportReport) -> None:
         self.report = report
         self._fill_preview(report)
+        self._show_word_sources(report)
+        title = report.plan.title
+        self.title_note.setVisible(title is not None)
+        if title is not None:
+            self.title_note.setText(f"⚠ {title.text}. To use another column, choose it "
+                                    "for Title below.")
+            combo = self.column_combos[ImportField.TITLE]
+            proposed = combo.findData(PROPOSED)
+            if proposed >= 0:  # other columns changed: the proposal may have too
+                combo.setItemText(proposed, f"{title.label} (proposed)")
         ignored = ", ".join(report.ignored)
         self.ignored_label.setText(f"Ignored columns: {ignored}" if ignored
                                    else "Every column is imported.")
         self._show_problems(list(report.problems))
-        self.notes_label.setText("\n".join(f"• {n}" for n in report.notes))
+        guesses = report.plan.guesses
+        notes = [*([f"{report.title_note}."] if report.title_note else []),
+                 *([f"{plural(len(guesses), 'word')} guessed by meaning or given the neutral "
+                    "value (Values tab)."] if guesses else []),
+                 *report.notes]
+        self.notes_label.setText("\n".join(f"• {n}" for n in notes))
         new = []
         if report.new_technicians:
             new.append(plural(report.new_technicians, "new technician"))
@@ -498,14 +590,15 @@ class ImportDialog(QDialog):
         records = self._table.records[:PREVIEW_ROWS]
         self.preview.setRowCount(len(records))
         self.preview.setVerticalHeaderLabels([str(r.row) for r in records])
-        words = {ImportField.STATUS: {w: o for w, _n, o in plan.status_values},
-                 ImportField.PRIORITY: {w: o for w, _n, o in plan.priority_values}}
+        words = {ImportField.STATUS: {w.word: w for w in plan.status_values},
+                 ImportField.PRIORITY: {w.word: w for w in plan.priority_values},
+                 ImportField.CHANNEL: {w.word: w for w in plan.channel_values}}
         for r, record in enumerate(records):
             for c, f in enumerate(fields):
                 text = plan.cell(record.cells, f)
-                if f in words and text:
-                    ours = words[f].get(text)
-                    text = f"{text} → {ours.label if ours else '⚠ ?'}"
+                choice = words[f].get(text) if f in words and text else None
+                if choice is not None:
+                    text = f"{text} → {choice.value.label}{' ⚠' if choice.flagged else ''}"
                 self.preview.setItem(r, c, QTableWidgetItem(text.replace("\n", " ⏎ ")))
         self.preview.resizeColumnsToContents()
         for c in range(len(fields)):

@@ -13,11 +13,20 @@ from desk_app.domain.csv_import import (
     date_format,
     load_mapping,
     make_plan,
+    with_word,
 )
 from desk_app.domain.csv_read import CsvFormatError, read_table
-from desk_app.domain.enums import Priority, Status
+from desk_app.domain.enums import Channel, Priority, Status
 from desk_app.domain.import_fields import ImportField, MappingError, auto_map
-from desk_app.domain.import_values import DateFormat, detect_format, parse_date
+from desk_app.domain.import_values import (
+    DateFormat,
+    WordSource,
+    detect_format,
+    parse_date,
+    resolve_channel,
+    resolve_priority,
+    resolve_status,
+)
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -150,17 +159,100 @@ def test_status_and_priority_words_map_to_ours() -> None:
         (Status.WAITING_CUSTOMER, Priority.P3), (Status.WAITING_THIRD_PARTY, Priority.P2)]
 
 
-def test_unknown_words_are_problems_until_mapped() -> None:
-    text = "Subject,Status,Priority\nA,Neu,Sehr hoch\nB,New,High\n"
-    _rows, problems = rows_of(text)
-    assert [(p.row, p.column, p.fix) for p in problems] == [
-        (2, "Status", "map"), (2, "Priority", "map")]
-    assert "'Sehr hoch' is not a priority we know" in problems[1].text
-    options = load_mapping('{"status": {"neu": "new"}, "priority": {"Sehr hoch": "P1"}}',
+def test_unknown_words_get_a_guess_by_meaning_and_refuse_no_row() -> None:
+    """Vocabulary is not malformed data: 'OpenPending' (Freshdesk), 'Other' (osTicket)
+    refused the whole file before; now each gets the value its meaning suggests."""
+    text = ("Subject,Status,Priority,Source\n"
+            "A,OpenPending,Critical (P1),Other\n"
+            "B,Waiting for Supplier,Sev 2,Outbound Email\n"
+            "C,Closed - Duplicate,Not urgent,Voicemail\n"
+            "D,Complete,Important,Mobile app\n"
+            "E,Working on it,whatever,Telegram\n"
+            "F,OpenPending,Normal,Email\n")
+    rows, problems = rows_of(text)
+    assert problems == []
+    assert [(r.status, r.priority, r.channel) for r in rows] == [
+        (Status.WAITING_CUSTOMER, Priority.P1, Channel.EMAIL),
+        (Status.WAITING_THIRD_PARTY, Priority.P2, Channel.EMAIL),
+        (Status.CLOSED, Priority.P4, Channel.PHONE),
+        (Status.RESOLVED, Priority.P2, Channel.PORTAL),
+        (Status.IN_PROGRESS, Priority.P3, Channel.CHAT),
+        (Status.WAITING_CUSTOMER, Priority.P3, Channel.EMAIL)]
+    assert rows[0].original_status == "OpenPending"  # kept for the history
+
+
+@pytest.mark.parametrize(("word", "status"), [
+    ("pending", Status.WAITING_CUSTOMER), ("Hold", Status.WAITING_CUSTOMER),
+    ("OpenPending", Status.WAITING_CUSTOMER), ("Awaiting vendor", Status.WAITING_THIRD_PARTY),
+    ("third-party", Status.WAITING_THIRD_PARTY), ("solved", Status.RESOLVED),
+    ("Complete", Status.RESOLVED), ("closed", Status.CLOSED), ("Won't Do", Status.CLOSED),
+    ("todo", Status.NEW), ("Open", Status.NEW), ("Newly created", Status.NEW),
+    ("Working", Status.IN_PROGRESS), ("Assigned", Status.IN_PROGRESS),
+    ("In Review", Status.IN_PROGRESS), ("Customer responded", Status.IN_PROGRESS),
+])
+def test_status_words_by_meaning(word: str, status: Status) -> None:
+    assert resolve_status(word)[0] is status
+
+
+@pytest.mark.parametrize(("word", "priority"), [
+    ("urgent", Priority.P1), ("CRITICAL", Priority.P1), ("highest", Priority.P1),
+    ("Critical (P1)", Priority.P1), ("Sev1", Priority.P1), ("High impact", Priority.P2),
+    ("P2 - High", Priority.P2), ("Moderate", Priority.P3), ("Cosmetic", Priority.P4),
+    ("Not urgent", Priority.P4), ("5 - Planning", Priority.P4),
+])
+def test_priority_words_by_meaning(word: str, priority: Priority) -> None:
+    assert resolve_priority(word)[0] is priority
+
+
+def test_how_each_word_got_its_value_is_kept_for_the_user() -> None:
+    custom = {"openpending": Status.IN_PROGRESS}
+    assert resolve_status("Pending") == (Status.WAITING_CUSTOMER, WordSource.KNOWN)
+    assert resolve_status("OpenPending") == (Status.WAITING_CUSTOMER, WordSource.GUESSED)
+    assert resolve_status("OPENPENDING", custom) == (Status.IN_PROGRESS, WordSource.CHOSEN)
+    assert resolve_status("Zzz") == (Status.NEW, WordSource.FALLBACK)
+    assert resolve_priority("Zzz") == (Priority.P3, WordSource.FALLBACK)
+    assert resolve_channel("Other") == (Channel.EMAIL, WordSource.FALLBACK)
+    assert resolve_channel("unknown") == (Channel.EMAIL, WordSource.FALLBACK)
+
+
+def test_the_plan_lists_every_word_with_its_count_and_flags_the_guesses() -> None:
+    table = read_table(b"Subject,Status,Source\nA,OpenPending,Other\nB,OpenPending,Web\n"
+                       b"C,Open,Other\nD,Blah,Other\n")
+    plan = make_plan(table, ImportOptions(tz="UTC"))
+    assert [w.text for w in plan.status_values] == [
+        "Blah → New (1 row), no match, the neutral default",
+        "Open → New (1 row)",
+        "OpenPending → Waiting on customer (2 rows), guessed"]
+    assert [w.text for w in plan.channel_values] == [
+        "Other → Email (3 rows), no match, the neutral default", "Web → Portal (1 row)"]
+    assert [w.word for w in plan.guesses] == ["Blah", "OpenPending", "Other"]
+
+
+def test_mapped_words_win_over_the_guess_from_a_file_and_the_command_line() -> None:
+    text = "Subject,Status,Priority,Source\nA,OpenPending,Sehr hoch,Other\nB,New,High,Fax\n"
+    options = load_mapping('{"status": {"OpenPending": "in_progress"}, '
+                           '"priority": {"Sehr hoch": "P1"}, "channel": {"Fax": "phone"}}',
                            ImportOptions(tz="UTC"))
+    options = with_word(options, "channel", "Other=walk_in")
     rows, problems = rows_of(text, options)
     assert problems == []
-    assert (rows[0].status, rows[0].priority) == (Status.NEW, Priority.P1)
+    assert [(r.status, r.priority, r.channel) for r in rows] == [
+        (Status.IN_PROGRESS, Priority.P1, Channel.WALK_IN),
+        (Status.NEW, Priority.P2, Channel.PHONE)]
+    plan = make_plan(read_table(text.encode()), options)
+    assert plan.guesses == ()
+    assert plan.status_values[1].text == "OpenPending → In progress (1 row), as mapped"
+
+
+def test_a_command_line_word_must_name_one_of_ours() -> None:
+    options = ImportOptions()
+    assert with_word(options, "status", "OpenPending=waiting").status_words == {
+        "openpending": Status.WAITING_CUSTOMER}
+    assert with_word(options, "priority", "a=b=P2").priority_words == {"a b": Priority.P2}
+    with pytest.raises(MappingError, match="--map-status 'OpenPending': write THEIR_WORD=OURS"):
+        with_word(options, "status", "OpenPending")
+    with pytest.raises(MappingError, match="'later' is not a status of ours"):
+        with_word(options, "status", "OpenPending=later")
 
 
 def test_a_mapping_file_with_an_unknown_word_of_ours_is_refused() -> None:
@@ -320,3 +412,66 @@ def test_words_and_headers_fold_the_same_way() -> None:
                                             ImportField.STATUS: "СТАТУС"})
     assert (mapping.column_of(ImportField.TITLE), mapping.column_of(ImportField.STATUS)) \
         == (0, 1)
+
+
+# -- a title for files without a title column ------------------------------------------------
+
+TRACKER = ("Ticket ID,Issue Type,Status,Labels,Sprint,Story Points\n"
+           "123,Bug,Open,hardware,Sprint 41,3\n124,Task,Open,access,Sprint 41,1\n"
+           "125,Bug,Open,network,Sprint 41,5\n126,Story,Done,access,Sprint 42,2\n"
+           "127,Bug,Open,hardware,Sprint 42,3\n")
+
+
+def test_without_a_title_column_type_and_id_make_the_title_and_the_plan_says_so() -> None:
+    plan = make_plan(read_table(TRACKER.encode()), ImportOptions(tz="UTC"))
+    assert plan.title is not None
+    assert plan.title.label == "Issue Type + Ticket ID"
+    assert plan.title.text == ("No Subject, Title or Summary column: the title is made of "
+                               "'Issue Type' and 'Ticket ID', e.g. 'Bug #123' (proposed)")
+    rows, problems = rows_of(TRACKER)
+    assert problems == []
+    assert [r.title for r in rows] == ["Bug #123", "Task #124", "Bug #125", "Story #126",
+                                       "Bug #127"]
+    assert rows[0].category == "Bug" and rows[0].external_id == "123"  # still both
+
+
+def test_without_a_title_column_the_best_text_column_is_proposed() -> None:
+    text = ("Ref,Kind,Headline,Contact,When\n"
+            "1,Incident,Printer jams on floor 2,ann@example.com,2026-11-02\n"
+            "2,Incident,VPN drops every hour,ben@example.com,2026-11-03\n"
+            "3,Request,New laptop for Carla,carla@example.com,2026-11-04\n")
+    plan = make_plan(read_table(text.encode()), ImportOptions(tz="UTC"))
+    assert plan.title is not None and plan.title.names == ("Headline",)
+    assert "taken from 'Headline', the column that reads most like titles, e.g. " \
+           "'Printer jams on floor 2'" in plan.title.text
+    assert "Headline" not in plan.ignored
+    rows, problems = rows_of(text)
+    assert problems == [] and rows[2].title == "New laptop for Carla"
+
+
+def test_the_proposed_title_gives_way_to_the_mapping() -> None:
+    one = load_mapping('{"columns": {"title": "Labels"}}', ImportOptions(tz="UTC"))
+    rows, _problems = rows_of(TRACKER, one)
+    assert rows[0].title == "hardware"
+    assert make_plan(read_table(TRACKER.encode()), one).title is None
+    both = load_mapping('{"columns": {"title": ["Sprint", "Ticket ID"]}}',
+                        ImportOptions(tz="UTC"))
+    rows, _problems = rows_of(TRACKER, both)
+    assert rows[0].title == "Sprint 41 #123"
+    none = load_mapping('{"columns": {"title": null}}', ImportOptions(tz="UTC"))
+    _rows, problems = rows_of(TRACKER, none)
+    assert [p.fix for p in problems] == ["column"]
+    assert "no column holds the ticket title" in problems[0].message
+    with pytest.raises(MappingError, match="only the title"):
+        rows_of(TRACKER, ImportOptions(tz="UTC", columns={ImportField.STATUS: ("A", "B")}))
+
+
+def test_columns_of_codes_dates_or_few_repeated_words_are_not_proposed() -> None:
+    text = ("Code,Opened on,Team,Mail\n"
+            "A1,2026-11-02,Support,a@example.com\nA2,2026-11-03,Support,b@example.com\n"
+            "A3,2026-11-03,Network,c@example.com\nA4,2026-11-04,Support,d@example.com\n"
+            "A5,2026-11-05,Network,e@example.com\n")
+    plan = make_plan(read_table(text.encode()), ImportOptions(tz="UTC"))
+    assert plan.title is None
+    _rows, problems = rows_of(text)
+    assert "no column holds the ticket title" in problems[0].message

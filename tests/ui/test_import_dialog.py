@@ -12,11 +12,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from desk_app.app import AppContext
+from desk_app.domain.enums import Status
 from desk_app.domain.import_fields import ImportField
 from desk_app.domain.import_values import DateFormat
 from desk_app.services.importer import ImportInterrupted, ImportService
 from desk_app.store.models import Ticket
-from desk_app.ui.import_dialog import NOT_IMPORTED, ImportDialog
+from desk_app.ui.import_dialog import NOT_IMPORTED, PROPOSED, ImportDialog
 from desk_app.ui.main_window import MainWindow
 from desk_app.workers.task_runner import SyncRunner, TaskRunner
 from tests.ui.conftest import ME, when_modal
@@ -79,20 +80,17 @@ def test_dialog_maps_previews_and_imports(ctx: AppContext, qtbot: QtBot, csv_fil
     assert dialog.preview.item(0, status_col).text() == "Solved → Resolved"
     assert dialog.preview.rowCount() == 3
 
-    # Two problems: an unknown status word and dates that read both ways.
+    # One problem: dates that read both ways. 'Neu' is no problem: it matches nothing, so
+    # it gets the neutral New, flagged for the user.
     assert not dialog.import_button.isEnabled()
     texts = [dialog.problems.item(r, 2).text() for r in range(dialog.problems.rowCount())]
-    assert any("read both as DD/MM/YYYY and as MM/DD/YYYY" in t for t in texts)
-    assert any("'Neu' is not a status we know" in t for t in texts)
-    assert [dialog.problems.item(r, 0).text() for r in range(dialog.problems.rowCount())] \
-        == ["—", "3"]
+    assert len(texts) == 1 and "read both as DD/MM/YYYY and as MM/DD/YYYY" in texts[0]
+    assert word_row(dialog, "status", "Neu") == ("Neu", "1", "New", "⚠ no match: neutral")
 
-    # Map the word on the Values tab and choose the date format on the Dates tab.
-    words = [dialog.status_table.item(r, 0).text()
-             for r in range(dialog.status_table.rowCount())]
-    neu = dialog.status_table.cellWidget(words.index("Neu"), 2)
-    assert isinstance(neu, QComboBox) and neu.currentData() is None
-    choose(neu, "new")
+    # Change the word on the Values tab and choose the date format on the Dates tab.
+    neu = word_combo(dialog, "status", "Neu")
+    choose(neu, "in_progress")
+    assert word_row(dialog, "status", "Neu")[3] == "your choice"
     choose(dialog.date_combos[ImportField.CREATED], DateFormat.DMY.value)
     assert dialog.problems.rowCount() == 0
     assert dialog.import_button.isEnabled()
@@ -107,6 +105,91 @@ def test_dialog_maps_previews_and_imports(ctx: AppContext, qtbot: QtBot, csv_fil
     assert not dialog.import_button.isEnabled()
     detail = ctx.tickets.detail(ctx.tickets.find_by_number(1001) or 0)
     assert detail.created_at.day == 3 and detail.created_at.month == 11  # DD/MM chosen
+    vpn = ctx.tickets.detail(ctx.tickets.find_by_number(1002) or 0)
+    assert vpn.status is Status.IN_PROGRESS  # the user's choice for 'Neu'
+
+
+def word_row(dialog: ImportDialog, kind: str, word: str) -> tuple[str, str, str, str]:
+    """One row of a Values table as the user reads it: word, rows, ours, how."""
+    table = dialog.word_tables[kind]
+    words = [table.item(r, 0).text() for r in range(table.rowCount())]
+    r = words.index(word)
+    combo = table.cellWidget(r, 2)
+    assert isinstance(combo, QComboBox)
+    return (words[r], table.item(r, 1).text(), combo.currentText(), table.item(r, 3).text())
+
+
+def word_combo(dialog: ImportDialog, kind: str, word: str) -> QComboBox:
+    table = dialog.word_tables[kind]
+    words = [table.item(r, 0).text() for r in range(table.rowCount())]
+    combo = table.cellWidget(words.index(word), 2)
+    assert isinstance(combo, QComboBox)
+    return combo
+
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "import"
+
+
+def test_guessed_words_are_listed_with_counts_and_a_change_takes_effect(
+        ctx: AppContext, qtbot: QtBot) -> None:
+    dialog = make_dialog(ctx, qtbot)
+    dialog.load(FIXTURES / "freshdesk_export.csv")
+    assert dialog.report is not None and dialog.report.ok
+    assert dialog.import_button.isEnabled()  # no mapping file, no problem
+    assert word_row(dialog, "status", "OpenPending") == (
+        "OpenPending", "2", "Waiting on customer", "⚠ guessed")
+    assert word_row(dialog, "status", "Pending") == ("Pending", "1", "Waiting on customer", "")
+    assert word_row(dialog, "channel", "Outbound Email") == (
+        "Outbound Email", "1", "Email", "⚠ guessed")
+    assert dialog.tabs.tabText(1) == "2 · Values (2 to check ⚠)"
+    assert "OpenPending → Waiting on customer (2 rows), guessed" in \
+        dialog.guesses_label.text()
+
+    choose(word_combo(dialog, "status", "OpenPending"), "in_progress")
+    assert word_row(dialog, "status", "OpenPending")[2:] == ("In progress", "your choice")
+    assert dialog.tabs.tabText(1) == "2 · Values (1 to check ⚠)"
+    status_col = [dialog.preview.horizontalHeaderItem(c).text()
+                  for c in range(dialog.preview.columnCount())].index("Status")
+    assert dialog.preview.item(1, status_col).text() == "OpenPending → In progress"
+    with qtbot.waitSignal(dialog.sig_imported, timeout=1000):
+        dialog.import_button.click()
+    webshop = ctx.tickets.detail(ctx.tickets.find_by_number(1002) or 0)
+    assert webshop.status is Status.IN_PROGRESS
+
+
+def test_other_as_a_source_gets_the_neutral_channel_flagged(ctx: AppContext,
+                                                             qtbot: QtBot) -> None:
+    dialog = make_dialog(ctx, qtbot)
+    dialog.load(FIXTURES / "osticket_export.csv")
+    assert word_row(dialog, "channel", "Other") == ("Other", "2", "Email",
+                                                    "⚠ no match: neutral")
+    assert dialog.import_button.isEnabled()
+
+
+def test_a_proposed_title_is_shown_and_can_be_replaced(ctx: AppContext, qtbot: QtBot) -> None:
+    dialog = make_dialog(ctx, qtbot)
+    dialog.load(FIXTURES / "tracker_export.csv")
+    assert not dialog.title_note.isHidden()
+    assert "the title is made of 'Issue Type' and 'Ticket ID', e.g. 'Bug #123'" in \
+        dialog.title_note.text()
+    title = dialog.column_combos[ImportField.TITLE]
+    assert title.currentText() == "Issue Type + Ticket ID (proposed)"
+    assert dialog.preview.horizontalHeaderItem(0).text() == "Title"
+    assert dialog.preview.item(0, 0).text() == "Bug #123"
+    assert dialog.import_button.isEnabled()
+    assert dialog.notes_label.text().startswith(
+        "• No Subject, Title or Summary column: the title is made of 'Issue Type' and "
+        "'Ticket ID', e.g. 'Bug #123' (proposed).\n"
+        "• 4 words guessed by meaning or given the neutral value (Values tab).\n")
+
+    choose(title, "Labels")
+    assert dialog.preview.item(0, 0).text() == "hardware"
+    assert dialog.title_note.isHidden()
+    choose(title, PROPOSED)
+    assert dialog.preview.item(0, 0).text() == "Bug #123"
+    with qtbot.waitSignal(dialog.sig_imported, timeout=1000):
+        dialog.import_button.click()
+    assert ctx.tickets.detail(ctx.tickets.find_by_number(1008) or 0).title == "Task #130"
 
 
 def test_unmapping_the_title_is_a_problem_and_a_column_can_be_chosen(
@@ -159,11 +242,7 @@ def test_file_menu_import_refreshes_the_list(make_window: Callable[[], MainWindo
     def drive(widget: QWidget) -> None:
         assert isinstance(widget, ImportDialog)
         widget.choose_file()
-        words = [widget.status_table.item(r, 0).text()
-                 for r in range(widget.status_table.rowCount())]
-        neu = widget.status_table.cellWidget(words.index("Neu"), 2)
-        assert isinstance(neu, QComboBox)
-        choose(neu, "in_progress")
+        choose(word_combo(widget, "status", "Neu"), "in_progress")
         choose(widget.date_combos[ImportField.CREATED], DateFormat.DMY.value)
         widget.import_button.click()
         widget.close_button.click()
@@ -246,11 +325,7 @@ def test_a_check_that_finishes_late_is_dropped(ctx: AppContext, qtbot: QtBot,
     dialog = make_dialog(ctx, qtbot, runner)
     dialog.load(csv_file)
     runner.finish(0)
-    words = [dialog.status_table.item(r, 0).text()
-             for r in range(dialog.status_table.rowCount())]
-    neu = dialog.status_table.cellWidget(words.index("Neu"), 2)
-    assert isinstance(neu, QComboBox)
-    choose(neu, "new")
+    choose(word_combo(dialog, "status", "Neu"), "in_progress")
     runner.finish(1)
     choose(dialog.date_combos[ImportField.CREATED], DateFormat.DMY.value)  # 2: clean
     choose(dialog.column_combos[ImportField.TITLE], None)  # 3: no title column
