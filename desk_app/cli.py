@@ -468,6 +468,10 @@ def _export_credits(args: argparse.Namespace) -> int:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
+    from desk_app.platform.qt_preflight import qt_libraries_missing
+
+    if qt_libraries_missing():  # before Qt: it would abort or fail to import (README)
+        return EXIT_FAILURE
     from desk_app.ui.launch import launch
 
     db_arg = _database_arg(args)
