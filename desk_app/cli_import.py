@@ -94,14 +94,14 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
             return EXIT_PROBLEMS
         if args.dry_run:
             print(f"{report.summary} ({report.file}); dry run, nothing written")
-            if missing:
-                print(f"note: {missing}")
             _print_title(report)
             for line in report.word_lines():
                 print(line)
             if any(report.plan.guesses):
                 print("change a word with --map-status WORD=OURS, --map-priority, "
                       "--map-channel or in --mapping")
+            if missing:
+                print(f"note: {missing}")
             if report.ignored:
                 print(f"ignored columns: {', '.join(report.ignored)}")
             for note in report.notes:
