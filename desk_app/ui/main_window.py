@@ -40,8 +40,8 @@ from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.ui.detail_pane import TicketDetailPane
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
-from desk_app.ui.risk_style import LEGEND, tint
 from desk_app.ui.settings_dialog import SettingsDialog
+from desk_app.ui.sla_legend import SlaLegendDialog
 from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
 from desk_app.ui.sla_watch import SlaWatchUi
 from desk_app.ui.ticket_table_model import (
@@ -479,20 +479,7 @@ class MainWindow(QMainWindow):
                                            getattr(self, "reports_window", None))
 
     def show_legend(self) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle("SLA colour legend")
-        box.setTextFormat(Qt.TextFormat.RichText)
-        rows = []
-        for risk, text in LEGEND:
-            colour = tint(risk)
-            swatch = (f"<td style='background:{colour.name()}'>&nbsp;&nbsp;&nbsp;&nbsp;</td>"
-                      if colour is not None else "<td></td>")
-            rows.append(f"<tr>{swatch}<td><b>{html.escape(risk.label)}</b></td>"
-                        f"<td>{html.escape(text)}</td></tr>")
-        box.setText("<p>The <i>Time left</i> column shows each ticket's most urgent clock "
-                    "with a colour, a shape and words:</p><table cellpadding='4'>"
-                    + "".join(rows) + "</table>")
-        box.exec()
+        SlaLegendDialog(self).exec()
 
     def detail_refresh_if_shown(self, ticket_ids: set[int]) -> None:
         """Re-read the open ticket when the monitor changed it (typing is kept)."""

@@ -20,7 +20,7 @@ from desk_app.domain.enums import Priority
 from desk_app.domain.risk import Risk
 from desk_app.domain.ticket import format_number
 from desk_app.services.clock import Clock
-from desk_app.services.sla import SlaService, time_left_text, urgent_clock
+from desk_app.services.sla import FIRST_RESPONSE, SlaService, time_left_text, urgent_clock
 from desk_app.services.ticket_list import (
     SortKey,
     TicketListQuery,
@@ -302,13 +302,19 @@ class TicketTableModel(QAbstractTableModel):
                             urgent_due_at=row.urgent_due_at)
 
     def _time_left(self, row: TicketRow) -> str:
-        _label, state, due = self._urgent_clock(row)
-        return time_left_text(self._sla, row.sla_policy, state, due, self._now)
+        label, state, due = self._urgent_clock(row)
+        over = row.response_over_s if label == FIRST_RESPONSE else row.resolution_over_s
+        return time_left_text(self._sla, row.sla_policy, state, due, self._now, label=label,
+                              over_s=over, response_state=row.response_state)
 
     def _time_left_tooltip(self, row: TicketRow) -> str:
         label, state, due = self._urgent_clock(row)
         if state is None:
             return "No SLA policy applies to this ticket"
+        if state == "breached_stopped":
+            when = f", target passed {full_time(due)}" if due is not None else ""
+            return (f"{label} clock: missed its target{when} and stopped"
+                    f" · policy {row.sla_policy}")
         when = f", due {full_time(due)}" if due is not None and state != "met" else ""
         return f"{label} clock: {state.replace('_', ' ')}{when} · policy {row.sla_policy}"
 
