@@ -261,6 +261,11 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
     }
 
 
+def max_ticket_number(session: Session) -> int | None:
+    """The highest ticket number on the desk (the unique index answers it directly)."""
+    return session.execute(select(func.max(Ticket.number))).scalar()
+
+
 def _over(used_s: float | None, target_s: int | None) -> float | None:
     """Business seconds used beyond the target ("Missed by 2 h")."""
     return None if used_s is None or target_s is None else used_s - target_s

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QSplitter,
+    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -69,7 +70,8 @@ FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2"
                     QuickFilter.OPEN: "Ctrl+3", QuickFilter.WAITING: "Ctrl+4",
                     QuickFilter.AT_RISK: "Ctrl+5", QuickFilter.BREACHED: "Ctrl+6",
                     QuickFilter.RESOLVED: "Ctrl+7", QuickFilter.ALL: "Ctrl+8"}
-DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 92, Column.TITLE: 200,
+# The Number column is sized to the desk's widest number instead (fit_number_column).
+DEFAULT_WIDTHS = {Column.PRIORITY: 92, Column.TITLE: 200,
                   Column.REQUESTER: 115, Column.ORGANIZATION: 120, Column.STATUS: 138,
                   Column.TIME_LEFT: 150, Column.RESPONSE_DUE: 100, Column.RESOLUTION_DUE: 108,
                   Column.ASSIGNEE: 105, Column.AGE: 72, Column.UPDATED: 80}
@@ -108,6 +110,8 @@ class MainWindow(QMainWindow):
             self.table.setColumnWidth(column, width)
         # The title takes whatever width is left, so the list fits without side-scrolling.
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        self.model.number_width_changed.connect(self.fit_number_column)
+        self.fit_number_column()
         for column in DEFAULT_HIDDEN:
             header.setSectionHidden(column, True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -544,12 +548,25 @@ class MainWindow(QMainWindow):
         for column in hidden:
             self.table.horizontalHeader().setSectionHidden(column, True)
 
+    def fit_number_column(self) -> None:
+        """Size the Number column to the widest number of the desk and fix it there: the
+        number identifies the ticket, so it is never cut ("HD-100…") nor narrowed by hand."""
+        header = self.table.horizontalHeader()
+        style = self.table.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
+                                   self.table) + 1
+        text = self.table.fontMetrics().horizontalAdvance(self.model.widest_number())
+        width = max(text + 2 * margin + 8, header.sectionSizeHint(Column.NUMBER))
+        header.setSectionResizeMode(Column.NUMBER, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(Column.NUMBER, width)
+
     def _restore_layout(self) -> None:
         s = self.settings
         if (geometry := s.bytes_value("window/geometry")) is not None:
             self.restoreGeometry(geometry)
         if (header := s.bytes_value("window/header")) is not None:
             self.table.horizontalHeader().restoreState(header)
+            self.fit_number_column()  # a saved width may predate longer numbers
         if (splitter := s.bytes_value("window/splitter")) is not None:
             self.splitter.restoreState(splitter)
 

@@ -104,6 +104,7 @@ class TicketTableModel(QAbstractTableModel):
     rows in place (selection and scroll position stay)."""
 
     query_changed = Signal(object)  # the new TicketListQuery
+    number_width_changed = Signal()  # a ticket number with more digits than before
 
     def __init__(self, lists: TicketListService, clock: Clock, parent: Any = None, *,
                  sla: SlaService | None = None) -> None:
@@ -116,6 +117,7 @@ class TicketTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] | None = None  # built on first lookup
         self._cache: OrderedDict[int, TicketRow] = OrderedDict()
         self._now = clock()
+        self._max_number = 0
 
     # -- Qt model API ----------------------------------------------------------------------
 
@@ -194,6 +196,7 @@ class TicketTableModel(QAbstractTableModel):
         self._cache.clear()
         self._now = self._clock()
         self.endResetModel()
+        self._note_number(self._lists.max_number() or 0)
         self.query_changed.emit(query)
 
     def reload(self) -> None:
@@ -230,6 +233,7 @@ class TicketTableModel(QAbstractTableModel):
             return
         fresh = self._lists.rows(present)
         self._now = self._clock()
+        self._note_number(max((r.number for r in fresh.values()), default=0))
         for tid in present:
             if tid in fresh:
                 self._cache[tid] = fresh[tid]
@@ -246,6 +250,18 @@ class TicketTableModel(QAbstractTableModel):
         for column in (Column.TIME_LEFT, Column.AGE):
             self.dataChanged.emit(self.index(0, column), self.index(last, column),
                                   [Qt.ItemDataRole.DisplayRole])
+
+    def widest_number(self) -> str:
+        """The widest ticket number the desk can show now, as text ("HD-999999" once any
+        number has six digits): the Number column is sized to it, never cut."""
+        digits = max(4, len(str(self._max_number)))
+        return format_number(10 ** digits - 1)
+
+    def _note_number(self, number: int) -> None:
+        grew = len(str(number)) > len(str(self._max_number))
+        self._max_number = max(self._max_number, number)
+        if grew:
+            self.number_width_changed.emit()
 
     def cached_row(self, ticket_id: int) -> TicketRow | None:
         return self._cache.get(ticket_id)
