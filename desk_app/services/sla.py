@@ -265,7 +265,9 @@ def clock_text(state: str | None, due_at: datetime | None, left_s: float | None,
     if state == _MISSED:
         word = "Response missed" if label == FIRST_RESPONSE else "Missed"
         if over_s is not None and over_s >= 60:
-            return f"{word} by {duration_text(over_s, coarse=True)}"
+            # Whole hours (or days past 99 h) keep the cell short; the pane has the rest.
+            whole = over_s - over_s % 3600 if over_s >= 3600 else over_s
+            return f"{word} by {duration_text(whole, coarse=True)}"
         return word
     if state == ClockState.BREACHED.value:
         if due_at is not None:

@@ -73,7 +73,7 @@ FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2"
 # The Number column is sized to the desk's widest number instead (fit_number_column).
 DEFAULT_WIDTHS = {Column.PRIORITY: 92, Column.TITLE: 200,
                   Column.REQUESTER: 115, Column.ORGANIZATION: 120, Column.STATUS: 138,
-                  Column.TIME_LEFT: 150, Column.RESPONSE_DUE: 100, Column.RESOLUTION_DUE: 108,
+                  Column.TIME_LEFT: 185, Column.RESPONSE_DUE: 100, Column.RESOLUTION_DUE: 108,
                   Column.ASSIGNEE: 105, Column.AGE: 72, Column.UPDATED: 80}
 
 

@@ -159,9 +159,9 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
 
 LEGEND: tuple[tuple[Risk, str], ...] = (
     (Risk.ON_TRACK, "less than the first warning threshold of a target used"),
-    (Risk.APPROACHING, "first threshold reached (default 50 %)"),
-    (Risk.AT_RISK, "a middle threshold reached (default 75 %)"),
-    (Risk.CRITICAL, "last threshold reached (default 90 %)"),
+    (Risk.APPROACHING, "first threshold reached (default 50\u00a0%)"),
+    (Risk.AT_RISK, "a middle threshold reached (default 75\u00a0%)"),
+    (Risk.CRITICAL, "last threshold reached (default 90\u00a0%)"),
     (Risk.BREACHED, "the target has passed and the clock still runs"),
     (Risk.PAUSED, "waiting on the customer or a third party"),
     (Risk.MET, "the clock stopped within its target"),

@@ -26,6 +26,7 @@ class SlaLegendDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("SLA colour legend")
+        self.setMinimumWidth(560)  # each meaning on one line at the usual font sizes
         intro = QLabel("The <i>Time left</i> column shows each ticket's most urgent clock "
                        "with a colour, a shape and words:")
         intro.setWordWrap(True)

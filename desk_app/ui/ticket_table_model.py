@@ -332,7 +332,11 @@ class TicketTableModel(QAbstractTableModel):
             return (f"{label} clock: missed its target{when} and stopped"
                     f" · policy {row.sla_policy}")
         when = f", due {full_time(due)}" if due is not None and state != "met" else ""
-        return f"{label} clock: {state.replace('_', ' ')}{when} · policy {row.sla_policy}"
+        missed = ("\nFirst response clock: missed its target"
+                  if label != FIRST_RESPONSE and row.response_state == "breached_stopped"
+                  else "")
+        return (f"{label} clock: {state.replace('_', ' ')}{when} · policy {row.sla_policy}"
+                f"{missed}")
 
 
 
