@@ -46,11 +46,11 @@ _LABELS = {
     Risk.APPROACHING: "Approaching", Risk.MISSED: "Missed", Risk.ON_TRACK: "On track",
     Risk.PAUSED: "Paused", Risk.MET: "Met", Risk.NONE: "No SLA",
 }
-# A missed clock ranks below every live warning (the live clock is what a technician can
-# still act on) and above on track, paused and met: a ticket that missed a target never
-# reads as if all was well.
+# A missed clock ranks below every live one (what a technician can still act on, and what
+# the "Time left" cell counts down) and above met: once both clocks have stopped, a ticket
+# that missed either target reads and looks missed, never met.
 _SEVERITY = {Risk.BREACHED: 8, Risk.CRITICAL: 7, Risk.AT_RISK: 6, Risk.APPROACHING: 5,
-             Risk.MISSED: 4, Risk.ON_TRACK: 3, Risk.PAUSED: 2, Risk.MET: 1, Risk.NONE: 0}
+             Risk.ON_TRACK: 4, Risk.PAUSED: 3, Risk.MISSED: 2, Risk.MET: 1, Risk.NONE: 0}
 
 
 def clock_risk(clock: ClockResult | None) -> Risk:
@@ -75,6 +75,6 @@ def clock_risk(clock: ClockResult | None) -> Risk:
 
 def ticket_risk(replay: SlaReplay) -> Risk:
     """The worst of the two clocks. A stopped, breached clock is "missed": done, not a
-    live breach, but worse than on track or met."""
+    live breach; a live clock outranks it, and it outranks met."""
     risks = [clock_risk(replay.first_response), clock_risk(replay.resolution)]
     return max(risks, key=lambda r: r.severity)

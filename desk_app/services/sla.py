@@ -304,19 +304,14 @@ def over_target(used_s: float | None, target_s: float | None) -> float | None:
 
 def time_left_text(sla: SlaService | None, policy: str | None, state: str | None,
                    due: datetime | None, now: datetime, *, label: str = RESOLUTION,
-                   over_s: float | None = None, response_state: str | None = None) -> str:
+                   over_s: float | None = None) -> str:
     """The "Time left" cell for one clock: business time left on the policy's calendar
-    while it runs (wall-clock time without an SLA service), as the table shows it. When
-    the resolution clock is shown live but the first response already missed its target,
-    the cell says so too."""
+    while it runs (wall-clock time without an SLA service), as the table shows it."""
     left = None
     if state == ClockState.RUNNING.value and due is not None:
         left = sla.business_seconds(policy, now, due) if sla is not None \
             else (due - now).total_seconds()
-    text = clock_text(state, due, left, now, over_s=over_s, label=label)
-    if label == RESOLUTION and state in _LIVE and response_state == _MISSED:
-        text += " · response missed"
-    return text
+    return clock_text(state, due, left, now, over_s=over_s, label=label)
 
 
 def result_text(result: ClockResult | None, now: datetime) -> str:

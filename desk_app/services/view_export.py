@@ -136,8 +136,8 @@ class ViewExportService:
         over = over_target(row[_R_USED], row[_R_TARGET]) if label == FIRST_RESPONSE \
             else over_target(row[_S_USED], row[_S_TARGET])
         return safe_text(time_left_text(self._sla, _text(row[_POLICY]), state,
-                                        utc_from_driver(due), now, label=label, over_s=over,
-                                        response_state=response_state))
+                                        utc_from_driver(due), now, label=label,
+                                        over_s=over))
 
 
 def _text(value: object) -> str | None:

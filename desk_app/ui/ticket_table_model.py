@@ -321,7 +321,7 @@ class TicketTableModel(QAbstractTableModel):
         label, state, due = self._urgent_clock(row)
         over = row.response_over_s if label == FIRST_RESPONSE else row.resolution_over_s
         return time_left_text(self._sla, row.sla_policy, state, due, self._now, label=label,
-                              over_s=over, response_state=row.response_state)
+                              over_s=over)
 
     def _time_left_tooltip(self, row: TicketRow) -> str:
         label, state, due = self._urgent_clock(row)

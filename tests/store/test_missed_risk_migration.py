@@ -19,8 +19,8 @@ NOW = datetime(2026, 11, 16, 9, tzinfo=UTC)
 CASES = [
     ("breached_stopped", "met", "met", "missed"),
     ("met", "breached_stopped", "met", "missed"),
-    ("breached_stopped", "running", "on_track", "missed"),
-    ("breached_stopped", "running", "at_risk", "at_risk"),  # a live warning stays first
+    ("breached_stopped", "running", "on_track", "on_track"),  # a live clock stays first
+    ("breached_stopped", "running", "at_risk", "at_risk"),
     ("met", "met", "met", "met"),
 ]
 

@@ -27,17 +27,13 @@ def upgrade() -> None:
                "WHERE response_state = 'breached_stopped'")
     op.execute("UPDATE ticket SET resolution_risk = 'missed' "
                "WHERE resolution_state = 'breached_stopped'")
-    # The ticket's risk is the worse of its clocks; 'missed' ranks above on track, paused
-    # and met, below every live warning (domain/risk.py).
+    # The ticket's risk is the worse of its clocks; 'missed' ranks below every live clock
+    # and above met (domain/risk.py).
     op.execute("UPDATE ticket SET sla_risk = 'missed' "
-               f"WHERE sla_risk IN ('on_track', 'paused', 'met') AND ({_MISSED_CLOCK})")
+               f"WHERE sla_risk = 'met' AND ({_MISSED_CLOCK})")
 
 
 def downgrade() -> None:
     op.execute("UPDATE ticket SET response_risk = 'met' WHERE response_risk = 'missed'")
     op.execute("UPDATE ticket SET resolution_risk = 'met' WHERE resolution_risk = 'missed'")
-    op.execute("UPDATE ticket SET sla_risk = CASE "
-               "WHEN response_risk = 'on_track' OR resolution_risk = 'on_track' "
-               "THEN 'on_track' "
-               "WHEN response_risk = 'paused' OR resolution_risk = 'paused' THEN 'paused' "
-               "ELSE 'met' END WHERE sla_risk = 'missed'")
+    op.execute("UPDATE ticket SET sla_risk = 'met' WHERE sla_risk = 'missed'")
