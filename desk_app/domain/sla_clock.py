@@ -32,6 +32,8 @@ from desk_app.domain.calendar import BusinessCalendar
 from desk_app.domain.enums import EventKind, Priority, Status, Tier
 from desk_app.domain.sla import SlaPolicy, SlaSetup, TicketFacts
 
+_US = 1_000_000  # microseconds per second: clocks sum time in whole microseconds
+
 
 class ClockKind(StrEnum):
     FIRST_RESPONSE = "first_response"
@@ -248,9 +250,6 @@ def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
                        paused_wall_s={k: v / _US for k, v in paused.items()},
                        outside_hours_wall_s=outside / _US,
                        levels=len(current.thresholds), episode=episode, used_us=used)
-
-
-_US = 1_000_000
 
 
 def _wall_us(span: timedelta) -> int:
