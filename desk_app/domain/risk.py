@@ -2,7 +2,9 @@
 
 A ticket's risk is the worst of its two clocks. Warning levels come from the policy's
 thresholds (by default 50 %, 75 %, 90 % of a target used): the first is "approaching", the
-last is "critical", anything between is "at risk".
+last is "critical", anything between is "at risk". A clock that stopped after its target
+passed is "missed": done, so it is not a live breach (no filter, count or notification
+treats it as one), but it never reads or looks like "met".
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class Risk(StrEnum):
     CRITICAL = "critical"
     AT_RISK = "at_risk"
     APPROACHING = "approaching"
+    MISSED = "missed"  # stopped after the target passed: done, but not met
     ON_TRACK = "on_track"
     PAUSED = "paused"
     MET = "met"
@@ -40,11 +43,14 @@ class Risk(StrEnum):
 
 _LABELS = {
     Risk.BREACHED: "Breached", Risk.CRITICAL: "Critical", Risk.AT_RISK: "At risk",
-    Risk.APPROACHING: "Approaching", Risk.ON_TRACK: "On track", Risk.PAUSED: "Paused",
-    Risk.MET: "Met", Risk.NONE: "No SLA",
+    Risk.APPROACHING: "Approaching", Risk.MISSED: "Missed", Risk.ON_TRACK: "On track",
+    Risk.PAUSED: "Paused", Risk.MET: "Met", Risk.NONE: "No SLA",
 }
-_SEVERITY = {Risk.BREACHED: 7, Risk.CRITICAL: 6, Risk.AT_RISK: 5, Risk.APPROACHING: 4,
-             Risk.ON_TRACK: 3, Risk.PAUSED: 2, Risk.MET: 1, Risk.NONE: 0}
+# A missed clock ranks below every live one (what a technician can still act on, and what
+# the "Time left" cell counts down) and above met: once both clocks have stopped, a ticket
+# that missed either target reads and looks missed, never met.
+_SEVERITY = {Risk.BREACHED: 8, Risk.CRITICAL: 7, Risk.AT_RISK: 6, Risk.APPROACHING: 5,
+             Risk.ON_TRACK: 4, Risk.PAUSED: 3, Risk.MISSED: 2, Risk.MET: 1, Risk.NONE: 0}
 
 
 def clock_risk(clock: ClockResult | None) -> Risk:
@@ -53,7 +59,9 @@ def clock_risk(clock: ClockResult | None) -> Risk:
         return Risk.NONE
     if clock.state is ClockState.BREACHED:
         return Risk.BREACHED
-    if clock.state.stopped:  # met, or breached and then stopped: nothing left to do
+    if clock.state is ClockState.BREACHED_STOPPED:
+        return Risk.MISSED
+    if clock.state is ClockState.MET:
         return Risk.MET
     if clock.state is ClockState.PAUSED:
         return Risk.PAUSED
@@ -66,7 +74,7 @@ def clock_risk(clock: ClockResult | None) -> Risk:
 
 
 def ticket_risk(replay: SlaReplay) -> Risk:
-    """The worst of the two clocks (a stopped, breached clock counts as done, not as
-    a live breach: nothing more can be done about it)."""
+    """The worst of the two clocks. A stopped, breached clock is "missed": done, not a
+    live breach; a live clock outranks it, and it outranks met."""
     risks = [clock_risk(replay.first_response), clock_risk(replay.resolution)]
     return max(risks, key=lambda r: r.severity)

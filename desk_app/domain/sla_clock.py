@@ -13,6 +13,10 @@ Conventions decided here (the issue left them open):
   a stopped clock met its target when used <= target.
 * The organization tier and the product are taken as they are now (they are not versioned
   in the history); priority, category and organization are replayed.
+* Used, paused and outside-hours time are summed in whole microseconds and compared with
+  the target in microseconds: a float sum over segments came to 86399.99999999999 s for a
+  3-day target used up at 17:00 exactly, and the clock read "due now" all night instead of
+  breached at 17:00. The float fields of ClockResult are derived from the exact sums.
 """
 
 from __future__ import annotations
@@ -20,13 +24,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
 from desk_app.domain.calendar import BusinessCalendar
 from desk_app.domain.enums import EventKind, Priority, Status, Tier
 from desk_app.domain.sla import SlaPolicy, SlaSetup, TicketFacts
+
+_US = 1_000_000  # microseconds per second: clocks sum time in whole microseconds
 
 
 class ClockKind(StrEnum):
@@ -80,10 +86,11 @@ class ClockResult:
     outside_hours_wall_s: float = 0.0
     levels: int = 3  # how many warning thresholds the policy has
     episode: int = 0  # how often the clock resumed after a pause or a stop
+    used_us: int = 0  # the exact used time; used_s is this in seconds, for display
 
     @property
     def left_s(self) -> float:
-        return self.target_s - self.used_s
+        return (self.target_s * _US - self.used_us) / _US
 
     @property
     def fraction(self) -> float:
@@ -170,10 +177,10 @@ def replay(events: Sequence[HistoryEvent], setup: SlaSetup, now: datetime, *,
 def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
            current: SlaPolicy, calendar: BusinessCalendar, now: datetime, *,
            stop_at: datetime | None) -> ClockResult:
-    target = current.target(kind)
-    used = 0.0
-    outside = 0.0
-    paused: dict[Status, float] = {}
+    target = current.target(kind) * _US
+    used = 0  # every sum below is in whole microseconds (see the module docstring)
+    outside = 0
+    paused: dict[Status, int] = {}
     breached_at: datetime | None = None
     stopped_at: datetime | None = None
     episode = 0
@@ -191,18 +198,18 @@ def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
             continue
         stopped_at = None
         policy = seg.policy or current
-        wall = (end - start).total_seconds()
+        wall = _wall_us(end - start)
         if seg.status in policy.pause_statuses:
-            paused[seg.status] = paused.get(seg.status, 0.0) + wall
+            paused[seg.status] = paused.get(seg.status, 0) + wall
             resting = True
             continue
         if resting:
             episode += 1
             resting = False
         seg_calendar = setup.calendar_of(policy)
-        counted = seg_calendar.between(start, end)
+        counted = seg_calendar.between_us(start, end)
         if breached_at is None and used < target <= used + counted:
-            breached_at = seg_calendar.add(start, target - used)
+            breached_at = seg_calendar.add_us(start, target - used)
         used += counted
         outside += wall - counted
     if kind is ClockKind.FIRST_RESPONSE and stop_at is not None and stop_at <= now:
@@ -212,7 +219,8 @@ def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
         # The time was already used up when a change of policy lowered the target: the
         # ticket became breached at the change, not before it.
         breached_at = switched
-    level = sum(1 for t in current.thresholds if used >= t * target)
+    marks = [round(t * target) for t in current.thresholds]  # warning levels, in µs used
+    level = sum(1 for m in marks if used >= m)
     if stopped_at is not None:
         state = ClockState.MET if used <= target else ClockState.BREACHED_STOPPED
     elif used >= target:
@@ -224,11 +232,11 @@ def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
     due_at: datetime | None
     next_change: datetime | None = None
     if state in (ClockState.RUNNING, ClockState.PAUSED):
-        due_at = calendar.add(now, target - used)
+        due_at = calendar.add_us(now, target - used)
         if state is ClockState.RUNNING:
-            upcoming = [t * target - used for t in current.thresholds if t * target > used]
+            upcoming = [m - used for m in marks if m > used]
             upcoming.append(target - used)
-            next_change = calendar.add(now, min(upcoming))
+            next_change = calendar.add_us(now, min(upcoming))
     elif state is ClockState.MET:
         due_at = None
     else:
@@ -236,11 +244,17 @@ def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
     if state is ClockState.MET:
         breached_at = None
     return ClockResult(kind=kind, policy=current.name, calendar=current.calendar,
-                       target_s=target, used_s=used, state=state, warning_level=level,
-                       due_at=due_at, breached_at=breached_at,
+                       target_s=current.target(kind), used_s=used / _US, state=state,
+                       warning_level=level, due_at=due_at, breached_at=breached_at,
                        stopped_at=stopped_at, next_change_at=next_change,
-                       paused_wall_s=paused, outside_hours_wall_s=outside,
-                       levels=len(current.thresholds), episode=episode)
+                       paused_wall_s={k: v / _US for k, v in paused.items()},
+                       outside_hours_wall_s=outside / _US,
+                       levels=len(current.thresholds), episode=episode, used_us=used)
+
+
+def _wall_us(span: timedelta) -> int:
+    """A wall-clock span in whole microseconds (timedelta holds them exactly)."""
+    return (span.days * 86_400 + span.seconds) * _US + span.microseconds
 
 
 def _policy_switch_time(segments: Sequence[_Segment], current: SlaPolicy) -> datetime | None:

@@ -244,17 +244,33 @@ class SlaService:
 
 
 
+FIRST_RESPONSE = "First response"
+RESOLUTION = "Resolution"
+_MISSED = ClockState.BREACHED_STOPPED.value
+_LIVE = (ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BREACHED.value)
+
+
 def clock_text(state: str | None, due_at: datetime | None, left_s: float | None,
-               now: datetime) -> str:
-    """The time-left cell: '2 h 13 m left', 'Paused', 'Met', 'Breached 35 m ago', ''."""
+               now: datetime, *, over_s: float | None = None, label: str = RESOLUTION
+               ) -> str:
+    """The time-left cell: '2 h 13 m left', 'Paused', 'Met', 'Breached 35 m ago',
+    'Missed by 2 h' (a stopped clock past its target; 'Response missed by 15 m' for the
+    first response), ''. `over_s` is the business time used beyond the target."""
     if state is None:
         return ""
     if state == ClockState.PAUSED.value:
         return "Paused"
     if state == ClockState.MET.value:
         return "Met"
-    if state in (ClockState.BREACHED.value, ClockState.BREACHED_STOPPED.value):
-        if due_at is not None and state == ClockState.BREACHED.value:
+    if state == _MISSED:
+        word = "Response missed" if label == FIRST_RESPONSE else "Missed"
+        if over_s is not None and over_s >= 60:
+            # Whole hours (or days past 99 h) keep the cell short; the pane has the rest.
+            whole = over_s - over_s % 3600 if over_s >= 3600 else over_s
+            return f"{word} by {duration_text(whole, coarse=True)}"
+        return word
+    if state == ClockState.BREACHED.value:
+        if due_at is not None:
             return f"Breached {duration_text((now - due_at).total_seconds(), coarse=True)} ago"
         return "Breached"
     if left_s is None:
@@ -266,30 +282,44 @@ def urgent_clock(*, response_state: str | None, response_due_at: D | None,
                  resolution_state: str | None, resolution_due_at: D | None,
                  urgent_due_at: D | None) -> tuple[str, str | None, D | None]:
     """(label, state, due) of the clock the "Time left" column speaks for: the first
-    response while it is the more urgent one and still running or breached, else the
-    resolution. Generic in the instant's type, so the ticket table (datetimes) and the view
-    export (the driver's UTC text, parsed only when needed) decide the same way."""
+    response while it is the more urgent one and still running or breached, or when it
+    missed its target and the resolution is not live (a closed ticket whose first response
+    was late must not read "Met"); else the resolution. Generic in the instant's type, so
+    the ticket table (datetimes) and the view export (the driver's UTC text, parsed only
+    when needed) decide the same way."""
     if urgent_due_at is not None and urgent_due_at == response_due_at \
             and response_state in ("running", "breached"):
-        return "First response", response_state, response_due_at
-    return "Resolution", resolution_state, resolution_due_at
+        return FIRST_RESPONSE, response_state, response_due_at
+    if response_state == _MISSED and resolution_state not in (*_LIVE, _MISSED):
+        return FIRST_RESPONSE, response_state, response_due_at
+    return RESOLUTION, resolution_state, resolution_due_at
+
+
+def over_target(used_s: float | None, target_s: float | None) -> float | None:
+    """Business seconds used beyond the target (None when either is unknown)."""
+    if used_s is None or target_s is None:
+        return None
+    return used_s - target_s
 
 
 def time_left_text(sla: SlaService | None, policy: str | None, state: str | None,
-                   due: datetime | None, now: datetime) -> str:
+                   due: datetime | None, now: datetime, *, label: str = RESOLUTION,
+                   over_s: float | None = None) -> str:
     """The "Time left" cell for one clock: business time left on the policy's calendar
     while it runs (wall-clock time without an SLA service), as the table shows it."""
     left = None
     if state == ClockState.RUNNING.value and due is not None:
         left = sla.business_seconds(policy, now, due) if sla is not None \
             else (due - now).total_seconds()
-    return clock_text(state, due, left, now)
+    return clock_text(state, due, left, now, over_s=over_s, label=label)
 
 
 def result_text(result: ClockResult | None, now: datetime) -> str:
     if result is None:
         return "No SLA"
-    return clock_text(result.state.value, result.due_at, result.left_s, now)
+    # The pane labels each clock itself: "Missed by 2 h" on either line.
+    return clock_text(result.state.value, result.due_at, result.left_s, now,
+                      over_s=-result.left_s)
 
 
 def _due_and_policy(r: SlaReplay) -> tuple[datetime | None, datetime | None, str | None]:

@@ -11,6 +11,7 @@ from desk_app.store.ticket_queries import (
     TicketListQuery,
     TicketRow,
     count_by_filter,
+    max_ticket_number,
     ticket_ids,
     ticket_rows,
 )
@@ -35,6 +36,11 @@ class TicketListService:
     def counts(self, me_technician_id: int | None) -> dict[QuickFilter, int]:
         with self._db.session_scope() as s:
             return count_by_filter(s, me_technician_id)
+
+    def max_number(self) -> int | None:
+        """The highest ticket number (None on an empty desk): how wide numbers get."""
+        with self._db.session_scope() as s:
+            return max_ticket_number(s)
 
     def list_rows(self, query: TicketListQuery) -> list[TicketRow]:
         """Every row of a view, in order (for the command line and exports)."""

@@ -28,7 +28,13 @@ from desk_app.services.export import (
     ticket_select,
     write_safe_csv,
 )
-from desk_app.services.sla import SlaService, time_left_text, urgent_clock
+from desk_app.services.sla import (
+    FIRST_RESPONSE,
+    SlaService,
+    over_target,
+    time_left_text,
+    urgent_clock,
+)
 from desk_app.store.bulk import raw_batches
 from desk_app.store.engine import Database
 from desk_app.store.models import Ticket
@@ -51,6 +57,7 @@ _CHUNK = 200  # rows read, built and written at a time (as the full export)
 _LEAD = 2
 _POLICY, _R_STATE, _R_DUE, _S_STATE, _S_DUE = (
     _LEAD + 16, _LEAD + 18, _LEAD + 19, _LEAD + 22, _LEAD + 23)
+_R_TARGET, _R_USED, _S_TARGET, _S_USED = _LEAD + 20, _LEAD + 21, _LEAD + 24, _LEAD + 25
 
 
 class UnknownColumn(ValueError):
@@ -121,12 +128,16 @@ class ViewExportService:
     def _time_left(self, row: Sequence[Any], now: datetime) -> str:
         # Compared as the driver's text (the same instant is stored the same way), parsed
         # only for the clock that is shown.
-        _label, state, due = urgent_clock(
-            response_state=_text(row[_R_STATE]), response_due_at=row[_R_DUE],
+        response_state = _text(row[_R_STATE])
+        label, state, due = urgent_clock(
+            response_state=response_state, response_due_at=row[_R_DUE],
             resolution_state=_text(row[_S_STATE]), resolution_due_at=row[_S_DUE],
             urgent_due_at=row[1])
+        over = over_target(row[_R_USED], row[_R_TARGET]) if label == FIRST_RESPONSE \
+            else over_target(row[_S_USED], row[_S_TARGET])
         return safe_text(time_left_text(self._sla, _text(row[_POLICY]), state,
-                                        utc_from_driver(due), now))
+                                        utc_from_driver(due), now, label=label,
+                                        over_s=over))
 
 
 def _text(value: object) -> str | None:

@@ -90,6 +90,8 @@ class TicketRow:
     resolution_due_at: datetime | None = None
     urgent_due_at: datetime | None = None
     risk: str | None = None
+    response_over_s: float | None = None  # business time used beyond the target
+    resolution_over_s: float | None = None
 
 
 _OPEN = [s.value for s in Status if s.is_open]
@@ -239,7 +241,9 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
                col(Ticket.created_at), col(Ticket.updated_at), col(Ticket.sla_policy),
                col(Ticket.response_state), col(Ticket.response_due_at),
                col(Ticket.resolution_state), col(Ticket.resolution_due_at),
-               col(Ticket.sla_urgent_due_at), col(Ticket.sla_risk))
+               col(Ticket.sla_urgent_due_at), col(Ticket.sla_risk),
+               col(Ticket.response_used_s), col(Ticket.response_target_s),
+               col(Ticket.resolution_used_s), col(Ticket.resolution_target_s))
         .join(requester, col(requester.id) == Ticket.requester_id)
         .outerjoin(org, col(org.id) == Ticket.organization_id)
         .outerjoin(tech, col(tech.id) == Ticket.assignee_id)
@@ -250,9 +254,21 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
                         organization=r[5] or "", status=r[6], assignee=r[7] or "",
                         created_at=r[8], updated_at=r[9], sla_policy=r[10],
                         response_state=r[11], response_due_at=r[12], resolution_state=r[13],
-                        resolution_due_at=r[14], urgent_due_at=r[15], risk=r[16])
+                        resolution_due_at=r[14], urgent_due_at=r[15], risk=r[16],
+                        response_over_s=_over(r[17], r[18]),
+                        resolution_over_s=_over(r[19], r[20]))
         for r in session.execute(stmt)
     }
+
+
+def max_ticket_number(session: Session) -> int | None:
+    """The highest ticket number on the desk (the unique index answers it directly)."""
+    return session.execute(select(func.max(Ticket.number))).scalar()
+
+
+def _over(used_s: float | None, target_s: int | None) -> float | None:
+    """Business seconds used beyond the target ("Missed by 2 h")."""
+    return None if used_s is None or target_s is None else used_s - target_s
 
 
 def count_by_filter(session: Session, me_technician_id: int | None) -> dict[QuickFilter, int]:

@@ -44,6 +44,7 @@ from desk_app.domain.errors import (
     ValidationErrors,
 )
 from desk_app.domain.priority_matrix import priority_for
+from desk_app.domain.risk import clock_risk
 from desk_app.domain.sla_clock import ClockResult, explain
 from desk_app.domain.workflow import action_name, allowed_moves
 from desk_app.services.directory import DirectoryService
@@ -55,6 +56,7 @@ from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.formatting import full_time, local_time
 from desk_app.ui.resolve_dialog import Resolution, ask_resolution_note
+from desk_app.ui.risk_style import GLYPHS, shape_colour
 from desk_app.ui.timeline import timeline_html
 from desk_app.ui.widgets import (
     FieldError,
@@ -746,6 +748,11 @@ def clock_html(clock: ClockResult | None, now: datetime) -> str:
     """'<b>2 h 13 m left</b> · due Tue 12:00<br>4 h target, 1 h 47 m used, …'."""
     if clock is None:
         return "<i>No SLA</i>"
+    # The level's shape and colour lead, as in the list: a missed target looks missed.
+    risk = clock_risk(clock)
+    colour = shape_colour(risk)
+    mark = (f"<span style='color:{colour.name()}'>{GLYPHS[risk]}</span> "
+            if colour is not None else "")
     head = html.escape(result_text(clock, now))
     if clock.due_at is not None and clock.state.value in ("running", "paused"):
         head += f" · due {html.escape(local_time(clock.due_at, now))}"
@@ -753,4 +760,4 @@ def clock_html(clock: ClockResult | None, now: datetime) -> str:
             head += " if resumed now"
     elif clock.stopped_at is not None:
         head += f" · stopped {html.escape(local_time(clock.stopped_at, now))}"
-    return f"<b>{head}</b><br><span>{html.escape(explain(clock))}</span>"
+    return f"{mark}<b>{head}</b><br><span>{html.escape(explain(clock))}</span>"

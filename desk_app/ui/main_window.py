@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -43,8 +44,8 @@ from desk_app.ui.ask import Ask, ask_with_message_box
 from desk_app.ui.detail_pane import TicketDetailPane
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
-from desk_app.ui.risk_style import LEGEND, tint
 from desk_app.ui.settings_dialog import SettingsDialog
+from desk_app.ui.sla_legend import SlaLegendDialog
 from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
 from desk_app.ui.sla_watch import SlaWatchUi
 from desk_app.ui.ticket_table_model import (
@@ -72,9 +73,10 @@ FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2"
                     QuickFilter.OPEN: "Ctrl+3", QuickFilter.WAITING: "Ctrl+4",
                     QuickFilter.AT_RISK: "Ctrl+5", QuickFilter.BREACHED: "Ctrl+6",
                     QuickFilter.RESOLVED: "Ctrl+7", QuickFilter.ALL: "Ctrl+8"}
-DEFAULT_WIDTHS = {Column.NUMBER: 72, Column.PRIORITY: 92, Column.TITLE: 200,
+# The Number column is sized to the desk's widest number instead (fit_number_column).
+DEFAULT_WIDTHS = {Column.PRIORITY: 92, Column.TITLE: 200,
                   Column.REQUESTER: 115, Column.ORGANIZATION: 120, Column.STATUS: 138,
-                  Column.TIME_LEFT: 150, Column.RESPONSE_DUE: 100, Column.RESOLUTION_DUE: 108,
+                  Column.TIME_LEFT: 185, Column.RESPONSE_DUE: 100, Column.RESOLUTION_DUE: 108,
                   Column.ASSIGNEE: 105, Column.AGE: 72, Column.UPDATED: 80}
 
 
@@ -115,6 +117,8 @@ class MainWindow(QMainWindow):
             self.table.setColumnWidth(column, width)
         # The title takes whatever width is left, so the list fits without side-scrolling.
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        self.model.number_width_changed.connect(self.fit_number_column)
+        self.fit_number_column()
         for column in DEFAULT_HIDDEN:
             header.setSectionHidden(column, True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -539,20 +543,7 @@ class MainWindow(QMainWindow):
                                            getattr(self, "reports_window", None))
 
     def show_legend(self) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle("SLA colour legend")
-        box.setTextFormat(Qt.TextFormat.RichText)
-        rows = []
-        for risk, text in LEGEND:
-            colour = tint(risk)
-            swatch = (f"<td style='background:{colour.name()}'>&nbsp;&nbsp;&nbsp;&nbsp;</td>"
-                      if colour is not None else "<td></td>")
-            rows.append(f"<tr>{swatch}<td><b>{html.escape(risk.label)}</b></td>"
-                        f"<td>{html.escape(text)}</td></tr>")
-        box.setText("<p>The <i>Time left</i> column shows each ticket's most urgent clock "
-                    "with a colour, a shape and words:</p><table cellpadding='4'>"
-                    + "".join(rows) + "</table>")
-        box.exec()
+        SlaLegendDialog(self).exec()
 
     def detail_refresh_if_shown(self, ticket_ids: set[int]) -> None:
         """Re-read the open ticket when the monitor changed it (typing is kept)."""
@@ -661,12 +652,25 @@ class MainWindow(QMainWindow):
         for column in hidden:
             self.table.horizontalHeader().setSectionHidden(column, True)
 
+    def fit_number_column(self) -> None:
+        """Size the Number column to the widest number of the desk and fix it there: the
+        number identifies the ticket, so it is never cut ("HD-100…") nor narrowed by hand."""
+        header = self.table.horizontalHeader()
+        style = self.table.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
+                                   self.table) + 1
+        text = self.table.fontMetrics().horizontalAdvance(self.model.widest_number())
+        width = max(text + 2 * margin + 8, header.sectionSizeHint(Column.NUMBER))
+        header.setSectionResizeMode(Column.NUMBER, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(Column.NUMBER, width)
+
     def _restore_layout(self) -> None:
         s = self.settings
         if (geometry := s.bytes_value("window/geometry")) is not None:
             self.restoreGeometry(geometry)
         if (header := s.bytes_value("window/header")) is not None:
             self.table.horizontalHeader().restoreState(header)
+            self.fit_number_column()  # a saved width may predate longer numbers
         if (splitter := s.bytes_value("window/splitter")) is not None:
             self.splitter.restoreState(splitter)
 

@@ -1,28 +1,66 @@
-"""How each SLA risk looks: a tint, an icon and a word, so colour is never the only cue.
+"""How each SLA risk looks: a tint, a shape and a word, so colour is never the only cue.
 
-Tints are chosen for the theme in use (Qt's palette): light tints under dark text in a
-light theme, dark tints under light text in a dark theme; every pair meets WCAG AA (4.5:1)
-against the palette's text colour, which a test checks.
+Every level has its own shape (tested pixel by pixel against the others), drawn the same
+in the list, the legend and the detail pane (there as the matching character in GLYPHS):
+
+    ⊗ breached   ◆ critical   ▲ at risk   ● approaching   ○ on track
+    ‖ paused     ✓ met        ⊘ missed (stopped after the target passed)
+
+Tints and icon colours are chosen for the theme in use (Qt's palette): light tints under
+dark text in a light theme, dark tints under light text in a dark theme. Tests check that
+each tint meets WCAG AA (4.5:1) against the text, stands out from the empty background
+(MIN_TINT_CONTRAST), and that each shape's colour meets the 3:1 asked of graphics.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QIcon,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QApplication
 
 from desk_app.domain.risk import Risk
 
-# (light-theme tint, dark-theme tint, icon colour)
-_TINTS: dict[Risk, tuple[str, str, str]] = {
-    Risk.BREACHED: ("#f8d0d0", "#5a1d1d", "#c62828"),
-    Risk.CRITICAL: ("#fbdcc4", "#5a3216", "#e65100"),
-    Risk.AT_RISK: ("#fcecb3", "#4f4212", "#b8860b"),
-    Risk.APPROACHING: ("#e3eefc", "#1c3553", "#1e6fd0"),
-    Risk.PAUSED: ("#eceff1", "#33393d", "#607d8b"),
-    Risk.MET: ("#e1f3e4", "#1d3b24", "#2e7d32"),
+# A row tint must be seen against the empty background, not only read under text. The
+# earlier approaching, paused and met tints were 1.15:1 against white: barely visible.
+MIN_TINT_CONTRAST = 1.3
+MIN_SHAPE_CONTRAST = 3.0  # WCAG 1.4.11 for graphics that carry meaning
+
+# (light-theme tint, dark-theme tint); on track has no tint, only its shape.
+_TINTS: dict[Risk, tuple[str, str]] = {
+    Risk.BREACHED: ("#f4b4b4", "#7e2a2a"),
+    Risk.CRITICAL: ("#f8c49b", "#6e3d17"),
+    Risk.AT_RISK: ("#f5dc7a", "#5e4f12"),
+    Risk.APPROACHING: ("#c4d9f6", "#24507f"),
+    Risk.MISSED: ("#e2cccc", "#5a4646"),
+    Risk.PAUSED: ("#d3d9de", "#48525a"),
+    Risk.MET: ("#c2e5c8", "#22512d"),
 }
-_ICONS: dict[Risk, QIcon] = {}
+# (light-theme shape colour, dark-theme shape colour)
+_SHAPE_COLOURS: dict[Risk, tuple[str, str]] = {
+    Risk.BREACHED: ("#c62828", "#ef5350"),
+    Risk.CRITICAL: ("#c43e00", "#ff8a3d"),
+    Risk.AT_RISK: ("#8a6500", "#f2c230"),
+    Risk.APPROACHING: ("#1e6fd0", "#64a8f0"),
+    Risk.ON_TRACK: ("#5f6b73", "#aab4ba"),
+    Risk.MISSED: ("#8e3b3b", "#d69a9a"),
+    Risk.PAUSED: ("#546e7a", "#a7b6bf"),
+    Risk.MET: ("#2e7d32", "#66bb6a"),
+}
+GLYPHS: dict[Risk, str] = {
+    Risk.BREACHED: "⊗", Risk.CRITICAL: "◆", Risk.AT_RISK: "▲", Risk.APPROACHING: "●",
+    Risk.ON_TRACK: "○", Risk.PAUSED: "‖", Risk.MET: "✓", Risk.MISSED: "⊘",
+}
+ICON_SIZE = 14
+_ICONS: dict[tuple[Risk, bool], QIcon] = {}
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
@@ -37,47 +75,75 @@ def tint(risk: Risk, palette: QPalette | None = None) -> QColor | None:
     return QColor(found[1] if is_dark(palette) else found[0])
 
 
-def risk_icon(risk: Risk) -> QIcon | None:
-    """A shape per level (not just a colour): ✕ breached, ▲ critical/at risk, ● approaching,
-    ‖ paused, ✓ met."""
-    if risk not in _TINTS:
+def shape_colour(risk: Risk, palette: QPalette | None = None) -> QColor | None:
+    """The colour the level's shape is drawn in (None: the level has no shape)."""
+    found = _SHAPE_COLOURS.get(risk)
+    if found is None:
         return None
-    icon = _ICONS.get(risk)
-    if icon is not None:
-        return icon
-    pix = QPixmap(14, 14)
+    return QColor(found[1] if is_dark(palette) else found[0])
+
+
+def risk_icon(risk: Risk, palette: QPalette | None = None) -> QIcon | None:
+    """The level's shape in its colour for the theme (see the module docstring)."""
+    colour = shape_colour(risk, palette)
+    if colour is None:
+        return None
+    key = (risk, is_dark(palette))
+    icon = _ICONS.get(key)
+    if icon is None:
+        icon = _ICONS[key] = QIcon(risk_pixmap(risk, colour))
+    return icon
+
+
+def risk_pixmap(risk: Risk, colour: QColor, size: int = ICON_SIZE) -> QPixmap:
+    """The level's shape drawn on a transparent square of `size` pixels."""
+    pix = QPixmap(size, size)
     pix.fill(Qt.GlobalColor.transparent)
     p = QPainter(pix)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    colour = QColor(_TINTS[risk][2])
+    p.scale(size / ICON_SIZE, size / ICON_SIZE)
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(colour)
-    if risk is Risk.BREACHED:
-        p.drawEllipse(QRectF(1, 1, 12, 12))
-        p.setPen(QColor("white"))
-        p.drawLine(QPointF(4.5, 4.5), QPointF(9.5, 9.5))
-        p.drawLine(QPointF(9.5, 4.5), QPointF(4.5, 9.5))
-    elif risk in (Risk.CRITICAL, Risk.AT_RISK):
-        p.drawPolygon(QPolygonF([QPointF(7, 1), QPointF(13, 13), QPointF(1, 13)]))
-    elif risk is Risk.APPROACHING:
+    mark = QPen(QColor("white"), 1.8, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+    stroke = QPen(colour, 2.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                  Qt.PenJoinStyle.RoundJoin)
+    if risk is Risk.BREACHED:  # ⊗ a filled disc crossed out
+        p.drawEllipse(QRectF(0.5, 0.5, 13, 13))
+        p.setPen(mark)
+        p.drawLine(QPointF(4.2, 4.2), QPointF(9.8, 9.8))
+        p.drawLine(QPointF(9.8, 4.2), QPointF(4.2, 9.8))
+    elif risk is Risk.CRITICAL:  # ◆ a diamond with an exclamation mark
+        p.drawPolygon(QPolygonF([QPointF(7, 0), QPointF(14, 7), QPointF(7, 14),
+                                 QPointF(0, 7)]))
+        p.setPen(mark)
+        p.drawLine(QPointF(7, 3.6), QPointF(7, 7.8))
+        p.drawPoint(QPointF(7, 10.4))
+    elif risk is Risk.AT_RISK:  # ▲ a triangle
+        p.drawPolygon(QPolygonF([QPointF(7, 1), QPointF(13.5, 13), QPointF(0.5, 13)]))
+    elif risk is Risk.APPROACHING:  # ● a small disc
         p.drawEllipse(QRectF(3, 3, 8, 8))
-    elif risk is Risk.PAUSED:
+    elif risk is Risk.ON_TRACK:  # ○ a ring
+        p.setPen(stroke)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(QRectF(2.5, 2.5, 9, 9))
+    elif risk is Risk.PAUSED:  # ‖ two bars
         p.drawRect(QRectF(3, 2, 3, 10))
         p.drawRect(QRectF(8, 2, 3, 10))
-    elif risk is Risk.MET:
+    elif risk is Risk.MET:  # ✓ a tick
         path = QPainterPath(QPointF(2, 7))
         path.lineTo(6, 11)
         path.lineTo(12, 3)
-        pen = p.pen()
-        pen.setColor(colour)
-        pen.setWidthF(2.4)
-        pen.setStyle(Qt.PenStyle.SolidLine)
-        p.setPen(pen)
+        stroke.setWidthF(2.4)
+        p.setPen(stroke)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(path)
+    elif risk is Risk.MISSED:  # ⊘ a ring struck through: done, target not met
+        p.setPen(stroke)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(QRectF(1.5, 1.5, 11, 11))
+        p.drawLine(QPointF(3.4, 10.6), QPointF(10.6, 3.4))
     p.end()
-    icon = _ICONS[risk] = QIcon(pix)
-    return icon
+    return pix
 
 
 def contrast_ratio(a: QColor, b: QColor) -> float:
@@ -92,11 +158,12 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
 
 
 LEGEND: tuple[tuple[Risk, str], ...] = (
-    (Risk.ON_TRACK, "On track: less than the first warning threshold of a target used"),
-    (Risk.APPROACHING, "Approaching: first threshold reached (default 50 %)"),
-    (Risk.AT_RISK, "At risk: a middle threshold reached (default 75 %)"),
-    (Risk.CRITICAL, "Critical: last threshold reached (default 90 %)"),
-    (Risk.BREACHED, "Breached: the target has passed and the clock still runs"),
-    (Risk.PAUSED, "Paused: waiting on the customer or a third party"),
-    (Risk.MET, "Met: the clock stopped within its target"),
+    (Risk.ON_TRACK, "less than the first warning threshold of a target used"),
+    (Risk.APPROACHING, "first threshold reached (default 50\u00a0%)"),
+    (Risk.AT_RISK, "a middle threshold reached (default 75\u00a0%)"),
+    (Risk.CRITICAL, "last threshold reached (default 90\u00a0%)"),
+    (Risk.BREACHED, "the target has passed and the clock still runs"),
+    (Risk.PAUSED, "waiting on the customer or a third party"),
+    (Risk.MET, "the clock stopped within its target"),
+    (Risk.MISSED, "the clock stopped after its target had passed"),
 )

@@ -20,7 +20,7 @@ from desk_app.domain.enums import Priority
 from desk_app.domain.risk import Risk
 from desk_app.domain.ticket import format_number
 from desk_app.services.clock import Clock
-from desk_app.services.sla import SlaService, time_left_text, urgent_clock
+from desk_app.services.sla import FIRST_RESPONSE, SlaService, time_left_text, urgent_clock
 from desk_app.services.ticket_list import (
     SortKey,
     TicketListQuery,
@@ -104,6 +104,7 @@ class TicketTableModel(QAbstractTableModel):
     rows in place (selection and scroll position stay)."""
 
     query_changed = Signal(object)  # the new TicketListQuery
+    number_width_changed = Signal()  # a ticket number with more digits than before
 
     def __init__(self, lists: TicketListService, clock: Clock, parent: Any = None, *,
                  sla: SlaService | None = None) -> None:
@@ -116,6 +117,7 @@ class TicketTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] | None = None  # built on first lookup
         self._cache: OrderedDict[int, TicketRow] = OrderedDict()
         self._now = clock()
+        self._max_number = 0
 
     # -- Qt model API ----------------------------------------------------------------------
 
@@ -194,6 +196,7 @@ class TicketTableModel(QAbstractTableModel):
         self._cache.clear()
         self._now = self._clock()
         self.endResetModel()
+        self._note_number(self._lists.max_number() or 0)
         self.query_changed.emit(query)
 
     def reload(self) -> None:
@@ -230,6 +233,7 @@ class TicketTableModel(QAbstractTableModel):
             return
         fresh = self._lists.rows(present)
         self._now = self._clock()
+        self._note_number(max((r.number for r in fresh.values()), default=0))
         for tid in present:
             if tid in fresh:
                 self._cache[tid] = fresh[tid]
@@ -246,6 +250,18 @@ class TicketTableModel(QAbstractTableModel):
         for column in (Column.TIME_LEFT, Column.AGE):
             self.dataChanged.emit(self.index(0, column), self.index(last, column),
                                   [Qt.ItemDataRole.DisplayRole])
+
+    def widest_number(self) -> str:
+        """The widest ticket number the desk can show now, as text ("HD-999999" once any
+        number has six digits): the Number column is sized to it, never cut."""
+        digits = max(4, len(str(self._max_number)))
+        return format_number(10 ** digits - 1)
+
+    def _note_number(self, number: int) -> None:
+        grew = len(str(number)) > len(str(self._max_number))
+        self._max_number = max(self._max_number, number)
+        if grew:
+            self.number_width_changed.emit()
 
     def cached_row(self, ticket_id: int) -> TicketRow | None:
         return self._cache.get(ticket_id)
@@ -302,15 +318,25 @@ class TicketTableModel(QAbstractTableModel):
                             urgent_due_at=row.urgent_due_at)
 
     def _time_left(self, row: TicketRow) -> str:
-        _label, state, due = self._urgent_clock(row)
-        return time_left_text(self._sla, row.sla_policy, state, due, self._now)
+        label, state, due = self._urgent_clock(row)
+        over = row.response_over_s if label == FIRST_RESPONSE else row.resolution_over_s
+        return time_left_text(self._sla, row.sla_policy, state, due, self._now, label=label,
+                              over_s=over)
 
     def _time_left_tooltip(self, row: TicketRow) -> str:
         label, state, due = self._urgent_clock(row)
         if state is None:
             return "No SLA policy applies to this ticket"
+        if state == "breached_stopped":
+            when = f", target passed {full_time(due)}" if due is not None else ""
+            return (f"{label} clock: missed its target{when} and stopped"
+                    f" · policy {row.sla_policy}")
         when = f", due {full_time(due)}" if due is not None and state != "met" else ""
-        return f"{label} clock: {state.replace('_', ' ')}{when} · policy {row.sla_policy}"
+        missed = ("\nFirst response clock: missed its target"
+                  if label != FIRST_RESPONSE and row.response_state == "breached_stopped"
+                  else "")
+        return (f"{label} clock: {state.replace('_', ' ')}{when} · policy {row.sla_policy}"
+                f"{missed}")
 
 
 

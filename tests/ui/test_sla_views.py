@@ -49,7 +49,12 @@ def test_breached_reads_how_long_ago(clock: FakeClock) -> None:
     due = clock.now
     assert clock_text("breached", due, None, clock.advance(minutes=35)) == \
         "Breached 35 m ago"
-    assert clock_text("breached_stopped", due, None, clock.now) == "Breached"
+    # Stopped after the target passed: missed, by the business time used beyond it.
+    assert clock_text("breached_stopped", due, None, clock.now) == "Missed"
+    assert clock_text("breached_stopped", due, None, clock.now, over_s=7200) == \
+        "Missed by 2 h"
+    assert clock_text("breached_stopped", due, None, clock.now, over_s=900,
+                      label="First response") == "Response missed by 15 m"
     assert clock_text("met", None, None, clock.now) == "Met"
     assert clock_text(None, None, None, clock.now) == ""
 

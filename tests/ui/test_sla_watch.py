@@ -195,7 +195,7 @@ def test_a_row_turns_at_risk_then_breached_in_place(make_window: WindowFactory,
 def test_risk_tints_meet_wcag_aa_against_the_theme_text(dark: bool) -> None:
     text = QColor("#ffffff" if dark else "#000000")
     palette_text = QPalette().color(QPalette.ColorRole.Text)
-    for risk, (light_tint, dark_tint, _icon) in _TINTS.items():
+    for risk, (light_tint, dark_tint) in _TINTS.items():
         tint = QColor(dark_tint if dark else light_tint)
         assert contrast_ratio(text, tint) >= 4.5, risk
         if not dark:
