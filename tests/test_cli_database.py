@@ -16,6 +16,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,44 @@ def own_default_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
     monkeypatch.delenv("DESK_APP_DB", raising=False)
     return default_database()
+
+
+class Unprivileged:
+    """Runs the command line as a user whom file modes bind. CI runs as root, and root
+    reads and writes whatever a file's mode says, so as root the command runs as `nobody`
+    (setpriv); otherwise as the current user. The folder is one that user can enter."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.prefix = (["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+                       if os.geteuid() == 0 else [])
+
+    def run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        home = self.folder / "home"
+        env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
+               "XDG_CONFIG_HOME": str(home / "config"), "XDG_STATE_HOME": str(home / "state")}
+        env.pop("DESK_APP_DB", None)
+        return subprocess.run([*self.prefix, sys.executable, "-m", "desk_app", *args],
+                              capture_output=True, text=True, timeout=60, env=env,
+                              cwd=Path(__file__).parents[1])
+
+
+@pytest.fixture
+def unprivileged() -> Iterator[Unprivileged]:
+    folder = Path(tempfile.mkdtemp(prefix="desk-unprivileged-"))
+    try:
+        (folder / "home").mkdir()
+        if os.geteuid() == 0:
+            folder.chmod(0o755)
+            os.chown(folder / "home", 65534, 65534)
+        runner = Unprivileged(folder)
+        probe = subprocess.run([*runner.prefix, sys.executable, "-c", "import desk_app"],
+                               capture_output=True, text=True, cwd=Path(__file__).parents[1])
+        if probe.returncode != 0:  # e.g. a checkout inside a folder only root may enter
+            pytest.skip(f"the unprivileged user cannot import desk_app: {probe.stderr[-200:]}")
+        yield runner
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def seeded(path: Path, tickets: int = 3) -> Path:
@@ -162,14 +202,12 @@ def test_impossible_paths_fail_in_one_line_naming_path_and_reason(
     assert not (tmp_path / "data").exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file whatever its mode")
-def test_an_unreadable_file_fails_in_one_line(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
-    desk = seeded(tmp_path / "x.db")
+def test_an_unreadable_file_fails_in_one_line(unprivileged: Unprivileged) -> None:
+    desk = seeded(unprivileged.folder / "x.db")
     desk.chmod(0)
-    capsys.readouterr()
-    assert main(["tickets", "list", "--db", str(desk)]) == 1
-    assert one_error_line(capsys.readouterr().err).endswith("permission denied reading it")
+    result = unprivileged.run(["tickets", "list", "--db", str(desk)])
+    assert result.returncode == 1
+    assert one_error_line(result.stderr).endswith("permission denied reading it")
 
 
 def test_a_desk_sqlite_will_not_write_is_read_but_never_changed(
@@ -203,15 +241,17 @@ def test_chmod_alone_does_not_stop_root_so_the_sqlite_probe_must(tmp_path: Path)
                  "--requester", "y"]) == 0
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to a 0444 file")
-def test_a_read_only_file_is_never_changed(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
-    desk = seeded(tmp_path / "x.db")
+def test_a_read_only_file_is_never_changed(unprivileged: Unprivileged) -> None:
+    desk = seeded(unprivileged.folder / "x.db")
     desk.chmod(0o444)
-    capsys.readouterr()
-    assert main(["tickets", "list", "--db", str(desk)]) == 0
-    assert main(["seed", "--db", str(desk), "--tickets", "1"]) == 1
-    assert one_error_line(capsys.readouterr().err).endswith("the file is read-only")
+    before = digest(desk)
+    listing = unprivileged.run(["tickets", "list", "--db", str(desk)])
+    assert listing.returncode == 0, listing.stderr
+    assert "HD-1001" in listing.stdout
+    change = unprivileged.run(["seed", "--db", str(desk), "--tickets", "1"])
+    assert change.returncode == 1
+    assert one_error_line(change.stderr).endswith("the file is read-only")
+    assert digest(desk) == before
 
 
 @pytest.mark.parametrize("before", [True, False], ids=["before", "after"])
