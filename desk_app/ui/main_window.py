@@ -475,7 +475,8 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def open_sla_settings(self) -> None:
-        dialog = SlaSettingsDialog(self.ctx.sla, actor=self.actor, parent=self)
+        dialog = SlaSettingsDialog(self.ctx.sla, actor=self.actor, clock=self.ctx.clock,
+                                   parent=self)
         if self.ctx.read_only:
             _disable_saving(dialog)
         if dialog.exec() != QDialog.DialogCode.Accepted:
