@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -285,102 +286,169 @@ def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: d
     problems = _file_problems(table, plan)
     if plan.mapping.column_of(ImportField.TITLE) is None or not table.records:
         return [], problems
-    tz = zone(options.tz)
-    formats = {d.field: d.chosen for d in plan.dates}
-    vocab: dict[ImportField, dict[str, Any]] = {
-        f: {w.word: w.value for w in values} for f, values in (
+    reading = _Reading.of(table, plan, options, now=now)
+    rows: list[TicketRow] = []
+    for record in table.records:
+        row, found = _convert_record(record.row, record.cells, reading)
+        if row is None:
+            problems.extend(found)
+        else:
+            rows.append(row)
+    return rows, problems
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What every row of one conversion is read with: worked out once per file."""
+
+    plan: ImportPlan
+    tz: ZoneInfo
+    formats: Mapping[ImportField, DateFormat | None]
+    vocab: Mapping[ImportField, Mapping[str, Any]]  # their word -> our value, per field
+    width: int  # the header's number of columns
+    now: datetime
+    default_requester: str
+
+    @classmethod
+    def of(cls, table: CsvTable, plan: ImportPlan, options: ImportOptions, *,
+           now: datetime) -> _Reading:
+        vocab = {f: {w.word: w.value for w in values} for f, values in (
             (ImportField.STATUS, plan.status_values),
             (ImportField.PRIORITY, plan.priority_values),
             (ImportField.CHANNEL, plan.channel_values))}
-    width = len(table.headers)
-    rows: list[TicketRow] = []
-    for record in table.records:
-        found: list[Problem] = []
+        return cls(plan=plan, tz=zone(options.tz),
+                   formats={d.field: d.chosen for d in plan.dates}, vocab=vocab,
+                   width=len(table.headers), now=now,
+                   default_requester=options.default_requester)
 
-        def problem(f: ImportField | None, message: str, *, fix: str | None = None,
-                    row: int = record.row, sink: list[Problem] = found) -> None:
-            sink.append(Problem(row, plan.column(f) if f else None, message, fix))
 
-        cells = record.cells
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            extra = next(c for c in cells[width:] if c.strip())
-            problem(None, f"has {len(cells)} cells but the header names {width} columns; "
-                          f"'{_short(extra)}' has no column")
-        elif len(cells) < width:
-            problem(None, f"has {len(cells)} cells but the header names {width} columns "
-                          "(a missing separator?)")
+@dataclass
+class _Found:
+    """The problems of one record, each with its spreadsheet row and the column's own
+    name, in the order the checks run."""
 
-        def get(f: ImportField, cells: tuple[str, ...] = cells) -> str:
-            return plan.cell(cells, f)
+    plan: ImportPlan
+    row: int
+    problems: list[Problem] = field(default_factory=list)
 
-        title = " ".join(get(ImportField.TITLE).split())
-        description = get(ImportField.DESCRIPTION)
-        if not title:
-            problem(ImportField.TITLE, "empty: every ticket needs a title")
-        for error in (validate_title(title) if title else None,
-                      validate_description(description)):
-            if error is not None:
-                problem(_VALIDATED[error.field], error.reason)
-        # Words never refuse a row: the plan has our value for each (known, chosen,
-        # guessed or the neutral fallback) and lists them for the user to check.
-        status = vocab[ImportField.STATUS].get(get(ImportField.STATUS), Status.NEW)
-        priority = vocab[ImportField.PRIORITY].get(get(ImportField.PRIORITY), Priority.P3)
-        channel = vocab[ImportField.CHANNEL].get(get(ImportField.CHANNEL), Channel.EMAIL)
-        instants: dict[ImportField, datetime | None] = {}
-        for f in DATE_FIELDS:
-            text = get(f)
-            fmt = formats.get(f)
-            instants[f] = None
-            if not text or fmt is None:
-                if f is ImportField.CREATED and plan.mapping.column_of(f) is not None \
-                        and not text:
-                    problem(f, "empty: when the ticket was opened is needed")
-                continue
-            value = parse_date(text, fmt, tz)
-            if value is None:
-                problem(f, f"'{_short(text)}' is not a date in the format {fmt.value}")
-            elif value > now:
-                problem(f, f"'{text}' is in the future")
-            instants[f] = value
-        created = instants[ImportField.CREATED]
-        resolved = instants[ImportField.RESOLVED] if not status.is_open else None
-        closed = instants[ImportField.CLOSED] if status is Status.CLOSED else None
-        for f, value in ((ImportField.RESOLVED, resolved), (ImportField.CLOSED, closed)):
-            if value is not None and created is not None and value < created:
-                problem(f, f"'{get(f)}' is before the ticket was created "
-                           f"({get(ImportField.CREATED)})")
-        if resolved is not None and closed is not None and closed < resolved:
-            problem(ImportField.CLOSED, f"'{get(ImportField.CLOSED)}' is before it was "
-                                        f"resolved ({get(ImportField.RESOLVED)})")
-        email = get(ImportField.EMAIL).lower()
-        requester = " ".join(get(ImportField.REQUESTER).split()) or email \
-            or options.default_requester
-        phone = get(ImportField.PHONE)
-        organization = " ".join(get(ImportField.ORGANIZATION).split())
-        # The rules a technician's new ticket meets (domain/ticket.py), message for message.
-        for error in validate_requester(RequesterInput(
-                name=requester, email=email, phone=phone, organization=organization)):
-            problem(_VALIDATED[error.field], error.reason)
-        assignee = " ".join(get(ImportField.ASSIGNEE).split())
-        category = " ".join(get(ImportField.CATEGORY).split())
-        for f, name, limit in ((ImportField.ASSIGNEE, assignee, NAME_MAX),
-                               (ImportField.CATEGORY, category, CATEGORY_MAX)):
-            if len(name) > limit:
-                problem(f, f"'{_short(name)}' is too long for a name (at most {limit} "
-                           "characters)")
-        if found:
-            problems.extend(found)
-            continue
-        rows.append(TicketRow(
-            row=record.row, title=title, description=description,
-            status=status, priority=priority, created_at=created, resolved_at=resolved,
-            closed_at=closed, requester=requester, email=email, phone=phone,
-            organization=organization, assignee=assignee, category=category,
-            channel=channel,
-            external_id=get(ImportField.EXTERNAL_ID),
-            original_status=get(ImportField.STATUS),
-            original_priority=get(ImportField.PRIORITY)))
-    return rows, problems
+    def add(self, f: ImportField | None, message: str) -> None:
+        self.problems.append(Problem(self.row, self.plan.column(f) if f else None, message))
+
+
+Cell = Callable[[ImportField], str]  # one record's stripped text of a field
+
+
+def _convert_record(row: int, cells: tuple[str, ...], reading: _Reading
+                    ) -> tuple[TicketRow | None, list[Problem]]:
+    """One record as a TicketRow, or None and everything wrong with it."""
+    found = _Found(reading.plan, row)
+    get: Cell = partial(reading.plan.cell, cells)
+    _check_width(cells, reading.width, found)
+    title, description = _texts(get, found)
+    # Words never refuse a row: the plan has our value for each (known, chosen,
+    # guessed or the neutral fallback) and lists them for the user to check.
+    status = reading.vocab[ImportField.STATUS].get(get(ImportField.STATUS), Status.NEW)
+    priority = reading.vocab[ImportField.PRIORITY].get(get(ImportField.PRIORITY), Priority.P3)
+    channel = reading.vocab[ImportField.CHANNEL].get(get(ImportField.CHANNEL), Channel.EMAIL)
+    created, resolved, closed = _dates(get, status, reading, found)
+    requester, email, phone, organization = _requester(get, reading.default_requester, found)
+    assignee, category = _assignee_and_category(get, found)
+    if found.problems:
+        return None, found.problems
+    return TicketRow(
+        row=row, title=title, description=description,
+        status=status, priority=priority, created_at=created, resolved_at=resolved,
+        closed_at=closed, requester=requester, email=email, phone=phone,
+        organization=organization, assignee=assignee, category=category,
+        channel=channel,
+        external_id=get(ImportField.EXTERNAL_ID),
+        original_status=get(ImportField.STATUS),
+        original_priority=get(ImportField.PRIORITY)), []
+
+
+def _check_width(cells: tuple[str, ...], width: int, found: _Found) -> None:
+    """A row with cells past the header's last column, or fewer cells than columns."""
+    if len(cells) > width and any(c.strip() for c in cells[width:]):
+        extra = next(c for c in cells[width:] if c.strip())
+        found.add(None, f"has {len(cells)} cells but the header names {width} columns; "
+                        f"'{_short(extra)}' has no column")
+    elif len(cells) < width:
+        found.add(None, f"has {len(cells)} cells but the header names {width} columns "
+                        "(a missing separator?)")
+
+
+def _texts(get: Cell, found: _Found) -> tuple[str, str]:
+    """The title (spaces collapsed) and the description, checked as a new ticket's are."""
+    title = " ".join(get(ImportField.TITLE).split())
+    description = get(ImportField.DESCRIPTION)
+    if not title:
+        found.add(ImportField.TITLE, "empty: every ticket needs a title")
+    for error in (validate_title(title) if title else None,
+                  validate_description(description)):
+        if error is not None:
+            found.add(_VALIDATED[error.field], error.reason)
+    return title, description
+
+
+def _dates(get: Cell, status: Status, reading: _Reading, found: _Found
+           ) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """Created, resolved (kept only for a ticket no longer open) and closed (only for a
+    closed one), each a valid past instant, in that order in time."""
+    instants = {f: _instant(f, get(f), reading, found) for f in DATE_FIELDS}
+    created = instants[ImportField.CREATED]
+    resolved = instants[ImportField.RESOLVED] if not status.is_open else None
+    closed = instants[ImportField.CLOSED] if status is Status.CLOSED else None
+    for f, value in ((ImportField.RESOLVED, resolved), (ImportField.CLOSED, closed)):
+        if value is not None and created is not None and value < created:
+            found.add(f, f"'{get(f)}' is before the ticket was created "
+                         f"({get(ImportField.CREATED)})")
+    if resolved is not None and closed is not None and closed < resolved:
+        found.add(ImportField.CLOSED, f"'{get(ImportField.CLOSED)}' is before it was "
+                                      f"resolved ({get(ImportField.RESOLVED)})")
+    return created, resolved, closed
+
+
+def _instant(f: ImportField, text: str, reading: _Reading, found: _Found
+             ) -> datetime | None:
+    """One date cell in its column's format and the file's zone (None when empty, when
+    the column has no format, or when it does not parse)."""
+    fmt = reading.formats.get(f)
+    if not text or fmt is None:
+        if f is ImportField.CREATED and reading.plan.mapping.column_of(f) is not None \
+                and not text:
+            found.add(f, "empty: when the ticket was opened is needed")
+        return None
+    value = parse_date(text, fmt, reading.tz)
+    if value is None:
+        found.add(f, f"'{_short(text)}' is not a date in the format {fmt.value}")
+    elif value > reading.now:
+        found.add(f, f"'{text}' is in the future")
+    return value
+
+
+def _requester(get: Cell, default: str, found: _Found) -> tuple[str, str, str, str]:
+    """Name (else the email, else `default`), email, phone and organization, checked by
+    the rules a technician's new ticket meets (domain/ticket.py), message for message."""
+    email = get(ImportField.EMAIL).lower()
+    requester = " ".join(get(ImportField.REQUESTER).split()) or email or default
+    phone = get(ImportField.PHONE)
+    organization = " ".join(get(ImportField.ORGANIZATION).split())
+    for error in validate_requester(RequesterInput(
+            name=requester, email=email, phone=phone, organization=organization)):
+        found.add(_VALIDATED[error.field], error.reason)
+    return requester, email, phone, organization
+
+
+def _assignee_and_category(get: Cell, found: _Found) -> tuple[str, str]:
+    """Both names with spaces collapsed, within the lengths the database stores."""
+    assignee = " ".join(get(ImportField.ASSIGNEE).split())
+    category = " ".join(get(ImportField.CATEGORY).split())
+    for f, name, limit in ((ImportField.ASSIGNEE, assignee, NAME_MAX),
+                           (ImportField.CATEGORY, category, CATEGORY_MAX)):
+        if len(name) > limit:
+            found.add(f, f"'{_short(name)}' is too long for a name (at most {limit} "
+                         "characters)")
+    return assignee, category
 
 
 def _file_problems(table: CsvTable, plan: ImportPlan) -> list[Problem]:

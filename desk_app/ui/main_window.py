@@ -39,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app import __version__
 from desk_app.app import AppContext
+from desk_app.services.monitor import RowUpdate
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.ui.ask import Ask, ask_with_message_box
 from desk_app.ui.detail_pane import TicketDetailPane
@@ -165,7 +166,9 @@ class MainWindow(QMainWindow):
         new_button.setToolTip("Log a new ticket (Ctrl+N)")
         new_button.clicked.connect(self.new_ticket)
 
-        self.watch = SlaWatchUi(self)
+        self.watch = SlaWatchUi(ctx, settings, me_id=self.me_id, icon=self.windowIcon(),
+                                parent=self)
+        self._connect_watch()
         # Two rows: actions and search above, the eight quick filters below, so the window
         # stays narrow enough for a 1366-pixel laptop screen beside the detail pane.
         top = QHBoxLayout()
@@ -203,6 +206,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.watch.show_stored_state()
         # Counting every filter costs a query; run it just after the table has painted so
         # the first page appears sooner, and coalesce bursts of resets into one count.
         self._counts_timer = QTimer(self)
@@ -219,6 +223,18 @@ class MainWindow(QMainWindow):
             self.set_read_only(ctx.read_only_reason)
         elif start_monitor:  # the monitor stores clocks and notifications: it writes
             self.watch.start_monitor()
+
+    def _connect_watch(self) -> None:
+        """What the SLA watch asks of the window arrives by its signals."""
+        watch = self.watch
+        watch.sig_open_ticket.connect(self.open_ticket)
+        watch.sig_show_window.connect(self.show_from_tray)
+        watch.sig_quit.connect(self.quit_app)
+        watch.sig_filter_requested.connect(self.set_filter)
+        watch.sig_rows_changed.connect(self._on_sla_rows_changed)
+        watch.sig_risk_counts.connect(
+            lambda at_risk, breached: self.set_risk_counts(at_risk=at_risk, breached=breached))
+        watch.countdown.timeout.connect(self.model.tick_display)
 
     # -- menus -----------------------------------------------------------------------------
 
@@ -388,9 +404,10 @@ class MainWindow(QMainWindow):
         return self.model.ticket_id(index.row()) if index.isValid() else None
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        ticket_id = self.model.ticket_id(current.row()) if current.isValid() else None
+        self.watch.ticket_selected(ticket_id, on_screen=self.isVisible())  # reads its alerts
         if self._restoring_selection:
             return
-        ticket_id = self.model.ticket_id(current.row()) if current.isValid() else None
         shown = self.detail.detail
         # Leaving an edited ticket asks first; Cancel (or a failed save) moves the
         # selection back so the list and the pane agree. Deferred: the view applies the
@@ -454,11 +471,12 @@ class MainWindow(QMainWindow):
         self.settings.technician = self.actor
         self.detail.actor = self.actor
         self.me_id = self.ctx.directory.ensure_technician(self.actor)
-        self.watch.apply_settings()
+        self.watch.apply_settings(me_id=self.me_id)
         self.refresh()
 
     def open_sla_settings(self) -> None:
-        dialog = SlaSettingsDialog(self.ctx.sla, actor=self.actor, parent=self)
+        dialog = SlaSettingsDialog(self.ctx.sla, actor=self.actor, clock=self.ctx.clock,
+                                   parent=self)
         if self.ctx.read_only:
             _disable_saving(dialog)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -544,6 +562,12 @@ class MainWindow(QMainWindow):
 
     def show_legend(self) -> None:
         SlaLegendDialog(self).exec()
+
+    def _on_sla_rows_changed(self, updates: tuple[RowUpdate, ...]) -> None:
+        """The monitor changed these tickets' SLA columns: repaint their rows only."""
+        ticket_ids = [u.ticket_id for u in updates]
+        self.model.refresh_rows(ticket_ids)
+        self.detail_refresh_if_shown(set(ticket_ids))
 
     def detail_refresh_if_shown(self, ticket_ids: set[int]) -> None:
         """Re-read the open ticket when the monitor changed it (typing is kept)."""

@@ -8,7 +8,6 @@ only then applies the change, recomputing every open ticket in one transaction.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from zoneinfo import available_timezones
 
 from PySide6.QtWidgets import (
@@ -33,136 +32,40 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from desk_app.domain.calendar import BusinessCalendar, CalendarError
 from desk_app.domain.enums import Priority, Status, Tier
 from desk_app.domain.errors import DeskError, ValidationError
-from desk_app.domain.schedule_text import (
-    format_duration,
-    format_holidays,
-    format_intervals,
-    parse_duration,
-    parse_holidays,
-    parse_intervals,
+from desk_app.domain.sla import SlaSetup
+from desk_app.domain.sla_drafts import (
+    DAYS,
+    CalendarDraft,
+    PolicyDraft,
+    calendar_users,
+    drafts_from,
+    rename_calendar,
+    setup_from,
+    unique_name,
 )
-from desk_app.domain.sla import PolicyConditions, SlaPolicy, SlaSetup
+from desk_app.services.clock import Clock, system_clock
 from desk_app.services.sla import SetupChangePreview, SlaService
 from desk_app.ui.errors import plain_reason
 from desk_app.workers.task_runner import Runner, TaskRunner
 
 log = logging.getLogger(__name__)
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PAUSABLE = (Status.NEW, Status.IN_PROGRESS, Status.WAITING_CUSTOMER,
             Status.WAITING_THIRD_PARTY)
-
-
-@dataclass
-class CalendarDraft:
-    name: str
-    tz: str
-    weekly: list[str]
-    holidays: str = ""
-    country: str = ""
-    subdivision: str = ""
-
-
-@dataclass
-class PolicyDraft:
-    name: str
-    calendar: str
-    first_response: str
-    resolution: str
-    priorities: set[Priority] = field(default_factory=set)
-    tiers: set[Tier] = field(default_factory=set)
-    categories: str = ""
-    organizations: str = ""
-    products: str = ""
-    thresholds: str = "50, 75, 90"
-    pauses: set[Status] = field(default_factory=lambda: {Status.WAITING_CUSTOMER,
-                                                          Status.WAITING_THIRD_PARTY})
-    goal_response: float = 90.0
-    goal_resolution: float = 90.0
-
-
-def drafts_from(setup: SlaSetup) -> tuple[list[CalendarDraft], list[PolicyDraft]]:
-    cals = [CalendarDraft(name=name, tz=c.tz,
-                          weekly=[format_intervals(list(c.weekly.get(d, ()))) for d in range(7)],
-                          holidays=format_holidays(list(c.holidays)), country=c.country or "",
-                          subdivision=c.subdivision or "")
-            for name, c in setup.calendars.items()]
-    pols = [PolicyDraft(name=p.name, calendar=p.calendar,
-                        first_response=format_duration(p.first_response_s),
-                        resolution=format_duration(p.resolution_s),
-                        priorities=set(p.conditions.priorities), tiers=set(p.conditions.tiers),
-                        categories=", ".join(sorted(p.conditions.categories)),
-                        organizations=", ".join(sorted(p.conditions.organizations)),
-                        products=", ".join(sorted(p.conditions.products)),
-                        thresholds=", ".join(f"{t * 100:g}" for t in p.thresholds),
-                        pauses=set(p.pause_statuses), goal_response=p.goal_first_response * 100,
-                        goal_resolution=p.goal_resolution * 100)
-            for p in setup.policies]
-    return cals, pols
-
-
-def _names(text: str) -> frozenset[str]:
-    return frozenset(x.strip() for x in text.split(",") if x.strip())
-
-
-def setup_from(cals: list[CalendarDraft], pols: list[PolicyDraft]) -> SlaSetup:
-    """Build and validate; errors name the calendar or policy and the field."""
-    calendars: dict[str, BusinessCalendar] = {}
-    for c in cals:
-        where = f"Calendar '{c.name}'"
-        if not c.name.strip():
-            raise ValidationError("Calendar name", "required")
-        if c.name in calendars:
-            raise ValidationError(where, "two calendars have this name")
-        weekly = {d: parse_intervals(c.weekly[d], field=f"{where}, {DAYS[d]}")
-                  for d in range(7)}
-        try:
-            holidays = parse_holidays(c.holidays)
-        except ValidationError as exc:
-            raise ValidationError(f"{where}, holidays", exc.reason) from exc
-        try:
-            cal = BusinessCalendar(tz=c.tz.strip(), weekly=weekly, holidays=holidays,
-                                   country=c.country or None, subdivision=c.subdivision or None,
-                                   name=c.name)
-            if cal.country:
-                cal.holiday_dates(2026)  # an unknown country or subdivision fails here
-        except CalendarError as exc:
-            raise ValidationError(where, str(exc)) from exc
-        except (NotImplementedError, KeyError, ValueError) as exc:
-            raise ValidationError(f"{where}, public holidays", str(exc)) from exc
-        calendars[c.name] = cal
-    policies = []
-    for p in pols:
-        where = f"Policy '{p.name}'"
-        try:
-            thresholds = tuple(float(x) / 100 for x in p.thresholds.split(",") if x.strip())
-        except ValueError as exc:
-            raise ValidationError(f"{where}, warnings", "percentages like 50, 75, 90") from exc
-        policies.append(SlaPolicy(
-            name=p.name.strip(), calendar=p.calendar,
-            first_response_s=parse_duration(p.first_response, field=f"{where}, first response"),
-            resolution_s=parse_duration(p.resolution, field=f"{where}, resolution"),
-            conditions=PolicyConditions(priorities=frozenset(p.priorities),
-                                        tiers=frozenset(p.tiers),
-                                        categories=_names(p.categories),
-                                        organizations=_names(p.organizations),
-                                        products=_names(p.products)),
-            thresholds=thresholds, pause_statuses=frozenset(p.pauses),
-            goal_first_response=p.goal_response / 100, goal_resolution=p.goal_resolution / 100))
-    return SlaSetup(calendars=calendars, policies=policies)
 
 
 class SlaSettingsDialog(QDialog):
     """Two tabs, calendars and policies, over drafts; Save applies after a preview."""
 
-    def __init__(self, sla: SlaService, *, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, sla: SlaService, *, actor: str, clock: Clock = system_clock,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Service levels")
         self.setMinimumSize(900, 640)
         self._sla = sla
         self._actor = actor
+        self._clock = clock  # Save checks public holidays of the current year
         self.calendars, self.policies = drafts_from(sla.setup())
         self.applied: int | None = None
         # Replaced in tests; the real one asks with a message box.
@@ -277,9 +180,7 @@ class SlaSettingsDialog(QDialog):
         c.holidays = self.cal_holidays.toPlainText()
         if old != c.name:
             self.calendar_list.item(i).setText(c.name)
-            for p in self.policies:
-                if p.calendar == old:
-                    p.calendar = c.name
+            rename_calendar(self.policies, old, c.name)
             self._refill_policy_calendars(renamed=(old, c.name))
 
     def _on_calendar_row(self, row: int) -> None:
@@ -300,7 +201,7 @@ class SlaSettingsDialog(QDialog):
     def _on_add_calendar(self) -> None:
         self._store_calendar_form()
         base = self.calendars[self._calendar_row] if self.calendars else None
-        draft = CalendarDraft(name=_unique("New calendar", [c.name for c in self.calendars]),
+        draft = CalendarDraft(name=unique_name("New calendar", (c.name for c in self.calendars)),
                               tz=base.tz if base else "UTC",
                               weekly=["09:00-17:00"] * 5 + ["", ""])
         self.calendars.append(draft)
@@ -314,7 +215,7 @@ class SlaSettingsDialog(QDialog):
             return
         self._store_policy_form()  # a calendar picked in the form but not yet stored counts
         name = self.calendars[row].name
-        users = [p.name for p in self.policies if p.calendar == name]
+        users = calendar_users(self.policies, name)
         if users:
             self._show_banner(f"Calendar '{name}' is used by {', '.join(users)}; "
                               "give those policies another calendar first.")
@@ -396,8 +297,6 @@ class SlaSettingsDialog(QDialog):
     def _refill_policy_calendars(self, *, renamed: tuple[str, str] | None = None) -> None:
         """Offer the calendars as they are now; the shown policy keeps its calendar, under
         its new name when `renamed` is (old, new)."""
-        if not hasattr(self, "pol_calendar"):
-            return
         current = self.pol_calendar.currentText()
         if renamed is not None and current == renamed[0]:
             current = renamed[1]
@@ -452,7 +351,7 @@ class SlaSettingsDialog(QDialog):
 
     def _on_add_policy(self) -> None:
         self._store_policy_form()
-        draft = PolicyDraft(name=_unique("New policy", [p.name for p in self.policies]),
+        draft = PolicyDraft(name=unique_name("New policy", (p.name for p in self.policies)),
                             calendar=self.calendars[0].name if self.calendars else "",
                             first_response="4h", resolution="24h")
         self.policies.append(draft)
@@ -490,7 +389,7 @@ class SlaSettingsDialog(QDialog):
         self._store_policy_form()
         self.banner.hide()
         try:
-            setup = setup_from(self.calendars, self.policies)
+            setup = setup_from(self.calendars, self.policies, year=self._clock().year)
         except ValidationError as exc:
             self._show_banner(str(exc))
             return
@@ -555,13 +454,6 @@ def _row(widgets: object) -> QWidget:
         lay.addWidget(w)
     lay.addStretch(1)
     return box
-
-
-def _unique(base: str, taken: list[str]) -> str:
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base} {n}", n + 1
-    return name
 
 
 def _supported() -> dict[str, list[str]]:

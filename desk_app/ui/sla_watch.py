@@ -2,6 +2,12 @@
 
 Kept apart from main_window.py so the window stays a layout and this stays the live part.
 Everything here runs on the GUI thread; the monitor's results arrive by queued signals.
+
+It does not know the window: what it needs comes in through the constructor (the services,
+the settings, the technician, the app icon) and what the window should do goes out as
+signals the window connects (open a ticket, show a filter, repaint rows, show the SLA
+filters' counts, come up from the tray, quit). So it can be built, and tested, under any
+parent widget, and the window and the watch do not import each other.
 """
 
 from __future__ import annotations
@@ -10,24 +16,23 @@ import html
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
-from PySide6.QtWidgets import QLabel, QMenu, QSystemTrayIcon, QToolButton
+from PySide6.QtWidgets import QLabel, QMenu, QSystemTrayIcon, QToolButton, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
+from desk_app.app import AppContext
 from desk_app.domain.risk import Risk
 from desk_app.platform.freedesktop import FreedesktopNotifier
 from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
 from desk_app.services.alerts import KEEP, AlertLog, plan
 from desk_app.services.monitor import MonitorService, TickResult
+from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.notification_center import NotificationCenter
+from desk_app.ui.ui_settings import UiSettings
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
-
-if TYPE_CHECKING:
-    from desk_app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 COUNTDOWN_MS = 30_000
@@ -35,13 +40,33 @@ BANNER = "In-app banner"
 
 
 class SlaWatchUi(QObject):
-    """Owns the monitor thread and every live SLA widget of one window."""
+    """Owns the monitor thread and every live SLA widget of one window.
 
+    The window places the widgets (`bell`, `banner`, `summary`, `error_label`), connects
+    the signals below, calls `show_stored_state` once they are connected, and tells the
+    watch which ticket the technician looks at (`ticket_selected`)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        ctx = window.ctx
+    # Bring the window up on this ticket (an alert, a notification or the banner).
+    sig_open_ticket = Signal(int)
+    # Bring the window up as it is (the tray, a notification about several tickets).
+    sig_show_window = Signal()
+    # The tray menu's Quit: really quit, not close to the tray.
+    sig_quit = Signal()
+    # A QuickFilter: the technician clicked a count in the summary.
+    sig_filter_requested = Signal(object)
+    # A tuple of monitor.RowUpdate: these tickets' SLA columns changed; repaint them.
+    sig_rows_changed = Signal(object)
+    # The "At risk" and "Breached" quick filters' counts, as the monitor counted them.
+    sig_risk_counts = Signal(int, int)
+
+    def __init__(self, ctx: AppContext, settings: UiSettings, *, me_id: int | None,
+                 icon: QIcon, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._settings = settings
+        self._me_id = me_id
+        self._icon = icon
+        self._dialog_parent = parent
         self.monitor_service = MonitorService(ctx.db, ctx.sla)
         self.alert_log = AlertLog(ctx.db)
         self.monitor: SlaMonitor | None = None
@@ -69,7 +94,7 @@ class SlaWatchUi(QObject):
                              lambda: self.tray is not None and self.tray.supportsMessages()),
             CallbackNotifier(BANNER, self._show_banner, lambda: True),
         ], self)
-        self.center.set_read(window.settings.alert_reads(ctx.db.url))
+        self.center.set_read(settings.alert_reads(ctx.db.url))
         self.center.sig_read_changed.connect(self._on_read_changed)
         self.bell = QToolButton()
         self.bell.setObjectName("bell")
@@ -87,17 +112,12 @@ class SlaWatchUi(QObject):
         self.error_label.hide()
         self.dialog: NotificationsDialog | None = None
 
-        # Right from the first paint: the counts from the stored risk columns (the monitor's
-        # first sweep corrects any that went stale while no window watched) and the list of
-        # what was already notified.
-        self.show_stored_state()
         # A ticket the technician opens has its notices read.
         self._shown_ticket: int | None = None
-        window.table.selectionModel().currentRowChanged.connect(self._on_row_opened)
 
+        # The window connects its table model's `tick_display` to `countdown.timeout`.
         self.countdown = QTimer(self)
         self.countdown.setInterval(COUNTDOWN_MS)
-        self.countdown.timeout.connect(window.model.tick_display)
         self.countdown.start()
 
     # -- the monitor -----------------------------------------------------------------------
@@ -106,8 +126,8 @@ class SlaWatchUi(QObject):
         # The start-up sweep checks every open ticket against its stored markers; a full
         # recompute is not needed: every writer recomputes in its own transaction, and a
         # release that changes the clock rules clears the stored results in a migration.
-        worker = SlaMonitorWorker(self.monitor_service, self.window.ctx.clock,
-                                  tick_s=self.window.settings.tick_seconds)
+        worker = SlaMonitorWorker(self.monitor_service, self._ctx.clock,
+                                  tick_s=self._settings.tick_seconds)
         worker.sig_result.connect(self.on_result)
         worker.sig_failed.connect(self.on_failed)
         self.monitor = SlaMonitor(worker, self)
@@ -116,48 +136,48 @@ class SlaWatchUi(QObject):
     def show_stored_state(self) -> None:
         """The status bar's counts and the Alerts list as the database has them now: one
         grouped count over the indexed risk column, one read of the newest notifications;
-        no ticket is replayed."""
+        no ticket is replayed. The window calls it once its signals are connected, so the
+        counts are right from the first paint (the monitor's first sweep corrects any that
+        went stale while no window watched)."""
         try:
             counts = self.monitor_service.status_counts()
         except SQLAlchemyError:
             log.exception("counting SLA risks failed")
         else:
             self.show_counts(counts)
-            self.window.set_risk_counts(
-                at_risk=counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0),
-                breached=counts.get(Risk.BREACHED, 0))
+            self._emit_risk_counts(counts)
         self.reload_alerts()
 
     def reload_alerts(self, *, new_only: bool = False) -> None:
         """Re-read the in-app list for the technician and scope set now (`new_only`: add
         what was stored since the newest entry shown, after a tick)."""
-        window = self.window
-        scope = window.settings.alert_rules(window.ctx.sla.user_tz).scope
+        scope = self._settings.alert_rules(self._ctx.sla.user_tz).scope
         shown = self.center.entries
         try:
             if new_only and shown:
-                fresh = self.alert_log.newer(shown[0].id, scope=scope, me_id=window.me_id)
+                fresh = self.alert_log.newer(shown[0].id, scope=scope, me_id=self._me_id)
                 entries = (fresh + shown)[:KEEP]
             else:
-                entries = self.alert_log.recent(scope=scope, me_id=window.me_id)
+                entries = self.alert_log.recent(scope=scope, me_id=self._me_id)
         except SQLAlchemyError:
             log.exception("reading SLA notifications failed")
             return
         self.center.set_entries(entries)
         if self.dialog is not None:
-            self.dialog.set_scope(scope.label, window.ctx.clock())
+            self.dialog.set_scope(scope.label, self._ctx.clock())
             self.dialog.rebuild()
 
-    def apply_settings(self) -> None:
+    def apply_settings(self, *, me_id: int | None) -> None:
         """A new tick interval reaches the worker on its own thread (queued); a new
-        technician or scope re-filters the Alerts list."""
+        technician (`me_id`) or scope re-filters the Alerts list."""
+        self._me_id = me_id
         self.reload_alerts()
         if self.monitor is not None:
             from PySide6.QtCore import Q_ARG, QMetaObject
 
             QMetaObject.invokeMethod(self.monitor.worker, "set_interval",
                                      Qt.ConnectionType.QueuedConnection,
-                                     Q_ARG(int, self.window.settings.tick_seconds))
+                                     Q_ARG(int, self._settings.tick_seconds))
 
     def shutdown(self) -> None:
         if self.monitor is not None:
@@ -170,29 +190,29 @@ class SlaWatchUi(QObject):
 
     def on_result(self, result: TickResult) -> None:
         """Repaint changed rows only, refresh the summary, raise alerts."""
-        window = self.window
         if result.updates:
-            window.model.refresh_rows([u.ticket_id for u in result.updates])
-            window.detail_refresh_if_shown({u.ticket_id for u in result.updates})
+            self.sig_rows_changed.emit(result.updates)
         if result.counts:
             self.show_counts(result.counts)
             # The monitor writes SLA columns only, so of the quick filters only "At risk"
             # and "Breached" can move; their counts came with the result, counted off the
             # GUI thread with the same conditions.
-            counts = result.counts
-            window.set_risk_counts(
-                at_risk=counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0),
-                breached=counts.get(Risk.BREACHED, 0))
+            self._emit_risk_counts(result.counts)
         if result.crossings:
-            now = window.ctx.clock()
-            rules = replace(window.settings.alert_rules(window.ctx.sla.user_tz),
+            now = self._ctx.clock()
+            rules = replace(self._settings.alert_rules(self._ctx.sla.user_tz),
                             snoozed_until=self.snoozed_until)
-            delivered = self.center.handle(plan(result.crossings, rules, me_id=window.me_id,
+            delivered = self.center.handle(plan(result.crossings, rules, me_id=self._me_id,
                                                 now=now))
             for notice, backend in delivered:
                 if backend == BANNER:
                     self._banner_tickets.update(notice.tickets)
             self.reload_alerts(new_only=True)  # the crossings were stored with the tick
+
+    def _emit_risk_counts(self, counts: dict[Risk, int]) -> None:
+        """The "At risk" quick filter holds critical tickets too."""
+        self.sig_risk_counts.emit(counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0),
+                                  counts.get(Risk.BREACHED, 0))
 
     def on_failed(self, message: str, failures: int) -> None:
         self.error_label.setText(f"⚠ SLA monitor: {failures} error"
@@ -215,24 +235,24 @@ class SlaWatchUi(QObject):
             breached = counts.get(Risk.BREACHED, 0)
             at_risk = counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0)
             self.tray.setToolTip(f"Desk App — {breached} breached, {at_risk} at risk")
-            self.tray.setIcon(badged_icon(self.window.windowIcon(), breached + at_risk,
+            self.tray.setIcon(badged_icon(self._icon, breached + at_risk,
                                           urgent=breached > 0))
 
     # -- delivery back-ends --------------------------------------------------------------
 
     def _build_tray(self) -> QSystemTrayIcon:
-        tray = QSystemTrayIcon(self.window.windowIcon() or QIcon(), self)
+        tray = QSystemTrayIcon(self._icon or QIcon(), self)
         menu = QMenu()
         show = QAction("Show Desk App", menu)
-        show.triggered.connect(self.window.show_from_tray)
+        show.triggered.connect(self.sig_show_window)
         snooze = QAction("Pause notifications for 1 hour", menu)
         snooze.triggered.connect(self.snooze_hour)
         quit_ = QAction("Quit", menu)
-        quit_.triggered.connect(self.window.quit_app)
+        quit_.triggered.connect(self.sig_quit)
         for action in (show, snooze, quit_):
             menu.addAction(action)
         tray.setContextMenu(menu)
-        tray.activated.connect(lambda _reason: self.window.show_from_tray())
+        tray.activated.connect(lambda _reason: self.sig_show_window.emit())
         self._tray_menu = menu
         tray.show()
         return tray
@@ -243,10 +263,10 @@ class SlaWatchUi(QObject):
         if ticket_id:
             self.open_ticket(ticket_id)
         else:
-            self.window.show_from_tray()
+            self.sig_show_window.emit()
 
     def snooze_hour(self) -> None:
-        self.snoozed_until = self.window.ctx.clock() + timedelta(hours=1)
+        self.snoozed_until = self._ctx.clock() + timedelta(hours=1)
 
     def _tray_message(self, title: str, body: str) -> None:
         assert self.tray is not None
@@ -271,32 +291,30 @@ class SlaWatchUi(QObject):
 
     def _on_read_changed(self) -> None:
         """Save the read marks; the banner goes once what it announced is read."""
-        self.window.settings.set_alert_reads(self.window.ctx.db.url, self.center.read)
+        self._settings.set_alert_reads(self._ctx.db.url, self.center.read)
         if self.banner.isVisible() and not (self._banner_tickets
                                             & self.center.unread_tickets()):
             self.banner.hide()
 
-    def _on_row_opened(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def ticket_selected(self, ticket_id: int | None, *, on_screen: bool) -> None:
+        """The list's current ticket changed (the window calls this first thing)."""
         # Only a move to another ticket while the window is on screen: the row chosen while
         # it is being built (or hidden in the tray) was not looked at, and a re-query that
         # re-selects the ticket already shown opens nothing.
-        ticket_id = self.window.model.ticket_id(current.row()) if current.isValid() else None
         if ticket_id is None or ticket_id == self._shown_ticket:
             return
         self._shown_ticket = ticket_id
-        if self.window.isVisible():
+        if on_screen:
             self.center.mark_read(ticket_id)
 
     def open_ticket(self, ticket_id: int) -> None:
         """From the list, the banner or a notification: show it and read its notices (the
         row may already be the current one, which moves no selection)."""
-        self.window.open_ticket(ticket_id)
+        self.sig_open_ticket.emit(ticket_id)
         self.center.mark_read(ticket_id)
 
     def _on_summary_link(self, link: str) -> None:
-        from desk_app.services.ticket_list import QuickFilter
-
-        self.window.set_filter(QuickFilter(link))
+        self.sig_filter_requested.emit(QuickFilter(link))
 
     # -- the in-app list -------------------------------------------------------------------
 
@@ -308,10 +326,9 @@ class SlaWatchUi(QObject):
 
     def show_notifications(self) -> None:
         """The grouped list; it stays unread until a ticket is opened or *Mark all read*."""
-        window = self.window
-        scope = window.settings.alert_rules(window.ctx.sla.user_tz).scope
+        scope = self._settings.alert_rules(self._ctx.sla.user_tz).scope
         self.dialog = NotificationsDialog(self.center, scope_label=scope.label,
-                                          now=window.ctx.clock(), parent=window)
+                                          now=self._ctx.clock(), parent=self._dialog_parent)
         self.dialog.sig_open_ticket.connect(self.open_ticket)
         try:
             self.dialog.exec()

@@ -93,7 +93,7 @@ def test_the_list_honours_the_scope_and_groups_by_ticket(
 
     # Settings: every ticket; then another technician with "my tickets" only.
     window.settings.set_alert_rules(AlertRules(scope=Scope.ALL))
-    window.watch.apply_settings()
+    window.watch.apply_settings(me_id=window.me_id)
     assert window.watch.bell.text() == "Alerts  3"
     dialog.rebuild()
     assert len(_tree_rows(dialog)) == 3
@@ -107,7 +107,7 @@ def test_the_list_honours_the_scope_and_groups_by_ticket(
         [False, True, False]
     window.settings.set_alert_rules(AlertRules(scope=Scope.MINE))
     window.me_id = ctx.directory.technician_id(OTHER)
-    window.watch.apply_settings()
+    window.watch.apply_settings(me_id=window.me_id)
     assert [g.newest.title for g in center.groups()] == ["Priya's"]
     assert window.watch.bell.text() == "Alerts  1"
     dialog.rebuild()
