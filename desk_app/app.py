@@ -5,14 +5,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from desk_app.platform.timezone import local_zone_name
+from desk_app.services.alerts import AlertLog
 from desk_app.services.clock import Clock, system_clock
+from desk_app.services.credits import CreditService
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftService
+from desk_app.services.importer import ImportService
+from desk_app.services.monitor import MonitorService
+from desk_app.services.period_export import ExportService
+from desk_app.services.reports import ReportService
+from desk_app.services.seed import DeskGenerator
 from desk_app.services.sla import SlaService
 from desk_app.services.ticket_list import TicketListService
 from desk_app.services.tickets import TicketService
+from desk_app.services.view_export import ViewExportService
 from desk_app.store.engine import Database, database_url, make_engine, sqlite_path
 from desk_app.store.migrate import MigrationReport, upgrade_database
 from desk_app.store.target import (
@@ -28,7 +37,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class AppContext:
-    """Everything the window and the command line share: one database, its services."""
+    """Everything the window and the command line share: one database and every service
+    on it, each built once here (a test keeps other modules from building their own).
+
+    A context manager: `with open_context(...) as ctx:` closes the database on the way
+    out, however the block ends."""
 
     db: Database
     tickets: TicketService
@@ -38,6 +51,14 @@ class AppContext:
     clock: Clock
     migration: MigrationReport
     drafts: DraftService
+    monitor: MonitorService
+    reports: ReportService
+    credits: CreditService
+    exports: ExportService
+    view_export: ViewExportService
+    imports: ImportService
+    alerts: AlertLog
+    generator: DeskGenerator
     # Why the desk is open read-only ("" when it is writable); the window shows it.
     read_only_reason: str = ""
 
@@ -47,6 +68,13 @@ class AppContext:
 
     def close(self) -> None:
         self.db.dispose()
+
+    def __enter__(self) -> AppContext:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
 
 
 def open_context(target: str | Path, *, clock: Clock = system_clock,
@@ -86,9 +114,24 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
         filled = sla.backfill()
         if filled:
             log.info("computed SLA clocks for %d tickets that had none", filled)
-    return AppContext(db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
-                      directory=directory, sla=sla, clock=clock, migration=report,
-                      drafts=DraftService(db, clock), read_only_reason=read_only_reason)
+    return _wire(db, clock=clock, directory=directory, sla=sla, migration=report,
+                 read_only_reason=read_only_reason)
+
+
+def _wire(db: Database, *, clock: Clock, directory: DirectoryService, sla: SlaService,
+          migration: MigrationReport, read_only_reason: str) -> AppContext:
+    """Every other service, each once, on the open database."""
+    monitor = MonitorService(db, sla)
+    reports = ReportService(db, sla, clock, monitor=monitor)
+    credits = CreditService(db, sla, clock, reports=reports)
+    return AppContext(
+        db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
+        directory=directory, sla=sla, clock=clock, migration=migration,
+        drafts=DraftService(db, clock), monitor=monitor, reports=reports, credits=credits,
+        exports=ExportService(db, clock, monitor=monitor, reports=reports, credits=credits),
+        view_export=ViewExportService(db, sla), imports=ImportService(db, sla, clock),
+        alerts=AlertLog(db), generator=DeskGenerator(db, clock, sla=sla, directory=directory),
+        read_only_reason=read_only_reason)
 
 
 def _check_target(path: Path, *, mode: OpenMode, read_only: bool) -> str:

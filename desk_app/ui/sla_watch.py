@@ -20,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from desk_app.domain.risk import Risk
 from desk_app.platform.freedesktop import FreedesktopNotifier
 from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
-from desk_app.services.alerts import KEEP, AlertLog, plan
-from desk_app.services.monitor import MonitorService, TickResult
+from desk_app.services.alerts import KEEP, plan
+from desk_app.services.monitor import TickResult
 from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.notification_center import NotificationCenter
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
@@ -42,8 +42,8 @@ class SlaWatchUi(QObject):
         super().__init__(window)
         self.window = window
         ctx = window.ctx
-        self.monitor_service = MonitorService(ctx.db, ctx.sla)
-        self.alert_log = AlertLog(ctx.db)
+        self.monitor_service = ctx.monitor
+        self.alert_log = ctx.alerts
         self.monitor: SlaMonitor | None = None
         self.snoozed_until: datetime | None = None
 

@@ -48,7 +48,8 @@ def desk(ctx: AppContext, clock: FakeClock) -> None:
 
 
 def _window(ctx: AppContext, qtbot: QtBot, runner: Any = None) -> ReportsWindow:
-    window = ReportsWindow(ctx, runner or SyncRunner(), today=MONDAY)
+    window = ReportsWindow(reports=ctx.reports, credits=ctx.credits, exports=ctx.exports,
+                           runner=runner or SyncRunner(), tz=ctx.sla.user_tz, today=MONDAY)
     qtbot.addWidget(window)
     window.show()
     return window
