@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from desk_app.platform.timezone import local_zone_name
 from desk_app.services.alerts import AlertLog
 from desk_app.services.clock import Clock, system_clock
-from desk_app.services.credits import CreditService
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftService
-from desk_app.services.importer import ImportService
 from desk_app.services.monitor import MonitorService
-from desk_app.services.period_export import ExportService
-from desk_app.services.reports import ReportService
-from desk_app.services.seed import DeskGenerator
 from desk_app.services.sla import SlaService
 from desk_app.services.ticket_list import TicketListService
 from desk_app.services.tickets import TicketService
-from desk_app.services.view_export import ViewExportService
 from desk_app.store.engine import Database, database_url, make_engine, sqlite_path
 from desk_app.store.migrate import MigrationReport, upgrade_database
 from desk_app.store.target import (
@@ -31,6 +27,14 @@ from desk_app.store.target import (
     TargetKind,
     classify,
 )
+
+if TYPE_CHECKING:
+    from desk_app.services.credits import CreditService
+    from desk_app.services.importer import ImportService
+    from desk_app.services.period_export import ExportService
+    from desk_app.services.reports import ReportService
+    from desk_app.services.seed import DeskGenerator
+    from desk_app.services.view_export import ViewExportService
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +56,52 @@ class AppContext:
     migration: MigrationReport
     drafts: DraftService
     monitor: MonitorService
-    reports: ReportService
-    credits: CreditService
-    exports: ExportService
-    view_export: ViewExportService
-    imports: ImportService
     alerts: AlertLog
-    generator: DeskGenerator
     # Why the desk is open read-only ("" when it is writable); the window shows it.
     read_only_reason: str = ""
+
+    # The services below are built on first use (still once, and only here): their
+    # modules (the period report, the CSV import, the generator) would add to the time
+    # before the window's first page, and most sessions never open a report or an import.
+    # The imports are deferred for that reason.
+
+    @cached_property
+    def reports(self) -> ReportService:
+        from desk_app.services.reports import ReportService
+
+        return ReportService(self.db, self.sla, self.clock, monitor=self.monitor)
+
+    @cached_property
+    def credits(self) -> CreditService:
+        from desk_app.services.credits import CreditService
+
+        return CreditService(self.db, self.sla, self.clock, reports=self.reports)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        """The one path of every CSV export (tickets, summary, breaches, credits)."""
+        from desk_app.services.period_export import ExportService
+
+        return ExportService(self.db, self.clock, monitor=self.monitor,
+                             reports=self.reports, credits=self.credits)
+
+    @cached_property
+    def view_export(self) -> ViewExportService:
+        from desk_app.services.view_export import ViewExportService
+
+        return ViewExportService(self.db, self.sla)
+
+    @cached_property
+    def imports(self) -> ImportService:
+        from desk_app.services.importer import ImportService
+
+        return ImportService(self.db, self.sla, self.clock)
+
+    @cached_property
+    def generator(self) -> DeskGenerator:
+        from desk_app.services.seed import DeskGenerator
+
+        return DeskGenerator(self.db, self.clock, sla=self.sla, directory=self.directory)
 
     @property
     def read_only(self) -> bool:
@@ -114,24 +155,10 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
         filled = sla.backfill()
         if filled:
             log.info("computed SLA clocks for %d tickets that had none", filled)
-    return _wire(db, clock=clock, directory=directory, sla=sla, migration=report,
-                 read_only_reason=read_only_reason)
-
-
-def _wire(db: Database, *, clock: Clock, directory: DirectoryService, sla: SlaService,
-          migration: MigrationReport, read_only_reason: str) -> AppContext:
-    """Every other service, each once, on the open database."""
-    monitor = MonitorService(db, sla)
-    reports = ReportService(db, sla, clock, monitor=monitor)
-    credits = CreditService(db, sla, clock, reports=reports)
-    return AppContext(
-        db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
-        directory=directory, sla=sla, clock=clock, migration=migration,
-        drafts=DraftService(db, clock), monitor=monitor, reports=reports, credits=credits,
-        exports=ExportService(db, clock, monitor=monitor, reports=reports, credits=credits),
-        view_export=ViewExportService(db, sla), imports=ImportService(db, sla, clock),
-        alerts=AlertLog(db), generator=DeskGenerator(db, clock, sla=sla, directory=directory),
-        read_only_reason=read_only_reason)
+    return AppContext(db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
+                      directory=directory, sla=sla, clock=clock, migration=report,
+                      drafts=DraftService(db, clock), monitor=MonitorService(db, sla),
+                      alerts=AlertLog(db), read_only_reason=read_only_reason)
 
 
 def _check_target(path: Path, *, mode: OpenMode, read_only: bool) -> str:
