@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from desk_app.platform.timezone import local_zone_name
+from desk_app.services.alerts import AlertLog
 from desk_app.services.clock import Clock, system_clock
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftService
+from desk_app.services.monitor import MonitorService
 from desk_app.services.sla import SlaService
 from desk_app.services.ticket_list import TicketListService
 from desk_app.services.tickets import TicketService
@@ -23,12 +28,24 @@ from desk_app.store.target import (
     classify,
 )
 
+if TYPE_CHECKING:
+    from desk_app.services.credits import CreditService
+    from desk_app.services.importer import ImportService
+    from desk_app.services.period_export import ExportService
+    from desk_app.services.reports import ReportService
+    from desk_app.services.seed import DeskGenerator
+    from desk_app.services.view_export import ViewExportService
+
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class AppContext:
-    """Everything the window and the command line share: one database, its services."""
+    """Everything the window and the command line share: one database and every service
+    on it, each built once here (a test keeps other modules from building their own).
+
+    A context manager: `with open_context(...) as ctx:` closes the database on the way
+    out, however the block ends."""
 
     db: Database
     tickets: TicketService
@@ -38,8 +55,53 @@ class AppContext:
     clock: Clock
     migration: MigrationReport
     drafts: DraftService
+    monitor: MonitorService
+    alerts: AlertLog
     # Why the desk is open read-only ("" when it is writable); the window shows it.
     read_only_reason: str = ""
+
+    # The services below are built on first use (still once, and only here): their
+    # modules (the period report, the CSV import, the generator) would add to the time
+    # before the window's first page, and most sessions never open a report or an import.
+    # The imports are deferred for that reason.
+
+    @cached_property
+    def reports(self) -> ReportService:
+        from desk_app.services.reports import ReportService
+
+        return ReportService(self.db, self.sla, self.clock, monitor=self.monitor)
+
+    @cached_property
+    def credits(self) -> CreditService:
+        from desk_app.services.credits import CreditService
+
+        return CreditService(self.db, self.sla, self.clock, reports=self.reports)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        """The one path of every CSV export (tickets, summary, breaches, credits)."""
+        from desk_app.services.period_export import ExportService
+
+        return ExportService(self.db, self.clock, monitor=self.monitor,
+                             reports=self.reports, credits=self.credits)
+
+    @cached_property
+    def view_export(self) -> ViewExportService:
+        from desk_app.services.view_export import ViewExportService
+
+        return ViewExportService(self.db, self.sla)
+
+    @cached_property
+    def imports(self) -> ImportService:
+        from desk_app.services.importer import ImportService
+
+        return ImportService(self.db, self.sla, self.clock)
+
+    @cached_property
+    def generator(self) -> DeskGenerator:
+        from desk_app.services.seed import DeskGenerator
+
+        return DeskGenerator(self.db, self.clock, sla=self.sla, directory=self.directory)
 
     @property
     def read_only(self) -> bool:
@@ -47,6 +109,13 @@ class AppContext:
 
     def close(self) -> None:
         self.db.dispose()
+
+    def __enter__(self) -> AppContext:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
 
 
 def open_context(target: str | Path, *, clock: Clock = system_clock,
@@ -88,7 +157,8 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
             log.info("computed SLA clocks for %d tickets that had none", filled)
     return AppContext(db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
                       directory=directory, sla=sla, clock=clock, migration=report,
-                      drafts=DraftService(db, clock), read_only_reason=read_only_reason)
+                      drafts=DraftService(db, clock), monitor=MonitorService(db, sla),
+                      alerts=AlertLog(db), read_only_reason=read_only_reason)
 
 
 def _check_target(path: Path, *, mode: OpenMode, read_only: bool) -> str:

@@ -226,18 +226,13 @@ def _open(args: argparse.Namespace, mode: OpenMode):  # type: ignore[no-untyped-
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
-    from desk_app.services.seed import DeskGenerator
-
     if args.tickets < 0:
         return _fail("--tickets must be zero or more", EXIT_USAGE)
-    ctx = _open(args, OpenMode.CHANGE)
-    try:
+    with _open(args, OpenMode.CHANGE) as ctx:
         started = time.perf_counter()
-        report = DeskGenerator(ctx.db, ctx.clock, sla=ctx.sla).generate(
-            tickets=args.tickets, seed=args.seed, span_days=args.days)
+        report = ctx.generator.generate(tickets=args.tickets, seed=args.seed,
+                                        span_days=args.days)
         took = time.perf_counter() - started
-    finally:
-        ctx.close()
     first = format_number(report.first_number) if report.tickets else "-"
     last = format_number(report.last_number) if report.tickets else "-"
     print(f"Added {report.tickets:,} tickets ({first} to {last}) with {report.events:,} events "
@@ -249,13 +244,10 @@ def _cmd_tickets_list(args: argparse.Namespace) -> int:
     from desk_app.services.ticket_list import QuickFilter, SortKey, TicketListQuery
 
     status = parse_enum(Status, args.status, field="--status") if args.status else None
-    ctx = _open(args, OpenMode.READ)
-    try:
+    with _open(args, OpenMode.READ) as ctx:
         rows = ctx.lists.list_rows(TicketListQuery(
             quick_filter=QuickFilter.ALL, status=status, search=args.search,
             sort=SortKey.NUMBER, descending=False))
-    finally:
-        ctx.close()
     if args.limit > 0:
         rows = rows[: args.limit]
     records = [{
@@ -306,13 +298,10 @@ def _cmd_tickets_add(args: argparse.Namespace) -> int:
         urgency=parse_enum(Urgency, args.urgency, field="--urgency"),
         priority_override=override, assignee=args.assignee,
     )
-    ctx = _open(args, OpenMode.CHANGE)
-    try:
+    with _open(args, OpenMode.CHANGE) as ctx:
         actor = args.actor or os_user_name()
         ctx.directory.ensure_technician(actor)
         detail = ctx.tickets.create(draft, actor=actor)
-    finally:
-        ctx.close()
     print(f"{detail.display_number} {detail.priority.value} {detail.title}")
     return 0
 
@@ -364,106 +353,57 @@ def _required_period(args: argparse.Namespace) -> tuple[str, datetime, datetime]
 
 def _period_report(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The period report the arguments ask for, and its zone."""
-    from desk_app.services.reports import ReportService
-
     tz, start, end = _required_period(args)
     flt = _report_filter(args)
-    ctx = _open(args, OpenMode.READ)
-    try:
-        return ReportService(ctx.db, ctx.sla, ctx.clock).period_report(
-            start, end, tz=tz, report_filter=flt, by=getattr(args, "by", "priority")), tz
-    finally:
-        ctx.close()
+    with _open(args, OpenMode.READ) as ctx:
+        return ctx.reports.period_report(start, end, tz=tz, report_filter=flt,
+                                         by=getattr(args, "by", "priority")), tz
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from desk_app.services.export import CsvOptions, open_for_csv, write_csv
-    from desk_app.services.summary_export import (
-        SUMMARY_COLUMNS,
-        summary_dict,
-        summary_rows,
-        summary_text,
-    )
+    from desk_app.services.export import CsvOptions, open_for_csv
+    from desk_app.services.period_export import ExportKind, ExportRequest
+    from desk_app.services.summary_export import summary_dict, summary_text
 
+    if args.format == "csv":  # the summary export, to the screen or a file
+        tz, start, end = _required_period(args)
+        request = ExportRequest(ExportKind.SUMMARY, start=start, end=end,
+                                report_filter=_report_filter(args), by=args.by)
+        options = CsvOptions(tz=tz, bom=not args.no_bom and bool(args.out))
+        with _open(args, OpenMode.READ) as ctx:
+            if args.out:
+                ctx.exports.export(request, Path(args.out), options)
+            else:
+                ctx.exports.write(request, sys.stdout, options)
+        return 0
     report, tz = _period_report(args)
     with open_for_csv(Path(args.out)) if args.out else nullcontext(sys.stdout) as out:
         if args.format == "json":
             json.dump(summary_dict(report), out, indent=2, ensure_ascii=False)
             out.write("\n")
-        elif args.format == "csv":
-            write_csv(out, SUMMARY_COLUMNS, summary_rows(report),
-                      CsvOptions(tz=tz, bom=not args.no_bom and bool(args.out)))
         else:
             out.write(summary_text(report))
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from desk_app.services.export import (
-        BREACH_COLUMNS,
-        CsvOptions,
-        ExportService,
-        breach_rows,
-        open_for_csv,
-        write_csv,
-    )
+    """Every kind through the one export path (services/period_export.py), as the Reports
+    window does; docs/exports.md says what each file holds."""
+    from desk_app.services.export import CsvOptions
+    from desk_app.services.period_export import ExportKind, ExportRequest
 
-    if args.what == "summary":
-        return _export_summary(args)
-    for name in ("priority", "category", "organization", "technician", "channel"):
-        if getattr(args, name):
-            raise ValidationError(f"--{name}", "filters apply to the summary export only")
-    if args.what == "credits":
-        return _export_credits(args)
-    tz, start, end = _zone_and_period(args)
-    ctx = _open(args, OpenMode.READ)
-    try:
-        target = Path(args.out)
-        options = CsvOptions(tz=tz, bom=not args.no_bom)
-        with open_for_csv(target) as out:
-            if args.what == "breaches":
-                count = write_csv(out, BREACH_COLUMNS, breach_rows(
-                    ctx.db, ctx.sla, tz=tz, now=ctx.clock(), created_from=start,
-                    created_to=end), options)
-            else:
-                count = ExportService(ctx.db).export_tickets(
-                    out, options, created_from=start, created_to=end)
-    finally:
-        ctx.close()
-    noun = "breached clocks" if args.what == "breaches" else "tickets"
-    print(f"Wrote {count:,} {noun} to {target}")
-    return 0
-
-
-def _export_summary(args: argparse.Namespace) -> int:
-    """The period summary, one row per figure (docs/exports.md)."""
-    from desk_app.services.export import CsvOptions, open_for_csv, write_csv
-    from desk_app.services.summary_export import SUMMARY_COLUMNS, summary_rows
-
-    report, tz = _period_report(args)
-    target = Path(args.out)
-    with open_for_csv(target) as out:
-        count = write_csv(out, SUMMARY_COLUMNS, summary_rows(report),
-                          CsvOptions(tz=tz, bom=not args.no_bom))
-    print(f"Wrote {count:,} figures to {target}")
-    return 0
-
-
-def _export_credits(args: argparse.Namespace) -> int:
-    """Service credits per organization with an active contract (docs/credits.md)."""
-    from desk_app.services.credits import CreditService
-    from desk_app.services.export import CsvOptions, open_for_csv
-
-    tz, start, end = _required_period(args)
-    ctx = _open(args, OpenMode.READ)
-    try:
-        target = Path(args.out)
-        with open_for_csv(target) as out:
-            count = CreditService(ctx.db, ctx.sla, ctx.clock).export_credits(
-                out, CsvOptions(tz=tz, bom=not args.no_bom), start=start, end=end)
-    finally:
-        ctx.close()
-    print(f"Wrote {count:,} organizations' credits to {target}")
+    kind = ExportKind(args.what)
+    if kind is not ExportKind.SUMMARY:
+        for name in ("priority", "category", "organization", "technician", "channel"):
+            if getattr(args, name):
+                raise ValidationError(f"--{name}", "filters apply to the summary export only")
+    tz, start, end = _required_period(args) if kind.needs_period else _zone_and_period(args)
+    # Filters are empty for the other kinds (refused above).
+    request = ExportRequest(kind, start=start, end=end, report_filter=_report_filter(args))
+    with _open(args, OpenMode.READ) as ctx:
+        result = ctx.exports.export(request, Path(args.out),
+                                    CsvOptions(tz=tz, bom=not args.no_bom))
+    print(result.message())
     return 0
 
 

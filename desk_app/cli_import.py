@@ -79,8 +79,8 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
 
         ctx = open_desk("sqlite://")
         missing = f"{exc}; checked against an empty desk"
-    try:
-        service = ImportService(ctx.db, ctx.sla, ctx.clock)
+    with ctx:
+        service = ctx.imports
         try:
             report = service.dry_run(table, options, source=path.name)
         except MappingError as exc:
@@ -114,8 +114,6 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
             for problem in exc.problems:
                 _err(problem.hinted(HINTS))
             return EXIT_PROBLEMS
-    finally:
-        ctx.close()
     numbers = (f" ({format_number(result.first_number)} to "
                f"{format_number(result.last_number or result.first_number)})"
                if result.first_number else "")

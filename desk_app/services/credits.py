@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -34,7 +34,7 @@ from desk_app.domain.metrics import TicketOutcome
 from desk_app.domain.periods import Preset, days_to_period, preset_days
 from desk_app.domain.ticket import format_number
 from desk_app.services.clock import Clock
-from desk_app.services.export import CsvOptions, write_csv
+from desk_app.services.reports import ReportService
 from desk_app.services.sla import SlaService
 from desk_app.store.engine import Database
 from desk_app.store.models import ContractRow, Organization
@@ -91,10 +91,13 @@ def _contract_of(row: ContractRow) -> Contract:
 class CreditService:
     """Contracts CRUD and the per-organization credits for a period."""
 
-    def __init__(self, db: Database, sla: SlaService, clock: Clock) -> None:
+    def __init__(self, db: Database, sla: SlaService, clock: Clock, *,
+                 reports: ReportService) -> None:
+        """`reports` gives the ticket outcomes, the same the SLA report counts."""
         self._db = db
         self._sla = sla
         self._clock = clock
+        self._reports = reports
 
     # -- contracts ---------------------------------------------------------------------
 
@@ -162,13 +165,9 @@ class CreditService:
         contracts = [c for c in self.organizations() if c.contract is not None and c.active]
         if not contracts:
             return []
-        # Imported here: reports.py grows with the supervisor figures, and editing
-        # contracts needs none of it.
-        from desk_app.services.reports import ReportService
-
         by_org: dict[str, list[TicketOutcome]] = defaultdict(list)
         names = frozenset(c.organization for c in contracts)
-        for outcome in ReportService(self._db, self._sla, self._clock).outcomes(
+        for outcome in self._reports.outcomes(
                 start, end, organizations=names):
             by_org[outcome.organization].append(outcome)
         return [compute(c.contract, by_org.get(c.organization, []), organization=c.organization,
@@ -180,12 +179,6 @@ class CreditService:
         zone = ZoneInfo(tz or self._sla.user_tz)
         first, last = preset_days(Preset.THIS_MONTH, self._clock().astimezone(zone).date())
         return days_to_period(first, last, str(zone))
-
-    def export_credits(self, out: IO[str], options: CsvOptions, *, start: datetime,
-                       end: datetime) -> int:
-        """Write CREDIT_COLUMNS rows; the period's days are counted in the options' zone."""
-        return write_csv(out, CREDIT_COLUMNS,
-                         credit_rows(self.credits(start, end, tz=options.tz)), options)
 
 
 def _numbers(numbers: Iterable[int]) -> str:

@@ -24,8 +24,6 @@ from sqlmodel import col
 
 from desk_app.domain.csv_cells import InstantText, safe_text, seconds_and_hours
 from desk_app.domain.ticket import format_number
-from desk_app.services.monitor import MonitorService
-from desk_app.services.sla import SlaService
 from desk_app.store.bulk import raw_batches
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, Contact, Organization, Technician, Ticket
@@ -43,7 +41,7 @@ TICKET_COLUMNS: tuple[str, ...] = (
 )
 
 
-_CHUNK = 200  # rows read, built and written at a time (see ExportService.ticket_batches)
+_CHUNK = 200  # rows read, built and written at a time (see ticket_batches)
 
 
 @dataclass(frozen=True)
@@ -96,49 +94,36 @@ def open_for_csv(path: Path) -> Iterator[IO[str]]:
         partial.unlink(missing_ok=True)
 
 
-class ExportService:
-    """Exports the ticket list (more exports arrive with the reports)."""
+def ticket_rows(db: Database, *, tz: str, created_from: datetime | None = None,
+                created_to: datetime | None = None) -> Iterator[list[str]]:
+    """Rows in TICKET_COLUMNS order, every cell already safe, streamed from the database in
+    chunks."""
+    for batch in ticket_batches(db, tz=tz, created_from=created_from, created_to=created_to):
+        yield from batch
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
-    def ticket_rows(self, *, tz: str, created_from: datetime | None = None,
-                    created_to: datetime | None = None) -> Iterator[list[str]]:
-        """Rows in TICKET_COLUMNS order, every cell already safe, streamed from the
-        database in chunks."""
-        for batch in self.ticket_batches(tz=tz, created_from=created_from,
-                                         created_to=created_to):
-            yield from batch
+def ticket_batches(db: Database, *, tz: str, created_from: datetime | None = None,
+                   created_to: datetime | None = None) -> Iterator[list[list[str]]]:
+    """`ticket_rows` a chunk (_CHUNK rows) at a time, for `write_safe_csv`.
 
-    def ticket_batches(self, *, tz: str, created_from: datetime | None = None,
-                       created_to: datetime | None = None) -> Iterator[list[list[str]]]:
-        """`ticket_rows` a chunk (_CHUNK rows) at a time, for `write_safe_csv`.
-
-        Read straight from the driver's cursor (store.bulk.raw_batches): SQLAlchemy's
-        per-value result processing (datetime parsing, enum lookups) cost more than the
-        query. Enum columns arrive as their stored value text, which is what the export
-        writes; instants arrive as UTC text and go through InstantText."""
-        instant_text = InstantText(ZoneInfo(tz))
-        target = target_cells()
-        t = Ticket
-        stmt = ticket_select().order_by(col(t.number))
-        if created_from is not None:
-            stmt = stmt.where(col(t.created_at) >= created_from)
-        if created_to is not None:
-            stmt = stmt.where(col(t.created_at) < created_to)
-        with self._db.session_scope() as s:
-            # Small chunks: a chunk's rows are freed before the collector's young generation
-            # fills (700 objects), so none reach the older generations and no full
-            # collection runs; at 2,000 rows a chunk, collections took 0.3 s of the export.
-            for rows in raw_batches(s, stmt, chunk=_CHUNK):
-                yield ticket_cells(rows, instant_text, target)
-
-    def export_tickets(self, out: IO[str], options: CsvOptions, *,
-                       created_from: datetime | None = None,
-                       created_to: datetime | None = None) -> int:
-        return write_safe_csv(out, TICKET_COLUMNS,
-                              self.ticket_batches(tz=options.tz, created_from=created_from,
-                                                  created_to=created_to), options)
+    Read straight from the driver's cursor (store.bulk.raw_batches): SQLAlchemy's
+    per-value result processing (datetime parsing, enum lookups) cost more than the
+    query. Enum columns arrive as their stored value text, which is what the export
+    writes; instants arrive as UTC text and go through InstantText."""
+    instant_text = InstantText(ZoneInfo(tz))
+    target = target_cells()
+    t = Ticket
+    stmt = ticket_select().order_by(col(t.number))
+    if created_from is not None:
+        stmt = stmt.where(col(t.created_at) >= created_from)
+    if created_to is not None:
+        stmt = stmt.where(col(t.created_at) < created_to)
+    with db.session_scope() as s:
+        # Small chunks: a chunk's rows are freed before the collector's young generation
+        # fills (700 objects), so none reach the older generations and no full
+        # collection runs; at 2,000 rows a chunk, collections took 0.3 s of the export.
+        for rows in raw_batches(s, stmt, chunk=_CHUNK):
+            yield ticket_cells(rows, instant_text, target)
 
 
 def ticket_select(*lead: Any) -> Select[Any]:
@@ -246,7 +231,7 @@ ORDER BY t.number"""
 _EARLIEST, _LATEST = "0001-01-01 00:00:00.000000", "9999-12-31 23:59:59.999999"
 
 
-def breach_rows(db: Database, sla: SlaService, *, tz: str, now: datetime,
+def breach_rows(db: Database, *, tz: str, now: datetime,
                 created_from: datetime | None = None,
                 created_to: datetime | None = None) -> Iterator[list[str]]:
     """One row per clock that breached in [created_from, created_to) (either end open), by
@@ -257,8 +242,8 @@ def breach_rows(db: Database, sla: SlaService, *, tz: str, now: datetime,
     list and the report count the same clocks; the parameter names predate that and stay
     for the callers. Read from the stored clocks, brought up to date first as the report
     does, instead of replaying every history: 100,000 tickets in a fraction of a second,
-    in chunks, so memory does not grow with the desk."""
-    MonitorService(db, sla).bring_up_to_date(now)
+    in chunks, so memory does not grow with the desk. The caller brings the stored clocks
+    up to date first (services/period_export.py does), as the report does."""
     instant_text = InstantText(ZoneInfo(tz))
     params = {"start": _EARLIEST if created_from is None else instant_key(created_from),
               "end": _LATEST if created_to is None else instant_key(created_to)}

@@ -48,17 +48,20 @@ from desk_app.store.types import utc_from_driver
 
 
 class ReportService:
-    def __init__(self, db: Database, sla: SlaService, clock: Clock) -> None:
+    def __init__(self, db: Database, sla: SlaService, clock: Clock, *,
+                 monitor: MonitorService) -> None:
+        """`monitor` brings the stored clocks up to date before each report reads them."""
         self._db = db
         self._sla = sla
         self._clock = clock
+        self._monitor = monitor
 
     def outcomes(self, start: datetime, end: datetime, *,
                  organizations: frozenset[str] | None = None) -> list[TicketOutcome]:
         """One outcome per ticket created in [start, end), by number (for credits); only
         the named organizations' tickets when `organizations` is given."""
         start, end = start.astimezone(UTC), end.astimezone(UTC)
-        MonitorService(self._db, self._sla).bring_up_to_date(self._clock())
+        self._monitor.bring_up_to_date(self._clock())
         flt = ReportFilter(organizations=organizations or frozenset())
         with gc_paused(), self._db.session_scope() as s:
             rows = q.created_tickets(s, start, end, flt)
@@ -94,7 +97,7 @@ class ReportService:
         start, end = start.astimezone(UTC), end.astimezone(UTC)
         now = self._clock()
         horizon = max(start, min(end, now))
-        MonitorService(self._db, self._sla).bring_up_to_date(now)
+        self._monitor.bring_up_to_date(now)
         start_key, end_key, horizon_key = instant_key(start), instant_key(end), \
             instant_key(horizon)
         with self._db.session_scope() as s:

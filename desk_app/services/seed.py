@@ -154,12 +154,14 @@ class _History:
 class DeskGenerator:
     """Writes generated organizations, contacts, technicians and tickets with histories."""
 
-    def __init__(self, db: Database, clock: Clock, *, sla: SlaService) -> None:
+    def __init__(self, db: Database, clock: Clock, *, sla: SlaService,
+                 directory: DirectoryService) -> None:
         """`sla` is the app's service, so the tickets are computed on its setup (a service
         of its own would create the default calendars in UTC, not the user's zone)."""
         self._db = db
         self._clock = clock
         self._sla = sla
+        self._directory = directory
 
     def generate(self, *, tickets: int, seed: int = 1, span_days: int = 90,
                  include_technician: str | None = None) -> SeedReport:
@@ -168,7 +170,7 @@ class DeskGenerator:
             raise ValueError("tickets must be zero or more")
         now = self._clock()
         rng = random.Random(seed)
-        directory = DirectoryService(self._db)
+        directory = self._directory
         directory.ensure_defaults()
         tech_names = list(TECHNICIANS)
         if include_technician and include_technician not in tech_names:

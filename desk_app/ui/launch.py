@@ -59,10 +59,7 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
     settings = UiSettings()
     actor = settings.technician
     if demo and not ctx.read_only and not ctx.lists.ids(_all()):
-        from desk_app.services.seed import DeskGenerator
-
-        DeskGenerator(ctx.db, ctx.clock, sla=ctx.sla).generate(
-            tickets=DEMO_TICKETS, seed=42, include_technician=actor)
+        ctx.generator.generate(tickets=DEMO_TICKETS, seed=42, include_technician=actor)
     window = MainWindow(ctx, settings, actor=actor, start_monitor=True)
     if demo:
         window.setWindowTitle(f"Desk App — demo ({database})")

@@ -487,10 +487,9 @@ class MainWindow(QMainWindow):
 
     def open_contracts(self) -> None:
         """Organizations' service contracts and this month's credits (docs/credits.md)."""
-        from desk_app.services.credits import CreditService
         from desk_app.ui.contracts_dialog import ContractsDialog
 
-        dialog = ContractsDialog(CreditService(self.ctx.db, self.ctx.sla, self.ctx.clock),
+        dialog = ContractsDialog(self.ctx.credits,
                                  tz=self.ctx.sla.user_tz, runner=self.runner, parent=self)
         if self.ctx.read_only:
             _disable_saving(dialog)
@@ -499,10 +498,9 @@ class MainWindow(QMainWindow):
     def import_tickets(self) -> None:
         """The import dialog (docs/import.md); once it has written tickets, the list and the
         pick lists show them."""
-        from desk_app.services.importer import ImportService
         from desk_app.ui.import_dialog import ImportDialog
 
-        dialog = ImportDialog(ImportService(self.ctx.db, self.ctx.sla, self.ctx.clock),
+        dialog = ImportDialog(self.ctx.imports,
                               actor=self.actor, runner=self.runner, parent=self)
         dialog.exec()
         if dialog.imported is not None:
@@ -514,7 +512,6 @@ class MainWindow(QMainWindow):
         fields (docs/exports.md): ask where, then write off the GUI thread; the status bar
         reports. The ids and column names are read here and handed over as plain data."""
         from desk_app.services.export import CsvOptions, open_for_csv
-        from desk_app.services.view_export import ViewExportService
 
         path, _filter = QFileDialog.getSaveFileName(
             self, "Export the tickets in this view", str(Path.home() / "tickets.csv"),
@@ -525,7 +522,7 @@ class MainWindow(QMainWindow):
         ids = self.model.ticket_ids()
         visible = self.visible_export_columns()
         options = CsvOptions(tz=self.ctx.sla.user_tz)
-        service = ViewExportService(self.ctx.db, self.ctx.sla)
+        service = self.ctx.view_export
         now = self.ctx.clock()
 
         def work() -> int:

@@ -37,11 +37,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.app import AppContext
 from desk_app.domain.credits import OrgCredit
 from desk_app.domain.metrics import AttainmentRow
 from desk_app.domain.period_report import PeriodReport, ReportFilter
 from desk_app.domain.periods import Preset, days_to_period, preset_days
 from desk_app.domain.sla_clock import duration_text
+from desk_app.services.credits import CreditService
+from desk_app.services.export import CsvOptions
+from desk_app.services.period_export import ExportKind, ExportRequest, ExportService
+from desk_app.services.reports import ReportService
 from desk_app.ui.charts import ChartCard, ChartData, Series
 from desk_app.ui.credits_table import CreditsTable, money
 from desk_app.ui.errors import plain_reason
@@ -175,14 +180,18 @@ def _readonly_table() -> QTableWidget:
 class ReportsWindow(QWidget):
     """Period picker, filters, headline figures, charts and tables, exports."""
 
-    def __init__(self, ctx: Any, runner: Runner, *, today: date | None = None,
+    def __init__(self, *, reports: ReportService, credits: CreditService,
+                 exports: ExportService, runner: Runner, tz: str, today: date | None = None,
                  parent: QWidget | None = None) -> None:
+        """`tz` is the desk's zone: the days of a period are counted in it."""
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Reports — Desk App")
         self.setObjectName("reportsWindow")
-        self.ctx = ctx
+        self.reports = reports
+        self.credits = credits
+        self.exports = exports
         self.runner = runner
-        self.tz = ctx.sla.user_tz
+        self.tz = tz
         self._today = today or datetime.now(ZoneInfo(self.tz)).date()
         self._generation = 0
         self.result: ReportResult | None = None
@@ -340,10 +349,8 @@ class ReportsWindow(QWidget):
     # -- choices ----------------------------------------------------------------------------
 
     def _load_filter_choices(self) -> None:
-        from desk_app.services.reports import ReportService
-
         try:
-            choices = ReportService(self.ctx.db, self.ctx.sla, self.ctx.clock).filter_choices()
+            choices = self.reports.filter_choices()
         except Exception as exc:  # a broken database must not stop the window opening
             choices = {key: [] for key, _ in FILTERS}
             self.status.setText(f"⚠ Could not read the filter choices: {plain_reason(exc)}")
@@ -404,15 +411,11 @@ class ReportsWindow(QWidget):
         flt, by = self.report_filter(), self.group_by.currentData()
         self._generation += 1
         generation = self._generation
-        ctx, tz = self.ctx, self.tz
+        reports, credit_service, tz = self.reports, self.credits, self.tz
 
         def work() -> ReportResult:
-            from desk_app.services.credits import CreditService
-            from desk_app.services.reports import ReportService
-
-            report = ReportService(ctx.db, ctx.sla, ctx.clock).period_report(
-                start, end, tz=tz, report_filter=flt, by=by)
-            credits = CreditService(ctx.db, ctx.sla, ctx.clock).credits(start, end, tz=tz)
+            report = reports.period_report(start, end, tz=tz, report_filter=flt, by=by)
+            credits = credit_service.credits(start, end, tz=tz)
             return ReportResult(report, tuple(credits))
 
         self.busy.show()
@@ -528,9 +531,9 @@ class ReportsWindow(QWidget):
     # -- exports ----------------------------------------------------------------------------
 
     def export(self, what: str) -> None:
-        """Ask where, then write the CSV for the chosen period off the GUI thread."""
-        from desk_app.services.export import CsvOptions, open_for_csv, write_csv
-
+        """Ask where, then write the CSV for the chosen period off the GUI thread, through
+        the export path the command line takes (services/period_export.py)."""
+        kind = ExportKind(what)
         first, last = self.days()
         suggested = Path.home() / f"{what}-{first:%Y-%m-%d}-to-{last:%Y-%m-%d}.csv"
         path, _filter = QFileDialog.getSaveFileName(
@@ -539,37 +542,22 @@ class ReportsWindow(QWidget):
             return
         target = Path(path)
         start, end = days_to_period(first, last, self.tz)
+        request = ExportRequest(kind, start=start, end=end, report_filter=self.report_filter(),
+                                by=self.group_by.currentData())
         options = CsvOptions(tz=self.tz)
-        ctx, flt, by = self.ctx, self.report_filter(), self.group_by.currentData()
+        exports = self.exports
         # The figures on screen, when they are for this very choice: the file then says
-        # what the window says, and the period is not computed a second time.
+        # what the window says, and the period is not computed a second time. Credits
+        # depend on the period only, not the filters.
         shown = self.result if self.result is not None and _same_request(
-            self.result.report, start=start, end=end, flt=flt, by=by, tz=self.tz) else None
+            self.result.report, start=start, end=end, flt=request.report_filter,
+            by=request.by, tz=self.tz) else None
 
         def work() -> int:
-            if what == "summary":
-                from desk_app.services.reports import ReportService
-                from desk_app.services.summary_export import SUMMARY_COLUMNS, summary_rows
-
-                report = shown.report if shown is not None else ReportService(
-                    ctx.db, ctx.sla, ctx.clock).period_report(
-                    start, end, tz=options.tz, report_filter=flt, by=by)
-                with open_for_csv(target) as out:
-                    return write_csv(out, SUMMARY_COLUMNS, summary_rows(report), options)
-            if what == "breaches":
-                from desk_app.services.export import BREACH_COLUMNS, breach_rows
-
-                with open_for_csv(target) as out:
-                    return write_csv(out, BREACH_COLUMNS, breach_rows(
-                        ctx.db, ctx.sla, tz=options.tz, now=ctx.clock(), created_from=start,
-                        created_to=end), options)
-            from desk_app.services.credits import CREDIT_COLUMNS, CreditService, credit_rows
-
-            with open_for_csv(target) as out:
-                if shown is not None:  # credits depend on the period only, not the filters
-                    return write_csv(out, CREDIT_COLUMNS, credit_rows(shown.credits), options)
-                return CreditService(ctx.db, ctx.sla, ctx.clock).export_credits(
-                    out, options, start=start, end=end)
+            return exports.export(
+                request, target, options,
+                report=shown.report if shown is not None else None,
+                credits=shown.credits if shown is not None else None).rows
 
         self.busy.show()
         self.status.setText(f"Writing {target}…")
@@ -585,10 +573,12 @@ class ReportsWindow(QWidget):
         self.status.setText(f"⚠ The file was not written: {plain_reason(exc)}")
 
 
-def open_reports(parent: QWidget, ctx: Any, runner: Runner,
+def open_reports(parent: QWidget, ctx: AppContext, runner: Runner,
                  existing: ReportsWindow | None) -> ReportsWindow:
     """Show the Reports window (one per main window) and compute the default period."""
-    window = existing or ReportsWindow(ctx, runner, parent=parent)
+    window = existing or ReportsWindow(reports=ctx.reports, credits=ctx.credits,
+                                       exports=ctx.exports, runner=runner,
+                                       tz=ctx.sla.user_tz, parent=parent)
     window.show()
     window.raise_()
     window.activateWindow()

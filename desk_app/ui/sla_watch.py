@@ -26,8 +26,8 @@ from desk_app.app import AppContext
 from desk_app.domain.risk import Risk
 from desk_app.platform.freedesktop import FreedesktopNotifier
 from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
-from desk_app.services.alerts import KEEP, AlertLog, plan
-from desk_app.services.monitor import MonitorService, TickResult
+from desk_app.services.alerts import KEEP, plan
+from desk_app.services.monitor import TickResult
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.notification_center import NotificationCenter
@@ -67,8 +67,8 @@ class SlaWatchUi(QObject):
         self._me_id = me_id
         self._icon = icon
         self._dialog_parent = parent
-        self.monitor_service = MonitorService(ctx.db, ctx.sla)
-        self.alert_log = AlertLog(ctx.db)
+        self.monitor_service = ctx.monitor
+        self.alert_log = ctx.alerts
         self.monitor: SlaMonitor | None = None
         self.snoozed_until: datetime | None = None
 

@@ -66,8 +66,8 @@ def measure_memory(rows: int) -> int:
     from desk_app.services.export import (
         TICKET_COLUMNS,
         CsvOptions,
-        ExportService,
         open_for_csv,
+        ticket_batches,
         write_safe_csv,
     )
 
@@ -80,10 +80,9 @@ def measure_memory(rows: int) -> int:
             taken += len(batch)
 
     ctx = open_context(DB)
-    service = ExportService(ctx.db)
     before = peak_rss_mb()
     tracemalloc.start()
-    batches = service.ticket_batches(tz=TZ)
+    batches = ticket_batches(ctx.db, tz=TZ)
     with open_for_csv(OUT) as out:
         count = write_safe_csv(out, TICKET_COLUMNS,
                                first(batches), CsvOptions(tz=TZ))
@@ -109,27 +108,19 @@ def main() -> int:
         return measure_memory(args.memory)
 
     from desk_app.app import open_context
-    from desk_app.services.export import (
-        BREACH_COLUMNS,
-        CsvOptions,
-        ExportService,
-        breach_rows,
-        open_for_csv,
-        write_csv,
-    )
+    from desk_app.services.export import CsvOptions
+    from desk_app.services.period_export import ExportKind, ExportRequest
 
     ctx = open_context(DB)
-    service = ExportService(ctx.db)
     counts: dict[str, int] = {}
 
     def tickets() -> None:
-        with open_for_csv(OUT) as out:
-            counts["tickets"] = service.export_tickets(out, CsvOptions(tz=TZ))
+        counts["tickets"] = ctx.exports.export(ExportRequest(ExportKind.TICKETS), OUT,
+                                               CsvOptions(tz=TZ)).rows
 
     def breaches() -> None:
-        with open_for_csv(OUT) as out:
-            counts["breaches"] = write_csv(out, BREACH_COLUMNS, breach_rows(
-                ctx.db, ctx.sla, tz=TZ, now=ctx.clock()), CsvOptions(tz=TZ))
+        counts["breaches"] = ctx.exports.export(ExportRequest(ExportKind.BREACHES), OUT,
+                                                CsvOptions(tz=TZ)).rows
 
     took = _timings(args.runs, tickets)
     print(f"tickets: {counts['tickets']:,} rows ({OUT.stat().st_size / 1e6:.1f} MB), "

@@ -56,11 +56,10 @@ def main() -> int:
     from desk_app.app import open_context
     from desk_app.domain.period_report import ReportFilter
     from desk_app.services.export import CsvOptions, open_for_csv, write_csv
-    from desk_app.services.reports import ReportService
     from desk_app.services.summary_export import SUMMARY_COLUMNS, summary_rows
 
     ctx = open_context(db)
-    service = ReportService(ctx.db, ctx.sla, ctx.clock)
+    service = ctx.reports
     now = ctx.clock()
     year = (now - timedelta(days=365), now + timedelta(days=1))
     month = (now - timedelta(days=30), now + timedelta(days=1))
@@ -97,7 +96,8 @@ def main() -> int:
     from desk_app.workers.task_runner import SyncRunner, TaskRunner
 
     app = QApplication([])
-    window = ReportsWindow(ctx, SyncRunner(), today=date.today())
+    window = ReportsWindow(reports=ctx.reports, credits=ctx.credits, exports=ctx.exports,
+                           runner=SyncRunner(), tz=ctx.sla.user_tz, today=date.today())
     window.runner = TaskRunner(window)
     window.period.blockSignals(True)
     window.period.setCurrentIndex(list(Preset).index(Preset.THIS_YEAR))

@@ -68,7 +68,7 @@ def desk(ctx: AppContext, clock: FakeClock) -> CreditService:
     for t in (*n, c6):
         ctx.tickets.add_reply(t.id, "On it", actor=ME)
     clock.advance(hours=5)  # 15:00
-    service = CreditService(ctx.db, ctx.sla, clock)
+    service = ctx.credits
     ids = {o.organization: o.organization_id for o in service.organizations()}
     service.save_contract(ids["Northwind"], NORTHWIND)
     service.save_contract(ids["Contoso"], CONTOSO)

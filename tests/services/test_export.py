@@ -10,7 +10,8 @@ import pytest
 
 from desk_app.app import AppContext
 from desk_app.domain.csv_cells import DANGEROUS_FIRST, safe_text, seconds_and_hours
-from desk_app.services.export import TICKET_COLUMNS, CsvOptions, ExportService, write_csv
+from desk_app.services.export import TICKET_COLUMNS, CsvOptions, write_csv
+from desk_app.services.period_export import ExportKind, ExportRequest
 from tests.conftest import FakeClock, make_draft
 
 ME = "Alex Morgan"
@@ -54,7 +55,8 @@ def test_ticket_export_round_trips_through_the_csv_module(ctx: AppContext, clock
     from desk_app.services.export import open_for_csv
 
     with open_for_csv(target) as out:
-        count = ExportService(ctx.db).export_tickets(out, CsvOptions(tz="Europe/Berlin"))
+        count = ctx.exports.write(ExportRequest(ExportKind.TICKETS), out,
+                                  CsvOptions(tz="Europe/Berlin"))
     assert count == 1
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
@@ -103,7 +105,6 @@ def test_cli_export_with_dates_and_no_bom(ctx: AppContext, db_path: Path, tmp_pa
 def test_breach_list_says_when_due_when_stopped_and_how_late(ctx: AppContext,
                                                              clock: FakeClock) -> None:
     from desk_app.domain.enums import Status
-    from desk_app.services.export import BREACH_COLUMNS, breach_rows
 
     # Monday 09:00 UTC, P3: first response due 13:00 (4 office hours).
     late = ctx.tickets.create(make_draft(title="Late"), actor=ME)
@@ -116,8 +117,8 @@ def test_breach_list_says_when_due_when_stopped_and_how_late(ctx: AppContext,
     ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version, actor=ME)
     now = clock.advance(hours=1)  # 15:00
     out = io.StringIO()
-    write_csv(out, BREACH_COLUMNS, breach_rows(ctx.db, ctx.sla, tz="UTC", now=now),
-              CsvOptions(bom=False))
+    assert clock() == now
+    ctx.exports.write(ExportRequest(ExportKind.BREACHES), out, CsvOptions(bom=False))
     rows = _read(out.getvalue())
     assert [(r["number"], r["target"], r["due_at"], r["stopped_at"], r["still_open"],
              r["overdue_s"], r["overdue_h"]) for r in rows] == [
@@ -134,9 +135,6 @@ def test_breach_list_counts_the_breaches_the_period_report_counts(ctx: AppContex
     from datetime import UTC, datetime, timedelta
 
     from desk_app.domain.enums import Impact, Status, Urgency
-    from desk_app.services.export import BREACH_COLUMNS, breach_rows
-    from desk_app.services.reports import ReportService
-
     def move(ticket_id: int, status: Status) -> None:
         d = ctx.tickets.detail(ticket_id)
         ctx.tickets.change_status(ticket_id, status, expected_version=d.version, actor=ME,
@@ -167,14 +165,14 @@ def test_breach_list_counts_the_breaches_the_period_report_counts(ctx: AppContex
     move(c, Status.RESOLVED)  # 15:00, 2 h after C's resolution was due
     now = clock.advance(days=3, hours=18)  # Friday 09:00: A's and B's resolutions breached
 
-    reports = ReportService(ctx.db, ctx.sla, clock)
+    reports = ctx.reports
     monday = datetime(2026, 11, 16, tzinfo=UTC)
 
     def listed(start: datetime, end: datetime) -> list[dict[str, str]]:
         out = io.StringIO()
-        write_csv(out, BREACH_COLUMNS, breach_rows(ctx.db, ctx.sla, tz="UTC", now=now,
-                                                   created_from=start, created_to=end),
-                  CsvOptions(bom=False))
+        assert clock() == now
+        ctx.exports.write(ExportRequest(ExportKind.BREACHES, start=start, end=end), out,
+                          CsvOptions(bom=False))
         return _read(out.getvalue())
 
     def reported(start: datetime, end: datetime) -> int:

@@ -29,7 +29,7 @@ def table(text: str) -> CsvTable:
 
 
 def service(ctx: AppContext) -> ImportService:
-    return ImportService(ctx.db, ctx.sla, ctx.clock)
+    return ctx.imports
 
 
 def count(ctx: AppContext, model: type) -> int:

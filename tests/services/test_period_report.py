@@ -12,7 +12,6 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Impact, Status, Urgency
 from desk_app.domain.period_report import PeriodReport, ReportFilter
 from desk_app.domain.ticket import RequesterInput
-from desk_app.services.reports import ReportService
 from desk_app.services.tickets import TicketDetail, TicketEdit
 from tests.conftest import FakeClock, make_draft
 
@@ -91,7 +90,8 @@ def desk(ctx: AppContext, clock: FakeClock) -> None:
 
 
 def _report(ctx: AppContext, clock: FakeClock, **kw: object) -> PeriodReport:
-    return ReportService(ctx.db, ctx.sla, clock).period_report(
+    assert ctx.clock is clock
+    return ctx.reports.period_report(
         MONDAY, MONDAY + timedelta(days=7), tz="UTC", **kw)  # type: ignore[arg-type]
 
 

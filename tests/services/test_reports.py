@@ -12,7 +12,6 @@ import pytest
 
 from desk_app.app import AppContext
 from desk_app.domain.enums import Impact, Status, Urgency
-from desk_app.services.reports import ReportService
 from tests.conftest import FakeClock, make_draft
 
 ME = "Alex Morgan"
@@ -42,7 +41,7 @@ def desk(ctx: AppContext, clock: FakeClock) -> None:
 def test_attainment_by_priority_counts_open_breaches_as_missed(ctx: AppContext, desk: None,
                                                                clock: FakeClock) -> None:
     start = datetime(2026, 11, 16, tzinfo=UTC)
-    report = ReportService(ctx.db, ctx.sla, clock).period_report(
+    report = ctx.reports.period_report(
         start, start + timedelta(days=1), tz="UTC")
     rows = {(r.group, r.target): r for r in report.cohort.attainment}
     p3 = rows[("P3", "first_response")]

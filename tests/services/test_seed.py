@@ -13,9 +13,8 @@ from tests.conftest import FakeClock
 
 def _generate(path: Path, seed: int, tickets: int = 400) -> None:
     ctx = open_context(path, clock=FakeClock())
-    from desk_app.services.seed import DeskGenerator
 
-    report = DeskGenerator(ctx.db, ctx.clock, sla=ctx.sla).generate(
+    report = ctx.generator.generate(
         tickets=tickets, seed=seed, include_technician="Me Myself")
     ctx.close()
     assert report.tickets == tickets and report.first_number == 1001

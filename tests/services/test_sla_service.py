@@ -203,10 +203,9 @@ def test_policies_with_conditions_on_organization_tier(berlin_ctx: AppContext,
 
 
 def test_bulk_backfill_matches_replaying_each_ticket(db_path: Path, clock: FakeClock) -> None:
-    from desk_app.services.seed import DeskGenerator
 
     ctx = open_context(db_path, clock=clock, user_tz="Europe/Berlin")
-    DeskGenerator(ctx.db, clock, sla=ctx.sla).generate(tickets=250, seed=11)
+    ctx.generator.generate(tickets=250, seed=11)
     columns = ("sla_policy, response_state, response_due_at, response_used_s, "
                "resolution_state, resolution_due_at, resolution_used_s, sla_next_change_at, "
                "sla_urgent_due_at, response_breached, resolution_breached")

@@ -11,7 +11,8 @@ import pytest
 from desk_app.app import AppContext
 from desk_app.domain.enums import Status
 from desk_app.services import view_export
-from desk_app.services.export import CsvOptions, ExportService
+from desk_app.services.export import CsvOptions
+from desk_app.services.period_export import ExportKind, ExportRequest
 from desk_app.services.view_export import (
     SLA_FIELDS,
     VIEW_COLUMNS,
@@ -74,7 +75,7 @@ def test_cells_match_the_full_ticket_export_and_time_left_reads_as_in_the_table(
     clock.advance(hours=3)  # the running ticket's first response (4 h) is now 30 m off
     options = CsvOptions(tz="Europe/Berlin")
     full = io.StringIO()
-    ExportService(ctx.db).export_tickets(full, options)
+    ctx.exports.write(ExportRequest(ExportKind.TICKETS), full, options)
     by_number = {r["number"]: r for r in _read(full.getvalue())}
 
     out = io.StringIO()

@@ -75,7 +75,7 @@ def service(ctx: AppContext, clock: FakeClock) -> CreditService:
     ctx.tickets.create(make_draft(requester=RequesterInput(
         name="Carl", email="carl@contoso.example", organization="Contoso")), actor=ME)
     clock.advance(hours=6)
-    return CreditService(ctx.db, ctx.sla, clock)
+    return ctx.credits
 
 
 def _dialog(service: CreditService, qtbot: QtBot) -> ContractsDialog:

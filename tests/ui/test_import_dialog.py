@@ -47,7 +47,7 @@ def tickets(ctx: AppContext) -> int:
 
 
 def make_dialog(ctx: AppContext, qtbot: QtBot, runner: object | None = None) -> ImportDialog:
-    dialog = ImportDialog(ImportService(ctx.db, ctx.sla, ctx.clock), actor=ME,
+    dialog = ImportDialog(ctx.imports, actor=ME,
                           runner=runner or SyncRunner(), parent=None)  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
     return dialog

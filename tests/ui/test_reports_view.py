@@ -48,7 +48,8 @@ def desk(ctx: AppContext, clock: FakeClock) -> None:
 
 
 def _window(ctx: AppContext, qtbot: QtBot, runner: Any = None) -> ReportsWindow:
-    window = ReportsWindow(ctx, runner or SyncRunner(), today=MONDAY)
+    window = ReportsWindow(reports=ctx.reports, credits=ctx.credits, exports=ctx.exports,
+                           runner=runner or SyncRunner(), tz=ctx.sla.user_tz, today=MONDAY)
     qtbot.addWidget(window)
     window.show()
     return window
@@ -268,3 +269,46 @@ def test_export_writes_the_figures_on_screen_without_computing_again(
     window.group_by.blockSignals(False)
     window.export("summary")
     assert calls == [1]
+
+
+@pytest.mark.parametrize("what", ["summary", "breaches", "credits"])
+def test_the_cli_and_the_window_export_the_same_file_through_one_path(
+        ctx: AppContext, desk: None, clock: FakeClock, db_path: Path, qtbot: QtBot,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str) -> None:
+    """Same period, same desk, same instant: byte for byte the same CSV, whichever asked,
+    and both through ExportService.export (the window reusing the figures on screen)."""
+    from decimal import Decimal
+
+    from desk_app import app
+    from desk_app.cli import main
+    from desk_app.domain.credits import Contract, CreditTier
+    from desk_app.services.period_export import ExportService
+
+    contoso = next(o for o in ctx.credits.organizations() if o.organization == "Contoso")
+    ctx.credits.save_contract(contoso.organization_id, Contract(
+        monthly_fee=Decimal("1000.00"), currency="USD",
+        targets=frozenset({"first_response", "resolution"}),
+        tiers=(CreditTier(Decimal(99), Decimal(10)),), p1_breach_credit=Decimal("150")))
+    asked: list[str] = []
+    real_export = ExportService.export
+
+    def spy(self: ExportService, request: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(request.kind.value)
+        return real_export(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(ExportService, "export", spy)
+    from_window, from_cli = tmp_path / "window.csv", tmp_path / "cli.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a: (str(from_window), ""))
+    window = _window(ctx, qtbot)
+    window.compute()
+    window.export(what)
+    # The command line opens its own context on the same file, at the same instant.
+    real_open = app.open_context
+    monkeypatch.setattr(app, "open_context", lambda target, **kw: real_open(
+        target, clock=clock, user_tz="UTC", **kw))
+    assert main(["export", what, "--db", str(db_path), "--from", "2026-11-01", "--to",
+                 "2026-11-30", "--tz", "UTC", "--out", str(from_cli)]) == 0
+    assert asked == [what, what]
+    window_bytes = from_window.read_bytes()
+    assert len(window_bytes.splitlines()) > 1  # rows, not just a header
+    assert window_bytes == from_cli.read_bytes()

@@ -14,9 +14,9 @@ from PySide6.QtCore import Qt
 from desk_app.app import AppContext
 from desk_app.domain.enums import Status
 from desk_app.domain.risk import Risk
-from desk_app.services.export import CsvOptions, ExportService
+from desk_app.services.export import CsvOptions
+from desk_app.services.period_export import ExportKind, ExportRequest
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
-from desk_app.services.view_export import ViewExportService
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.risk_style import GLYPHS, tint
 from desk_app.ui.ticket_table_model import RISK_ROLE, Column, TicketTableModel
@@ -114,13 +114,13 @@ def test_the_detail_pane_shows_a_missed_clock_as_missed(make_window: WindowFacto
 def test_exports_say_missed(ctx: AppContext, clock: FakeClock) -> None:
     ids = _desk(ctx, clock)
     out = io.StringIO()
-    ExportService(ctx.db).export_tickets(out, CsvOptions(bom=False))
+    ctx.exports.write(ExportRequest(ExportKind.TICKETS), out, CsvOptions(bom=False))
     rows = {r["title"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
     assert rows["late"]["sla_risk"] == "missed"
     assert rows["late reply"]["sla_risk"] == "missed"
     assert rows["on time"]["sla_risk"] == "met"
     out = io.StringIO()
-    ViewExportService(ctx.db, ctx.sla).export_ticket_ids(
+    ctx.view_export.export_ticket_ids(
         out, CsvOptions(bom=False), ids=list(ids.values()),
         visible=["number", "title", "time_left"], now=clock.now)
     view = {r["title"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}

@@ -6,7 +6,6 @@ from pytestqt.qtbot import QtBot
 
 from desk_app.app import AppContext
 from desk_app.domain.enums import Status
-from desk_app.services.seed import DeskGenerator
 from desk_app.services.ticket_list import QuickFilter, SortKey, TicketListQuery
 from desk_app.ui.ticket_table_model import (
     CACHE_ROWS,
@@ -19,7 +18,7 @@ from tests.conftest import FakeClock, make_draft
 
 
 def test_model_passes_qt_model_tester(ctx: AppContext, clock: FakeClock, qtmodeltester) -> None:
-    DeskGenerator(ctx.db, clock, sla=ctx.sla).generate(tickets=120, seed=5)
+    ctx.generator.generate(tickets=120, seed=5)
     model = TicketTableModel(ctx.lists, clock)
     model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL))
     assert model.rowCount() == 120
@@ -27,7 +26,7 @@ def test_model_passes_qt_model_tester(ctx: AppContext, clock: FakeClock, qtmodel
 
 
 def test_rows_are_fetched_a_page_at_a_time(ctx: AppContext, clock: FakeClock) -> None:
-    DeskGenerator(ctx.db, clock, sla=ctx.sla).generate(tickets=1500, seed=5)
+    ctx.generator.generate(tickets=1500, seed=5)
     model = TicketTableModel(ctx.lists, clock)
     model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL, sort=SortKey.NUMBER,
                                     descending=False))
@@ -79,7 +78,7 @@ def test_every_column_sorts_both_ways(ctx: AppContext, clock: FakeClock) -> None
 
     from desk_app.ui.ticket_table_model import SORT_KEYS
 
-    DeskGenerator(ctx.db, clock, sla=ctx.sla).generate(tickets=60, seed=9)
+    ctx.generator.generate(tickets=60, seed=9)
     model = TicketTableModel(ctx.lists, clock, sla=ctx.sla)
     model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL))
     assert set(SORT_KEYS) == set(Column)
