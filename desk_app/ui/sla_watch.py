@@ -22,6 +22,7 @@ from desk_app.platform.freedesktop import FreedesktopNotifier
 from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
 from desk_app.services.alerts import KEEP, AlertLog, plan
 from desk_app.services.monitor import MonitorService, TickResult
+from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.notification_center import NotificationCenter
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
@@ -203,8 +204,9 @@ class SlaWatchUi(QObject):
 
     def show_counts(self, counts: dict[Risk, int]) -> None:
         parts = []
-        for risk, link in ((Risk.BREACHED, "breached"), (Risk.CRITICAL, "at_risk"),
-                           (Risk.AT_RISK, "at_risk"), (Risk.PAUSED, None)):
+        for risk, link in ((Risk.BREACHED, QuickFilter.BREACHED),
+                           (Risk.CRITICAL, QuickFilter.AT_RISK),
+                           (Risk.AT_RISK, QuickFilter.AT_RISK), (Risk.PAUSED, None)):
             n = counts.get(risk, 0)
             if not n:
                 continue
@@ -294,8 +296,6 @@ class SlaWatchUi(QObject):
         self.center.mark_read(ticket_id)
 
     def _on_summary_link(self, link: str) -> None:
-        from desk_app.services.ticket_list import QuickFilter
-
         self.window.set_filter(QuickFilter(link))
 
     # -- the in-app list -------------------------------------------------------------------
