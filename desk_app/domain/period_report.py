@@ -30,13 +30,16 @@ from desk_app.domain.metrics import (
     attainment_rows,
     distribution,
 )
+from desk_app.domain.sla_clock import ClockState
 
 # Ages of the open backlog at the period's end, in calendar days: (label, up to, exclusive).
 AGE_BUCKETS: tuple[tuple[str, float], ...] = (
     ("< 1 day", 1), ("1–3 days", 3), ("3–7 days", 7), ("7–14 days", 14),
     ("14–30 days", 30), ("30+ days", float("inf")),
 )
-STOPPED_STATES = frozenset({"met", "breached_stopped"})
+# Clock states as members: a StrEnum hashes and compares as its value, so these also match
+# the stored text the report queries read raw from the driver.
+STOPPED_STATES = frozenset({ClockState.MET, ClockState.BREACHED_STOPPED})
 SETTLED = frozenset({"resolved", "closed"})
 
 
@@ -44,8 +47,9 @@ SETTLED = frozenset({"resolved", "closed"})
 K = TypeVar("K", datetime, str)
 
 
-_OUTCOMES = {None: Outcome.NONE, "met": Outcome.MET, "breached": Outcome.MISSED,
-             "breached_stopped": Outcome.MISSED}
+_OUTCOMES: dict[str | None, Outcome] = {
+    None: Outcome.NONE, ClockState.MET: Outcome.MET, ClockState.BREACHED: Outcome.MISSED,
+    ClockState.BREACHED_STOPPED: Outcome.MISSED}
 
 
 def outcome_of(state: str | None) -> Outcome:

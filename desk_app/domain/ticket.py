@@ -6,10 +6,11 @@ each message beside its field and the command line can print them all.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
-from desk_app.domain.enums import Channel, Impact, Priority, Urgency
+from desk_app.domain.enums import Channel, Impact, Priority, Status, Urgency
 from desk_app.domain.errors import ValidationError, ValidationErrors
 
 TITLE_MAX = 200
@@ -61,6 +62,25 @@ class TicketDraft:
     priority_override: Priority | None = None
     assignee: str = ""
     product: str = ""
+
+
+def creation_snapshot(*, priority: Priority, impact: Impact, urgency: Urgency,
+                      channel: Channel, category: str | None, organization: str | None,
+                      assignee: str | None) -> str:
+    """The JSON a ticket's CREATED event stores: the facts it was created with.
+
+    The SLA replay (domain/sla_clock.py) starts from it (priority, category, organization,
+    status), so every way of creating a ticket (the form, the import, the demo generator)
+    builds it here: three hand-written copies had drifted (the generator left out the
+    organization, so an organization's policy never applied to a generated ticket).
+    Empty names are stored as null; a ticket is always created New.
+    """
+    return json.dumps({
+        "priority": priority.value, "status": Status.NEW.value,
+        "category": category or None, "organization": organization or None,
+        "assignee": assignee or None, "impact": impact.value, "urgency": urgency.value,
+        "channel": channel.value,
+    }, sort_keys=True)
 
 
 def validate_email(email: str, *, field: str = "Email") -> ValidationError | None:

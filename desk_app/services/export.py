@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from desk_app.domain.csv_cells import InstantText, safe_text, seconds_and_hours
+from desk_app.domain.sla_clock import ClockState
 from desk_app.domain.ticket import format_number
 from desk_app.store.bulk import raw_batches
 from desk_app.store.engine import Database
@@ -200,7 +201,8 @@ BREACH_COLUMNS: tuple[str, ...] = (
     "due_at", "stopped_at", "still_open", "overdue_s", "overdue_h",
 )
 
-_BREACHED = "('breached', 'breached_stopped')"
+_BREACHED_STATES = (ClockState.BREACHED, ClockState.BREACHED_STOPPED)
+_BREACHED = "(" + ", ".join(f"'{state.value}'" for state in _BREACHED_STATES) + ")"
 
 # One row per ticket with a breached clock in the period, read from the stored clock columns
 # (the ones the period report counts). A breached clock's stored due instant is its breach
@@ -212,7 +214,7 @@ _BREACHED = "('breached', 'breached_stopped')"
 _BREACH_SQL = f"""
 SELECT t.number, t.title, t.priority, o.name, tech.name, t.sla_policy,
        t.response_state, t.response_due_at,
-       CASE WHEN t.response_state = 'breached_stopped' THEN (
+       CASE WHEN t.response_state = '{ClockState.BREACHED_STOPPED.value}' THEN (
            SELECT MIN(e.at) FROM ticket_event e
            WHERE e.ticket_id = t.id
              AND (e.kind = 'public_reply' OR (e.kind = 'status_changed'
@@ -257,10 +259,10 @@ def breach_rows(db: Database, *, tz: str, now: datetime,
                     ticket = [format_number(number), title, priority, org or "", tech or ""]
                     for kind, state, due, stop in (("first_response", r_state, r_due, r_stop),
                                                    ("resolution", s_state, s_due, s_stop)):
-                        if (state not in ("breached", "breached_stopped") or due is None
+                        if (state not in _BREACHED_STATES or due is None
                                 or not params["start"] <= due < params["end"]):
                             continue
-                        stopped = stop if state == "breached_stopped" else None
+                        stopped = stop if state == ClockState.BREACHED_STOPPED else None
                         end = now if stopped is None else utc_from_driver(stopped)
                         overdue = max(0.0, (end - utc_from_driver(due)).total_seconds())
                         yield [*ticket, kind, policy or "", instant_text(due),

@@ -20,7 +20,6 @@ clock is therefore never reported as met on a guess.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,10 +47,18 @@ from desk_app.domain.enums import EventKind, Impact, Priority, Status, Tier, Urg
 from desk_app.domain.errors import DeskError
 from desk_app.domain.sla import SlaSetup
 from desk_app.domain.sla_clock import HistoryEvent, replay
+from desk_app.domain.ticket import creation_snapshot
 from desk_app.services.clock import Clock
 from desk_app.services.sla import SlaService, clock_columns
 from desk_app.services.tickets import FIRST_NUMBER
-from desk_app.store.bulk import TABLES, insert_rows, lock_for_writing, max_ids
+from desk_app.store.bulk import (
+    TABLES,
+    event_row,
+    insert_rows,
+    lock_for_writing,
+    max_ids,
+    ticket_row,
+)
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, Contact, Organization, Technician
 
@@ -366,18 +373,14 @@ def _ticket(row: TicketRow, *, ticket_id: int, number: int, directory: _Director
     created = row.created_at or now
     origin = source[:ACTOR_MAX]  # who stated the historical facts: the file
 
-    def event(at: datetime, kind: EventKind, who: str = origin, **values: Any
+    def event(at: datetime, kind: EventKind, who: str = origin, **values: str | None
               ) -> dict[str, Any]:
-        return {"ticket_id": ticket_id, "at": at, "actor": who, "kind": kind,
-                "field": values.get("field"), "old_value": values.get("old_value"),
-                "new_value": values.get("new_value"), "body": values.get("body")}
+        return event_row(ticket_id=ticket_id, at=at, actor=who, kind=kind, **values)
 
-    snapshot = {"priority": row.priority.value, "status": Status.NEW.value,
-                "category": row.category or None, "organization": row.organization or None,
-                "assignee": row.assignee or None, "impact": impact.value,
-                "urgency": urgency.value, "channel": row.channel.value}
-    history = [event(created, EventKind.CREATED,
-                     new_value=json.dumps(snapshot, sort_keys=True))]
+    snapshot = creation_snapshot(
+        priority=row.priority, impact=impact, urgency=urgency, channel=row.channel,
+        category=row.category, organization=row.organization, assignee=row.assignee)
+    history = [event(created, EventKind.CREATED, new_value=snapshot)]
     resolved_at = closed_at = first_response_at = None
     resolution_note = None
 
@@ -410,17 +413,14 @@ def _ticket(row: TicketRow, *, ticket_id: int, number: int, directory: _Director
     clocks = replay([HistoryEvent(e["at"], e["kind"], e["field"], e["old_value"],
                                   e["new_value"]) for e in history], setup, now,
                     tier=directory.tiers.get(org_id) if org_id is not None else None)
-    ticket = {
-        "id": ticket_id, "number": number, "title": row.title,
-        "description": row.description, "requester_id": contact_id,
-        "organization_id": org_id, "category_id": category_id, "product": None,
-        "priority": row.priority, "priority_overridden": False, "impact": impact,
-        "urgency": urgency, "status": row.status, "channel": row.channel,
-        "assignee_id": assignee_id, "created_at": created, "updated_at": updated,
-        "first_response_at": first_response_at, "resolved_at": resolved_at,
-        "closed_at": closed_at, "resolution_note": resolution_note, "version": 1,
-        "csat_score": None, "csat_comment": None, **clock_columns(clocks, now),
-    }
+    ticket = ticket_row(
+        id=ticket_id, number=number, title=row.title, description=row.description,
+        requester_id=contact_id, organization_id=org_id, category_id=category_id,
+        priority=row.priority, impact=impact, urgency=urgency, status=row.status,
+        channel=row.channel, assignee_id=assignee_id, created_at=created,
+        updated_at=updated, first_response_at=first_response_at, resolved_at=resolved_at,
+        closed_at=closed_at, resolution_note=resolution_note,
+        sla=clock_columns(clocks, now))
     return ticket, history
 
 

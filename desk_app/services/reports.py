@@ -36,6 +36,7 @@ from desk_app.domain.period_report import (
     waiting_rows,
     weeks,
 )
+from desk_app.domain.sla_clock import ClockState
 from desk_app.services.clock import Clock
 from desk_app.services.gc_pause import gc_paused, release_gradually
 from desk_app.services.monitor import MonitorService
@@ -158,7 +159,8 @@ class ReportService:
 
 
 _PRIORITIES = {p.value: p for p in Priority}
-_BREACHED = frozenset({"breached", "breached_stopped"})  # their due time is the breach
+# Their due time is the breach (members match the raw stored text: see period_report).
+_BREACHED = frozenset({ClockState.BREACHED, ClockState.BREACHED_STOPPED})
 
 
 def _outcome(t: tuple[Any, ...]) -> TicketOutcome:

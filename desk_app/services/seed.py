@@ -7,7 +7,6 @@ from real ones. The same seed always gives the same desk.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,11 +19,13 @@ from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, 
 from desk_app.domain.priority_matrix import priority_for
 from desk_app.domain.sla import SlaSetup
 from desk_app.domain.sla_clock import HistoryEvent, replay
+from desk_app.domain.ticket import creation_snapshot
 from desk_app.domain.workflow import check_transition
 from desk_app.services.clock import Clock
 from desk_app.services.directory import DirectoryService
 from desk_app.services.sla import SlaService, clock_columns
-from desk_app.store.bulk import TABLES, insert_rows, max_ids
+from desk_app.services.tickets import FIRST_NUMBER
+from desk_app.store.bulk import TABLES, event_row, insert_rows, max_ids, ticket_row
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, ContractRow, Organization
 
@@ -127,9 +128,9 @@ class _History:
         self.t = nxt
         return True
 
-    def event(self, kind: EventKind, **values: Any) -> None:
-        self.events.append({"ticket_id": self.id, "at": self.t, "actor": self.actor,
-                            "kind": kind, **values})
+    def event(self, kind: EventKind, **values: str | None) -> None:
+        self.events.append(event_row(ticket_id=self.id, at=self.t, actor=self.actor,
+                                     kind=kind, **values))
 
     def move(self, target: Status, note: str | None = None) -> None:
         check_transition(self.status, target, resolution_note=note)
@@ -233,9 +234,9 @@ class DeskGenerator:
         ticket_rows: list[dict[str, Any]] = []
         event_rows: list[dict[str, Any]] = []
         tech_names = list(tech_ids)
-        tiers = {row[0]: row[1] for row in
-                 s.execute(select(col(Organization.id), col(Organization.tier)))}
-        first_number = top["ticket_number"] + 1 if top["ticket_number"] else 1001
+        orgs = {row[0]: (row[1], row[2]) for row in s.execute(
+            select(col(Organization.id), col(Organization.tier), col(Organization.name)))}
+        first_number = top["ticket_number"] + 1 if top["ticket_number"] else FIRST_NUMBER
         events_written = 0
         for i in range(count):
             ticket_id = top["ticket"] + 1 + i
@@ -257,42 +258,39 @@ class DeskGenerator:
                 name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", n=rng.randint(100, 450))
             h = _History(ticket_id, created, now, creator)
             assignee = None
-            h.event(EventKind.CREATED, new_value=json.dumps({
-                "priority": priority.value, "status": "new", "category": category,
-                "impact": impact.value, "urgency": urgency.value, "assignee": None,
-                "channel": "email"}, sort_keys=True))
             self._simulate(h, rng, priority)
             if h.status is not Status.NEW or rng.random() < 0.5:
                 # The demo's own technician gets a real share, so "My tickets" is not empty.
                 assignee = favoured if favoured and rng.random() < 0.3 \
                     else rng.choice(tech_names)
-                h.events.insert(1, {"ticket_id": ticket_id, "at": created, "actor": creator,
-                                    "kind": EventKind.ASSIGNED, "field": "assignee",
-                                    "old_value": None, "new_value": assignee})
-            ticket_rows.append({
-                "id": ticket_id, "number": first_number + i, "title": title,
-                "description": rng.choice(DESCRIPTIONS), "requester_id": contact_id,
-                "organization_id": org_id, "category_id": categories.get(category),
-                "product": None, "priority": priority, "priority_overridden": False,
-                "impact": impact, "urgency": urgency, "status": h.status,
-                "channel": rng.choice(list(Channel)),
-                "assignee_id": tech_ids[assignee] if assignee else None,
-                "created_at": created, "updated_at": h.events[-1]["at"],
-                "first_response_at": h.first_response, "resolved_at": h.resolved,
-                "closed_at": h.closed, "resolution_note": h.resolution_note, "version": 1,
-                "csat_score": rng.choice((None, None, 3, 4, 5, 5)) if h.resolved else None,
-                "csat_comment": None,
-            })
-            for e in h.events:
-                e.setdefault("field", None)
-                e.setdefault("old_value", None)
-                e.setdefault("new_value", None)
-                e.setdefault("body", None)
+                h.events.insert(0, event_row(
+                    ticket_id=ticket_id, at=created, actor=creator, kind=EventKind.ASSIGNED,
+                    field="assignee", new_value=assignee))
+            # Drawn in this order so a seed gives the same desk as before.
+            description = rng.choice(DESCRIPTIONS)
+            channel = rng.choice(list(Channel))
+            csat = rng.choice((None, None, 3, 4, 5, 5)) if h.resolved else None
+            tier, org_name = orgs.get(org_id, (None, None)) if org_id else (None, None)
+            # Created unassigned: the assignment is its own event at the same instant.
+            h.events.insert(0, event_row(
+                ticket_id=ticket_id, at=created, actor=creator, kind=EventKind.CREATED,
+                new_value=creation_snapshot(
+                    priority=priority, impact=impact, urgency=urgency, channel=channel,
+                    category=category, organization=org_name, assignee=None)))
             # Clocks replayed from the generated history, exactly as for real tickets.
             clocks = replay([HistoryEvent(e["at"], e["kind"], e["field"], e["old_value"],
                                           e["new_value"]) for e in h.events], setup, now,
-                            tier=tiers.get(org_id))
-            ticket_rows[-1].update(clock_columns(clocks, now))
+                            tier=tier)
+            ticket_rows.append(ticket_row(
+                id=ticket_id, number=first_number + i, title=title, description=description,
+                requester_id=contact_id, organization_id=org_id,
+                category_id=categories.get(category), priority=priority, impact=impact,
+                urgency=urgency, status=h.status, channel=channel,
+                assignee_id=tech_ids[assignee] if assignee else None, created_at=created,
+                updated_at=h.events[-1]["at"], first_response_at=h.first_response,
+                resolved_at=h.resolved, closed_at=h.closed,
+                resolution_note=h.resolution_note, csat_score=csat,
+                sla=clock_columns(clocks, now)))
             event_rows.extend(h.events)
             if len(ticket_rows) >= 5000:
                 events_written += self._flush(s, ticket_rows, event_rows)

@@ -46,7 +46,7 @@ def clock_columns(r: SlaReplay, now: datetime) -> dict[str, Any]:
     out: dict[str, Any] = {"sla_policy": r.policy, "sla_computed_at": now}
     nexts, urgent = [], []
     for prefix, clock in (("response", r.first_response), ("resolution", r.resolution)):
-        out[f"{prefix}_state"] = clock.state.value if clock else None
+        out[f"{prefix}_state"] = clock.state if clock else None
         out[f"{prefix}_target_s"] = clock.target_s if clock else None
         out[f"{prefix}_used_s"] = clock.used_s if clock else None
         out[f"{prefix}_due_at"] = clock.due_at if clock else None
@@ -55,9 +55,9 @@ def clock_columns(r: SlaReplay, now: datetime) -> dict[str, Any]:
             nexts.append(clock.next_change_at)
         if clock and clock.state in (ClockState.RUNNING, ClockState.BREACHED) and clock.due_at:
             urgent.append(clock.due_at)
-    out["sla_risk"] = ticket_risk(r).value
-    out["response_risk"] = clock_risk(r.first_response).value
-    out["resolution_risk"] = clock_risk(r.resolution).value
+    out["sla_risk"] = ticket_risk(r)
+    out["response_risk"] = clock_risk(r.first_response)
+    out["resolution_risk"] = clock_risk(r.resolution)
     out["sla_next_change_at"] = min(nexts) if nexts else None
     out["sla_urgent_due_at"] = min(urgent) if urgent else None
     return out
@@ -246,8 +246,10 @@ class SlaService:
 
 FIRST_RESPONSE = "First response"
 RESOLUTION = "Resolution"
-_MISSED = ClockState.BREACHED_STOPPED.value
-_LIVE = (ClockState.RUNNING.value, ClockState.PAUSED.value, ClockState.BREACHED.value)
+# Members, not their text: a StrEnum equals its value, so the same comparisons serve the
+# typed rows of the ticket table and the driver's raw text in the view export.
+_MISSED = ClockState.BREACHED_STOPPED
+_LIVE = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
 
 
 def clock_text(state: str | None, due_at: datetime | None, left_s: float | None,
@@ -258,9 +260,9 @@ def clock_text(state: str | None, due_at: datetime | None, left_s: float | None,
     first response), ''. `over_s` is the business time used beyond the target."""
     if state is None:
         return ""
-    if state == ClockState.PAUSED.value:
+    if state == ClockState.PAUSED:
         return "Paused"
-    if state == ClockState.MET.value:
+    if state == ClockState.MET:
         return "Met"
     if state == _MISSED:
         word = "Response missed" if label == FIRST_RESPONSE else "Missed"
@@ -269,7 +271,7 @@ def clock_text(state: str | None, due_at: datetime | None, left_s: float | None,
             whole = over_s - over_s % 3600 if over_s >= 3600 else over_s
             return f"{word} by {duration_text(whole, coarse=True)}"
         return word
-    if state == ClockState.BREACHED.value:
+    if state == ClockState.BREACHED:
         if due_at is not None:
             return f"Breached {duration_text((now - due_at).total_seconds(), coarse=True)} ago"
         return "Breached"
@@ -288,7 +290,7 @@ def urgent_clock(*, response_state: str | None, response_due_at: D | None,
     the ticket table (datetimes) and the view export (the driver's UTC text, parsed only
     when needed) decide the same way."""
     if urgent_due_at is not None and urgent_due_at == response_due_at \
-            and response_state in ("running", "breached"):
+            and response_state in (ClockState.RUNNING, ClockState.BREACHED):
         return FIRST_RESPONSE, response_state, response_due_at
     if response_state == _MISSED and resolution_state not in (*_LIVE, _MISSED):
         return FIRST_RESPONSE, response_state, response_due_at

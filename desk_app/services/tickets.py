@@ -7,7 +7,6 @@ saw, so two people saving the same ticket cannot silently overwrite each other.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -27,6 +26,7 @@ from desk_app.domain.errors import (
 from desk_app.domain.priority_matrix import effective_priority
 from desk_app.domain.ticket import (
     TicketDraft,
+    creation_snapshot,
     validate_body,
     validate_description,
     validate_draft,
@@ -142,16 +142,13 @@ class TicketService:
         s.add(ticket)
         s.flush()
         assert ticket.id is not None
-        snapshot = {
-            "priority": priority.value, "status": Status.NEW.value,
-            "category": category.name if category else None,
-            "organization": organization.name if organization else None,
-            "assignee": assignee.name if assignee else None,
-            "impact": draft.impact.value, "urgency": draft.urgency.value,
-            "channel": draft.channel.value,
-        }
+        snapshot = creation_snapshot(
+            priority=priority, impact=draft.impact, urgency=draft.urgency,
+            channel=draft.channel, category=category.name if category else None,
+            organization=organization.name if organization else None,
+            assignee=assignee.name if assignee else None)
         s.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind=EventKind.CREATED,
-                          new_value=json.dumps(snapshot, sort_keys=True)))
+                          new_value=snapshot))
         self._sla.refresh(s, ticket, actor=actor, now=now)
         s.flush()
         return _detail(s, ticket)

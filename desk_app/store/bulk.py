@@ -7,11 +7,13 @@ tickets with their histories take seconds instead of the minutes the ORM would n
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Urgency
 from desk_app.store.models import (
     Category,
     Contact,
@@ -64,6 +66,39 @@ def max_ids(s: Session) -> dict[str, int]:
         "ticket": top(Ticket.id),
         "ticket_number": top(Ticket.number), "event": top(TicketEvent.id),
     }
+
+
+def ticket_row(*, id: int, number: int, title: str, description: str, requester_id: int,
+               organization_id: int | None, category_id: int | None, priority: Priority,
+               impact: Impact, urgency: Urgency, status: Status, channel: Channel,
+               assignee_id: int | None, created_at: datetime, updated_at: datetime,
+               first_response_at: datetime | None, resolved_at: datetime | None,
+               closed_at: datetime | None, resolution_note: str | None,
+               csat_score: int | None = None, sla: Mapping[str, Any]) -> dict[str, Any]:
+    """One ticket as a plain row for `insert_rows`, every column named once here (the import
+    and the demo generator each wrote the whole dict by hand). `sla` is the clock columns of
+    its replay (services/sla.py clock_columns). Bulk-written tickets start at version 1,
+    with no product, no priority override and no CSAT comment."""
+    return {
+        "id": id, "number": number, "title": title, "description": description,
+        "requester_id": requester_id, "organization_id": organization_id,
+        "category_id": category_id, "product": None, "priority": priority,
+        "priority_overridden": False, "impact": impact, "urgency": urgency,
+        "status": status, "channel": channel, "assignee_id": assignee_id,
+        "created_at": created_at, "updated_at": updated_at,
+        "first_response_at": first_response_at, "resolved_at": resolved_at,
+        "closed_at": closed_at, "resolution_note": resolution_note, "version": 1,
+        "csat_score": csat_score, "csat_comment": None, **sla,
+    }
+
+
+def event_row(*, ticket_id: int, at: datetime, actor: str, kind: EventKind,
+              field: str | None = None, old_value: str | None = None,
+              new_value: str | None = None, body: str | None = None) -> dict[str, Any]:
+    """One ticket event as a plain row for `insert_rows` (every key present: an
+    executemany batch needs the same keys in every row)."""
+    return {"ticket_id": ticket_id, "at": at, "actor": actor, "kind": kind, "field": field,
+            "old_value": old_value, "new_value": new_value, "body": body}
 
 
 TABLES = {

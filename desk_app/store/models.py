@@ -13,6 +13,8 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Tier, Urgency
+from desk_app.domain.risk import Risk
+from desk_app.domain.sla_clock import ClockState
 from desk_app.store.types import EnumText, UTCDateTime
 
 
@@ -137,21 +139,26 @@ class Ticket(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
     sla_urgent_due_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
-    response_state: str | None = Field(default=None, max_length=20)
+    response_state: ClockState | None = Field(
+        default=None, sa_column=Column(EnumText(ClockState, 20), nullable=True))
     response_target_s: int | None = Field(default=None)
     response_used_s: float | None = Field(default=None)
     response_due_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
     response_breached: bool = Field(default=False)
-    resolution_state: str | None = Field(default=None, max_length=20)
+    resolution_state: ClockState | None = Field(
+        default=None, sa_column=Column(EnumText(ClockState, 20), nullable=True))
     resolution_target_s: int | None = Field(default=None)
     resolution_used_s: float | None = Field(default=None)
     resolution_due_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
     resolution_breached: bool = Field(default=False)
-    sla_risk: str | None = Field(default=None, max_length=16, index=True)
-    response_risk: str | None = Field(default=None, max_length=16)
-    resolution_risk: str | None = Field(default=None, max_length=16)
+    sla_risk: Risk | None = Field(
+        default=None, sa_column=Column(EnumText(Risk, 16), nullable=True, index=True))
+    response_risk: Risk | None = Field(
+        default=None, sa_column=Column(EnumText(Risk, 16), nullable=True))
+    resolution_risk: Risk | None = Field(
+        default=None, sa_column=Column(EnumText(Risk, 16), nullable=True))
 
 
 class TicketEvent(SQLModel, table=True):

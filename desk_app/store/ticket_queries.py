@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from desk_app.domain.enums import Priority, Status
+from desk_app.domain.risk import Risk
+from desk_app.domain.sla_clock import ClockState
 from desk_app.domain.ticket import parse_number
 from desk_app.store.models import Contact, Organization, Technician, Ticket
 
@@ -35,9 +37,14 @@ class QuickFilter(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"mine": "My tickets", "unassigned": "Unassigned", "open": "Open",
-                "waiting": "Waiting", "at_risk": "At risk", "breached": "Breached",
-                "resolved": "Resolved", "all": "All"}[self.value]
+        return _FILTER_LABELS[self]
+
+
+_FILTER_LABELS = {
+    QuickFilter.MINE: "My tickets", QuickFilter.UNASSIGNED: "Unassigned",
+    QuickFilter.OPEN: "Open", QuickFilter.WAITING: "Waiting", QuickFilter.AT_RISK: "At risk",
+    QuickFilter.BREACHED: "Breached", QuickFilter.RESOLVED: "Resolved", QuickFilter.ALL: "All",
+}
 
 
 class SortKey(StrEnum):
@@ -84,12 +91,12 @@ class TicketRow:
     created_at: datetime
     updated_at: datetime
     sla_policy: str | None = None
-    response_state: str | None = None
+    response_state: ClockState | None = None
     response_due_at: datetime | None = None
-    resolution_state: str | None = None
+    resolution_state: ClockState | None = None
     resolution_due_at: datetime | None = None
     urgent_due_at: datetime | None = None
-    risk: str | None = None
+    risk: Risk | None = None
     response_over_s: float | None = None  # business time used beyond the target
     resolution_over_s: float | None = None
 
@@ -97,7 +104,7 @@ class TicketRow:
 _OPEN = [s.value for s in Status if s.is_open]
 _WAITING = [Status.WAITING_CUSTOMER.value, Status.WAITING_THIRD_PARTY.value]
 _DONE = [Status.RESOLVED.value, Status.CLOSED.value]
-_AT_RISK = ["at_risk", "critical"]
+_AT_RISK = [Risk.AT_RISK, Risk.CRITICAL]
 # The primary key is NOT NULL in the table, whatever the model's `int | None` says.
 _TICKET_ID = cast("ColumnElement[int]", col(Ticket.id))
 
@@ -124,7 +131,7 @@ def _condition(qf: QuickFilter, me_technician_id: int | None
     if qf is QuickFilter.AT_RISK:
         return and_(open_, col(t.sla_risk).in_(_AT_RISK))
     if qf is QuickFilter.BREACHED:
-        return and_(open_, col(t.sla_risk) == "breached")
+        return and_(open_, col(t.sla_risk) == Risk.BREACHED)
     if qf is QuickFilter.RESOLVED:
         return col(t.status).in_(_DONE)
     return None  # ALL

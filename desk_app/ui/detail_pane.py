@@ -45,7 +45,7 @@ from desk_app.domain.errors import (
 )
 from desk_app.domain.priority_matrix import priority_for
 from desk_app.domain.risk import clock_risk
-from desk_app.domain.sla_clock import ClockResult, explain
+from desk_app.domain.sla_clock import ClockResult, ClockState, explain
 from desk_app.domain.workflow import action_name, allowed_moves
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftKind, DraftService
@@ -754,9 +754,9 @@ def clock_html(clock: ClockResult | None, now: datetime) -> str:
     mark = (f"<span style='color:{colour.name()}'>{GLYPHS[risk]}</span> "
             if colour is not None else "")
     head = html.escape(result_text(clock, now))
-    if clock.due_at is not None and clock.state.value in ("running", "paused"):
+    if clock.due_at is not None and clock.state in (ClockState.RUNNING, ClockState.PAUSED):
         head += f" · due {html.escape(local_time(clock.due_at, now))}"
-        if clock.state.value == "paused":
+        if clock.state is ClockState.PAUSED:
             head += " if resumed now"
     elif clock.stopped_at is not None:
         head += f" · stopped {html.escape(local_time(clock.stopped_at, now))}"

@@ -223,8 +223,9 @@ class SlaWatchUi(QObject):
 
     def show_counts(self, counts: dict[Risk, int]) -> None:
         parts = []
-        for risk, link in ((Risk.BREACHED, "breached"), (Risk.CRITICAL, "at_risk"),
-                           (Risk.AT_RISK, "at_risk"), (Risk.PAUSED, None)):
+        for risk, link in ((Risk.BREACHED, QuickFilter.BREACHED),
+                           (Risk.CRITICAL, QuickFilter.AT_RISK),
+                           (Risk.AT_RISK, QuickFilter.AT_RISK), (Risk.PAUSED, None)):
             n = counts.get(risk, 0)
             if not n:
                 continue

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from desk_app.domain.enums import Priority
 from desk_app.domain.risk import Risk
+from desk_app.domain.sla_clock import ClockState
 from desk_app.domain.ticket import format_number
 from desk_app.services.clock import Clock
 from desk_app.services.sla import FIRST_RESPONSE, SlaService, time_left_text, urgent_clock
@@ -327,24 +328,28 @@ class TicketTableModel(QAbstractTableModel):
         label, state, due = self._urgent_clock(row)
         if state is None:
             return "No SLA policy applies to this ticket"
-        if state == "breached_stopped":
+        if state == ClockState.BREACHED_STOPPED:
             when = f", target passed {full_time(due)}" if due is not None else ""
             return (f"{label} clock: missed its target{when} and stopped"
                     f" · policy {row.sla_policy}")
-        when = f", due {full_time(due)}" if due is not None and state != "met" else ""
+        when = (f", due {full_time(due)}" if due is not None and state != ClockState.MET
+                else "")
         missed = ("\nFirst response clock: missed its target"
-                  if label != FIRST_RESPONSE and row.response_state == "breached_stopped"
+                  if label != FIRST_RESPONSE
+                  and row.response_state is ClockState.BREACHED_STOPPED
                   else "")
         return (f"{label} clock: {state.replace('_', ' ')}{when} · policy {row.sla_policy}"
                 f"{missed}")
 
 
 
-def _due_text(state: str | None, due: datetime | None, now: datetime) -> str:
-    if state in ("met", None):
-        return "Met" if state == "met" else ""
-    if state == "breached_stopped":
+def _due_text(state: ClockState | None, due: datetime | None, now: datetime) -> str:
+    if state is None:
+        return ""
+    if state == ClockState.MET:
+        return "Met"
+    if state == ClockState.BREACHED_STOPPED:
         return "Missed"
-    if state == "paused":
+    if state == ClockState.PAUSED:
         return "Paused"
     return local_time(due, now) if due is not None else ""
