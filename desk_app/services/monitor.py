@@ -27,6 +27,7 @@ from desk_app.domain.risk import Risk, clock_risk
 from desk_app.domain.sla_clock import ClockKind, SlaReplay
 from desk_app.domain.ticket import format_number
 from desk_app.services.sla import OPEN_STATUSES, SlaService, clock_columns
+from desk_app.services.views import TicketClocks
 from desk_app.store.bulk import update_tickets
 from desk_app.store.engine import Database
 from desk_app.store.models import SlaNotification, Technician, Ticket
@@ -43,10 +44,12 @@ STATUS_LEVELS = (Risk.BREACHED, Risk.CRITICAL, Risk.AT_RISK, Risk.APPROACHING, R
 
 @dataclass(frozen=True)
 class RowUpdate:
-    """A ticket whose SLA state changed: the GUI repaints its row."""
+    """A ticket whose SLA state changed: the GUI repaints its row and, when the ticket is
+    open in the detail pane, renders `clocks` there (the tick's replay, not a new one)."""
 
     ticket_id: int
     risk: Risk
+    clocks: TicketClocks
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,10 @@ class TickResult:
     crossings: tuple[Crossing, ...] = ()
     examined: int = 0
     counts: dict[Risk, int] = field(default_factory=dict)
+
+    def clocks(self) -> dict[int, TicketClocks]:
+        """The changed tickets' clocks by ticket id, as this tick replayed them."""
+        return {u.ticket_id: u.clocks for u in self.updates}
 
 
 class MonitorService:
@@ -155,7 +162,8 @@ class MonitorService:
                 cols = clock_columns(result, now)
                 if tuple(cols[c] for c in _COMPARED) != stored.get(ticket_id):
                     updates.append({"id": ticket_id, **cols})
-                    rows.append(RowUpdate(ticket_id, Risk(cols["sla_risk"])))
+                    rows.append(RowUpdate(ticket_id, Risk(cols["sla_risk"]),
+                                          TicketClocks(result, now)))
                 if Risk(cols["response_risk"]).notifies or Risk(cols["resolution_risk"]).notifies:
                     alerting[ticket_id] = result
             update_tickets(s, updates)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from desk_app import __version__
 from desk_app.app import AppContext
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
+from desk_app.services.views import TicketClocks
 from desk_app.ui.ask import Ask, ask_with_message_box
 from desk_app.ui.detail_pane import TicketDetailPane
 from desk_app.ui.errors import plain_reason
@@ -124,7 +126,7 @@ class MainWindow(QMainWindow):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu)
 
-        self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor, sla=ctx.sla,
+        self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor,
                                        drafts=ctx.drafts, ask=ask)
         self.detail.ticket_changed.connect(self._on_ticket_changed)
 
@@ -545,11 +547,12 @@ class MainWindow(QMainWindow):
     def show_legend(self) -> None:
         SlaLegendDialog(self).exec()
 
-    def detail_refresh_if_shown(self, ticket_ids: set[int]) -> None:
-        """Re-read the open ticket when the monitor changed it (typing is kept)."""
+    def detail_refresh_if_shown(self, clocks: Mapping[int, TicketClocks]) -> None:
+        """Show the open ticket's new clocks when the monitor changed them: the tick
+        replayed them off the GUI thread; nothing else in the pane (typing) is touched."""
         shown = self.detail.detail
-        if shown is not None and shown.id in ticket_ids:
-            self.detail.refresh_clocks(shown.id)
+        if shown is not None and shown.id in clocks:
+            self.detail.show_clocks(clocks[shown.id])
 
     def schedule_counts(self) -> None:
         """Count every quick filter once the current burst of changes is over."""

@@ -173,7 +173,7 @@ class SlaWatchUi(QObject):
         window = self.window
         if result.updates:
             window.model.refresh_rows([u.ticket_id for u in result.updates])
-            window.detail_refresh_if_shown({u.ticket_id for u in result.updates})
+            window.detail_refresh_if_shown(result.clocks())
         if result.counts:
             self.show_counts(result.counts)
             # The monitor writes SLA columns only, so of the quick filters only "At risk"
