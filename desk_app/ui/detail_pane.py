@@ -416,8 +416,11 @@ class TicketDetailPane(QWidget):
     def show_clocks(self, clocks: TicketClocks) -> None:
         """Render the clocks that came with the ticket (its detail, or a monitor tick that
         changed it), as of the instant they were replayed for. Nothing is recomputed here:
-        the GUI thread never replays a ticket."""
+        the GUI thread never replays a ticket. A tick that started before the shown detail
+        was read brings older clocks: those are not shown."""
         if self.detail is not None and self.detail.clocks is not clocks:
+            if clocks.at < self.detail.clocks.at:
+                return
             self.detail = replace(self.detail, clocks=clocks)
         result = clocks.replay
         if result is None:

@@ -400,6 +400,9 @@ class MainWindow(QMainWindow):
         if shown is not None and ticket_id != shown.id and not self.detail.confirm_leave():
             QTimer.singleShot(0, lambda keep=shown.id: self._reselect(keep))
             return
+        # Watched before it loads, so no tick can slip between: the monitor carries back
+        # this ticket's clocks whenever it changes them.
+        self.watch.monitor_service.watch(ticket_id)
         self.detail.show_ticket(ticket_id)
 
     def _on_ticket_changed(self, ticket_id: int) -> None:
