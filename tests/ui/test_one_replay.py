@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,6 +15,7 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Impact, Urgency
 from desk_app.domain.sla_clock import SlaReplay
 from desk_app.services import sla as sla_module
+from desk_app.services.views import TicketClocks
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.widgets import select_data
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
@@ -114,3 +116,19 @@ def test_a_history_that_cannot_be_replayed_still_opens_the_ticket(
     assert pane.response_clock.text() == \
         "⚠ could not compute: a ticket history starts with its created event"
     assert pane.detail.clocks.replay is None
+
+
+def test_clocks_older_than_the_shown_detail_are_not_shown(
+        make_window: WindowFactory, ctx: AppContext, clock: FakeClock) -> None:
+    # A tick that started before the ticket was read brings clocks older than the pane's.
+    ticket = ctx.tickets.create(make_draft(), actor=ME)
+    clock.advance(minutes=47)
+    window = make_window()
+    assert window.select_ticket(ticket.id)
+    pane = window.detail
+    shown = pane.response_clock.text()
+    assert "3 h 13 m left" in shown
+    pane.show_clocks(TicketClocks(None, clock.now - timedelta(seconds=1), error="older"))
+    assert pane.response_clock.text() == shown
+    pane.show_clocks(TicketClocks(None, clock.now, error="as new"))
+    assert pane.response_clock.text() == "⚠ could not compute: as new"
