@@ -113,12 +113,19 @@ class SlaService:
         return setup.calendar_of(found).between(start, end)
 
     def replay_ticket(self, ticket_id: int) -> SlaReplay:
-        """Both clocks as of now, fresh from the history (for the detail pane)."""
+        """Both clocks as of now, fresh from the history in a session of its own (the
+        command line and tests; the window gets them with the ticket's detail)."""
         with self._db.session_scope() as s:
             ticket = s.get(Ticket, ticket_id)
             if ticket is None:
                 return SlaReplay(None, None, None)
             return self._replay(s, ticket, self._clock())
+
+    def replay_in(self, s: Session, ticket: Ticket, *, now: datetime) -> SlaReplay:
+        """Both clocks as of `now` inside the caller's session, storing nothing: for a use
+        case that reads or changes the ticket without touching its clocks, so the detail
+        it returns carries them (the window never replays)."""
+        return self._replay(s, ticket, now)
 
     def _replay(self, s: Session, ticket: Ticket, now: datetime,
                 setup: SlaSetup | None = None) -> SlaReplay:

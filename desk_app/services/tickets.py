@@ -7,6 +7,7 @@ saw, so two people saving the same ticket cannot silently overwrite each other.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -19,6 +20,7 @@ from sqlmodel import col
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Urgency
 from desk_app.domain.errors import (
     ConcurrentEdit,
+    DeskError,
     TicketNotFound,
     ValidationError,
     ValidationErrors,
@@ -41,7 +43,7 @@ from desk_app.services.directory import (
     resolve_requester,
 )
 from desk_app.services.sla import SlaService
-from desk_app.services.views import TicketDetail, TimelineEntry
+from desk_app.services.views import TicketClocks, TicketDetail, TimelineEntry
 from desk_app.store.engine import Database
 from desk_app.store.models import (
     Category,
@@ -53,6 +55,7 @@ from desk_app.store.models import (
     TicketEvent,
 )
 
+log = logging.getLogger(__name__)
 FIRST_NUMBER = 1001
 
 _Named = TypeVar("_Named", Organization, Technician, Category)
@@ -90,7 +93,8 @@ class TicketService:
 
     def detail(self, ticket_id: int) -> TicketDetail:
         with self._db.session_scope() as s:
-            return _detail(s, _get(s, ticket_id))
+            ticket = _get(s, ticket_id)
+            return _detail(s, ticket, self._clocks_of(s, ticket))
 
     def find_by_number(self, number: int) -> int | None:
         with self._db.session_scope() as s:
@@ -149,9 +153,9 @@ class TicketService:
             assignee=assignee.name if assignee else None)
         s.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind=EventKind.CREATED,
                           new_value=snapshot))
-        self._sla.refresh(s, ticket, actor=actor, now=now)
+        clocks = TicketClocks(self._sla.refresh(s, ticket, actor=actor, now=now), now)
         s.flush()
-        return _detail(s, ticket)
+        return _detail(s, ticket, clocks)
 
     def edit(self, ticket_id: int, change: TicketEdit, *, expected_version: int, actor: str
              ) -> TicketDetail:
@@ -197,9 +201,11 @@ class TicketService:
                                   field=key, old_value=old[key], new_value=new[key]))
             if changed:
                 ticket.updated_at = now
-                self._sla.refresh(s, ticket, actor=actor, now=now)
+                clocks = TicketClocks(self._sla.refresh(s, ticket, actor=actor, now=now), now)
+            else:
+                clocks = self._clocks_of(s, ticket, now)
             s.flush()
-            return _detail(s, ticket)
+            return _detail(s, ticket, clocks)
 
     def change_status(self, ticket_id: int, target: Status, *, expected_version: int,
                       actor: str, resolution_note: str | None = None,
@@ -242,9 +248,9 @@ class TicketService:
                                   kind=EventKind.FIELD_CHANGED, field="csat_score",
                                   old_value=None if old_score is None else str(old_score),
                                   new_value=str(csat_score), body=ticket.csat_comment))
-            self._sla.refresh(s, ticket, actor=actor, now=now)
+            clocks = TicketClocks(self._sla.refresh(s, ticket, actor=actor, now=now), now)
             s.flush()
-            return _detail(s, ticket)
+            return _detail(s, ticket, clocks)
 
     def add_reply(self, ticket_id: int, body: str, *, actor: str) -> TicketDetail:
         """A public reply to the requester; the first one is the first response."""
@@ -266,14 +272,28 @@ class TicketService:
             s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=actor, body=text,
                               kind=EventKind.PUBLIC_REPLY if public
                               else EventKind.INTERNAL_NOTE))
-            if public:
-                self._sla.refresh(s, ticket, actor=actor, now=now)
+            clocks = TicketClocks(self._sla.refresh(s, ticket, actor=actor, now=now), now) \
+                if public else None
             # The sent text's draft goes in the same transaction: it can never come back
             # to be sent twice, nor vanish without the message being stored.
             s.execute(delete(MessageDraft).where(col(MessageDraft.ticket_id) == ticket_id,
                                                  col(MessageDraft.author) == actor))
             s.flush()
-            return _detail(s, ticket)
+            return _detail(s, ticket, clocks if clocks is not None
+                           else self._clocks_of(s, ticket, now))
+
+    def _clocks_of(self, s: Session, ticket: Ticket, now: datetime | None = None
+                   ) -> TicketClocks:
+        """The ticket's clocks for a use case that does not recompute them. A history that
+        cannot be replayed must not stop the ticket from opening (nor a note or an
+        unchanged save from being stored): the clocks carry the reason instead."""
+        now = now or self._clock()
+        try:
+            return TicketClocks(self._sla.replay_in(s, ticket, now=now), now)
+        except (DeskError, ValueError) as exc:
+            log.exception("SLA replay failed for ticket %s", ticket.id)
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return TicketClocks(None, now, error=reason)
 
 
 def _get(s: Session, ticket_id: int) -> Ticket:
@@ -330,7 +350,7 @@ def _timeline(s: Session, ticket_id: int) -> tuple[TimelineEntry, ...]:
                  for e in events)
 
 
-def _detail(s: Session, t: Ticket) -> TicketDetail:
+def _detail(s: Session, t: Ticket, clocks: TicketClocks) -> TicketDetail:
     assert t.id is not None
     contact = s.get(Contact, t.requester_id)
     org = s.get(Organization, t.organization_id) if t.organization_id else None
@@ -347,5 +367,5 @@ def _detail(s: Session, t: Ticket) -> TicketDetail:
         first_response_at=t.first_response_at, resolved_at=t.resolved_at,
         closed_at=t.closed_at, resolution_note=t.resolution_note or "", version=t.version,
         csat_score=t.csat_score, csat_comment=t.csat_comment or "",
-        timeline=_timeline(s, t.id),
+        clocks=clocks, timeline=_timeline(s, t.id),
     )

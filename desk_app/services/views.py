@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Tier, Urgency
+from desk_app.domain.sla_clock import SlaReplay
 from desk_app.domain.ticket import format_number
 
 
@@ -24,6 +25,21 @@ class TimelineEntry:
     old_value: str | None
     new_value: str | None
     body: str | None
+
+
+@dataclass(frozen=True)
+class TicketClocks:
+    """A ticket's SLA clocks as the service that last wrote or read the ticket replayed
+    them, and the instant they were replayed for. They travel with the ticket (in its
+    detail, in a monitor tick's row updates) so the window renders them and never replays:
+    one replay per change, off the GUI's own work.
+
+    `replay` is None when the history could not be replayed; `error` then says why, and
+    the ticket itself still opens."""
+
+    replay: SlaReplay | None
+    at: datetime
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,7 @@ class TicketDetail:
     version: int
     csat_score: int | None
     csat_comment: str
+    clocks: TicketClocks
     timeline: tuple[TimelineEntry, ...] = ()
 
     @property

@@ -49,9 +49,9 @@ from desk_app.domain.sla_clock import ClockResult, ClockState, explain
 from desk_app.domain.workflow import action_name, allowed_moves
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftKind, DraftService
-from desk_app.services.sla import SlaService, result_text
+from desk_app.services.sla import result_text
 from desk_app.services.tickets import TicketEdit, TicketService
-from desk_app.services.views import TicketDetail
+from desk_app.services.views import TicketClocks, TicketDetail
 from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.formatting import full_time, local_time
@@ -86,10 +86,9 @@ class TicketDetailPane(QWidget):
     unsaved_changed = Signal(bool)
 
     def __init__(self, tickets: TicketService, directory: DirectoryService, *, actor: str,
-                 sla: SlaService | None = None, drafts: DraftService | None = None,
+                 drafts: DraftService | None = None,
                  ask: Ask = ask_with_message_box, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._sla = sla
         self._tickets = tickets
         self._directory = directory
         self._drafts = drafts
@@ -410,28 +409,30 @@ class TicketDetailPane(QWidget):
         if "description" not in skip:
             self.description.setPlainText(d.description)
         self.timeline.setHtml(timeline_html(d.timeline))
-        self.refresh_clocks(d.id)
+        self.show_clocks(d.clocks)
         if not keep_composer:
             self._restore_draft(d.id)
 
-    def refresh_clocks(self, ticket_id: int) -> None:
-        if self._sla is None:
-            self.sla_box.hide()
-            return
-        try:
-            result = self._sla.replay_ticket(ticket_id)
-        except (DeskError, SQLAlchemyError, ValueError) as exc:
-            log.exception("SLA replay failed for %s", ticket_id)
-            self.response_clock.setText(f"⚠ could not compute: {plain_reason(exc)}")
+    def show_clocks(self, clocks: TicketClocks) -> None:
+        """Render the clocks that came with the ticket (its detail, or a monitor tick that
+        changed it), as of the instant they were replayed for. Nothing is recomputed here:
+        the GUI thread never replays a ticket. A tick that started before the shown detail
+        was read brings older clocks: those are not shown."""
+        if self.detail is not None and self.detail.clocks is not clocks:
+            if clocks.at < self.detail.clocks.at:
+                return
+            self.detail = replace(self.detail, clocks=clocks)
+        result = clocks.replay
+        if result is None:
+            self.response_clock.setText(f"⚠ could not compute: {clocks.error}")
             self.resolution_clock.setText("")
             return
         self.sla_box.show()
         self.sla_box.setTitle(f"Service level · {result.policy}" if result.policy
                               else "Service level · no policy applies")
-        now = self._tickets.now()
         for label, clock in ((self.response_clock, result.first_response),
                              (self.resolution_clock, result.resolution)):
-            label.setText(clock_html(clock, now))
+            label.setText(clock_html(clock, clocks.at))
 
     def _refresh_auto_label(self) -> None:
         impact = current_enum(self.impact, Impact)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from desk_app import __version__
 from desk_app.app import AppContext
 from desk_app.services.monitor import RowUpdate
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
+from desk_app.services.views import TicketClocks
 from desk_app.ui.ask import Ask, ask_with_message_box
 from desk_app.ui.detail_pane import TicketDetailPane
 from desk_app.ui.errors import plain_reason
@@ -125,7 +127,7 @@ class MainWindow(QMainWindow):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu)
 
-        self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor, sla=ctx.sla,
+        self.detail = TicketDetailPane(ctx.tickets, ctx.directory, actor=actor,
                                        drafts=ctx.drafts, ask=ask)
         self.detail.ticket_changed.connect(self._on_ticket_changed)
 
@@ -415,6 +417,9 @@ class MainWindow(QMainWindow):
         if shown is not None and ticket_id != shown.id and not self.detail.confirm_leave():
             QTimer.singleShot(0, lambda keep=shown.id: self._reselect(keep))
             return
+        # Watched before it loads, so no tick can slip between: the monitor carries back
+        # this ticket's clocks whenever it changes them.
+        self.watch.monitor_service.watch(ticket_id)
         self.detail.show_ticket(ticket_id)
 
     def _on_ticket_changed(self, ticket_id: int) -> None:
@@ -561,16 +566,18 @@ class MainWindow(QMainWindow):
         SlaLegendDialog(self).exec()
 
     def _on_sla_rows_changed(self, updates: tuple[RowUpdate, ...]) -> None:
-        """The monitor changed these tickets' SLA columns: repaint their rows only."""
-        ticket_ids = [u.ticket_id for u in updates]
-        self.model.refresh_rows(ticket_ids)
-        self.detail_refresh_if_shown(set(ticket_ids))
+        """The monitor changed these tickets' SLA columns: repaint their rows only, and
+        show the open ticket's clocks if the tick replayed them (off the GUI thread)."""
+        self.model.refresh_rows([u.ticket_id for u in updates])
+        self.detail_refresh_if_shown(
+            {u.ticket_id: u.clocks for u in updates if u.clocks is not None})
 
-    def detail_refresh_if_shown(self, ticket_ids: set[int]) -> None:
-        """Re-read the open ticket when the monitor changed it (typing is kept)."""
+    def detail_refresh_if_shown(self, clocks: Mapping[int, TicketClocks]) -> None:
+        """Show the open ticket's new clocks when the monitor changed them: the tick
+        replayed them off the GUI thread; nothing else in the pane (typing) is touched."""
         shown = self.detail.detail
-        if shown is not None and shown.id in ticket_ids:
-            self.detail.refresh_clocks(shown.id)
+        if shown is not None and shown.id in clocks:
+            self.detail.show_clocks(clocks[shown.id])
 
     def schedule_counts(self) -> None:
         """Count every quick filter once the current burst of changes is over."""

@@ -118,6 +118,12 @@ class TicketTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] | None = None  # built on first lookup
         self._cache: OrderedDict[int, TicketRow] = OrderedDict()
         self._now = clock()
+        # The "Time left" text per ticket for the current countdown step, with the row it
+        # was computed from: a running clock asks the calendar for business seconds, and Qt
+        # asks for a cell's text on every paint (display and accessibility roles, hover,
+        # scrolling), so it is computed once per row per step. Cleared whenever `_now`
+        # moves (`_step`); a row re-read from the database is recomputed.
+        self._time_left_texts: dict[int, tuple[TicketRow, str]] = {}
         self._max_number = 0
 
     # -- Qt model API ----------------------------------------------------------------------
@@ -195,7 +201,7 @@ class TicketTableModel(QAbstractTableModel):
         self._ids = ids
         self._row_of = None
         self._cache.clear()
-        self._now = self._clock()
+        self._step()
         self.endResetModel()
         self._note_number(self._lists.max_number() or 0)
         self.query_changed.emit(query)
@@ -233,7 +239,7 @@ class TicketTableModel(QAbstractTableModel):
         if not present:
             return
         fresh = self._lists.rows(present)
-        self._now = self._clock()
+        self._step()
         self._note_number(max((r.number for r in fresh.values()), default=0))
         for tid in present:
             if tid in fresh:
@@ -246,7 +252,7 @@ class TicketTableModel(QAbstractTableModel):
         database query: the countdown between monitor ticks."""
         if not self._ids:
             return
-        self._now = self._clock()
+        self._step()
         last = len(self._ids) - 1
         for column in (Column.TIME_LEFT, Column.AGE):
             self.dataChanged.emit(self.index(0, column), self.index(last, column),
@@ -268,6 +274,11 @@ class TicketTableModel(QAbstractTableModel):
         return self._cache.get(ticket_id)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _step(self) -> None:
+        """Move the instant the cells read to now: a new countdown step."""
+        self._now = self._clock()
+        self._time_left_texts.clear()
 
     def _row(self, row_index: int) -> TicketRow | None:
         ticket_id = self._ids[row_index]
@@ -319,10 +330,15 @@ class TicketTableModel(QAbstractTableModel):
                             urgent_due_at=row.urgent_due_at)
 
     def _time_left(self, row: TicketRow) -> str:
+        known = self._time_left_texts.get(row.id)
+        if known is not None and known[0] is row:
+            return known[1]
         label, state, due = self._urgent_clock(row)
         over = row.response_over_s if label == FIRST_RESPONSE else row.resolution_over_s
-        return time_left_text(self._sla, row.sla_policy, state, due, self._now, label=label,
+        text = time_left_text(self._sla, row.sla_policy, state, due, self._now, label=label,
                               over_s=over)
+        self._time_left_texts[row.id] = (row, text)
+        return text
 
     def _time_left_tooltip(self, row: TicketRow) -> str:
         label, state, due = self._urgent_clock(row)

@@ -2,7 +2,8 @@
 
 The worker makes its own QTimer after the move, so ticks never overlap and run off the GUI
 thread. Each tick is one short MonitorService call (its own session); only frozen results
-cross to the GUI thread, by queued signals. Failures are caught, logged and counted; the
+cross to the GUI thread, by queued signals, and they carry the changed tickets' replayed
+clocks so the GUI renders them without replaying. Failures are caught, logged and counted; the
 next tick runs normally.
 """
 

@@ -195,3 +195,18 @@ def test_a_change_at_the_same_instant_as_the_last_tick_is_still_noticed(
     again = monitor.tick(clock.advance(seconds=15), since=tuesday_1300)
     assert [(c.clock, c.level) for c in again.crossings] == \
         [(ClockKind.RESOLUTION, Risk.APPROACHING)]
+
+
+def test_a_tick_carries_back_the_watched_tickets_clocks_only(ctx: AppContext,
+                                                             clock: FakeClock) -> None:
+    watched = ctx.tickets.create(make_draft(title="Shown"), actor=ME)
+    other = ctx.tickets.create(make_draft(title="Listed"), actor=ME)
+    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor.watch(watched.id)
+    now = clock.advance(minutes=185)  # both first responses at risk
+    result = monitor.tick(now)
+    assert {u.ticket_id for u in result.updates} == {watched.id, other.id}
+    clocks = result.clocks()
+    assert list(clocks) == [watched.id]  # the other row carries only its risk
+    assert clocks[watched.id].at == now
+    assert clocks[watched.id].replay == ctx.sla.replay_ticket(watched.id)  # same instant

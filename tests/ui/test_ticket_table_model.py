@@ -109,3 +109,45 @@ def test_sorting_by_time_left_puts_the_most_urgent_first(ctx: AppContext,
     model.sort(Column.TIME_LEFT, Qt.SortOrder.AscendingOrder)
     assert [model.ticket_id(r) for r in range(3)] == [high.id, low.id, done.id]
     assert model.data(model.index(2, Column.TIME_LEFT)) == "Met"
+
+
+def test_time_left_asks_the_calendar_once_per_row_per_countdown_step(
+        ctx: AppContext, clock: FakeClock, qtbot: QtBot, monkeypatch) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTableView
+
+    for title in ("one", "two", "three"):
+        ctx.tickets.create(make_draft(title=title), actor="Alex Morgan")
+    asked: list[object] = []
+    real = ctx.sla.business_seconds
+    monkeypatch.setattr(ctx.sla, "business_seconds",
+                        lambda *a: asked.append(a) or real(*a))
+    model = TicketTableModel(ctx.lists, clock, sla=ctx.sla)
+    model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL, sort=SortKey.NUMBER,
+                                    descending=False))
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(1400, 400)
+    view.show()
+    qtbot.waitExposed(view)
+
+    def cells() -> list[str]:
+        return [model.data(model.index(r, Column.TIME_LEFT)) for r in range(3)]
+
+    view.grab()
+    view.grab()  # every paint asks for every cell's text again
+    for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        for r in range(3):
+            model.data(model.index(r, Column.TIME_LEFT), role)
+    assert cells() == ["4 h left"] * 3
+    assert len(asked) == 3  # once per row for this step
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda a, b, _roles=(): changed.append((a.row(), b.row())))
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    clock.advance(minutes=30)
+    model.tick_display()  # the next countdown step
+    view.grab()
+    assert cells() == ["3 h 30 m left"] * 3
+    assert len(asked) == 6 and resets == [] and (0, 2) in changed
