@@ -46,6 +46,7 @@ from desk_app.domain.import_values import (
 from desk_app.domain.ticket import (
     CATEGORY_MAX,
     NAME_MAX,
+    NUL_REASON,
     RequesterInput,
     validate_description,
     validate_requester,
@@ -310,6 +311,17 @@ def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: d
             problem(None, f"has {len(cells)} cells but the header names {width} columns "
                           "(a missing separator?)")
 
+        # NUL is never text (Python 3.11's csv module reads it where 3.10 refused the
+        # file): refused in any cell, mapped or not, with its row and column. The row's
+        # other checks would only repeat it.
+        nul_columns = [i for i, c in enumerate(cells) if "\x00" in c]
+        for i in nul_columns:
+            found.append(Problem(record.row, table.headers[i] if i < width else None,
+                                 NUL_REASON))
+        if nul_columns:
+            problems.extend(found)
+            continue
+
         def get(f: ImportField, cells: tuple[str, ...] = cells) -> str:
             return plan.cell(cells, f)
 
@@ -393,6 +405,10 @@ def _file_problems(table: CsvTable, plan: ImportPlan) -> list[Problem]:
                                 f"the file's columns are {listed})", "column"))
     if not table.records:
         problems.append(Problem(None, None, "the file has a header line but no ticket rows"))
+    for header in table.headers:
+        if "\x00" in header:
+            problems.append(Problem(None, header.replace("\x00", "\\0"),
+                                    f"the header {NUL_REASON}"))
     for d in plan.dates:
         if d.ambiguous and d.chosen is None:
             problems.append(Problem(None, d.column, (

@@ -10,6 +10,8 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desk_app.platform.redact import redact
+
 log = logging.getLogger(__name__)
 
 
@@ -37,11 +39,11 @@ def install_excepthook(log_path: Path) -> None:
             sys.__excepthook__(exc_type, exc, tb)
             return
         box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
-                          f"{exc_type.__name__}: {exc}")
+                          f"{exc_type.__name__}: {redact(exc)}")
         box.setInformativeText(f"It happened in {place}. Your data is safe; what you were "
                                f"doing may not have been saved.\n\nDetails are in the log:\n"
                                f"{log_path}")
-        box.setDetailedText("".join(traceback.format_exception(exc_type, exc, tb)))
+        box.setDetailedText(redact("".join(traceback.format_exception(exc_type, exc, tb))))
         box.exec()
 
     sys.excepthook = hook
