@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.platform.redact import redact
@@ -40,6 +41,7 @@ def install_excepthook(log_path: Path) -> None:
             return
         box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
                           f"{exc_type.__name__}: {redact(exc)}")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the message may quote user text
         box.setInformativeText(f"It happened in {place}. Your data is safe; what you were "
                                f"doing may not have been saved.\n\nDetails are in the log:\n"
                                f"{log_path}")

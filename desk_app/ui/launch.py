@@ -55,8 +55,10 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
         ctx = open_context(database, read_only=read_only)
     except (MigrationError, DatabaseUnusable, SQLAlchemyError, OSError) as exc:
         log.error("cannot open %s: %s", redact(database), redact(exc))
-        QMessageBox.critical(None, "Cannot open the database",
-                             f"{redact(exc)}\n\nLog: {log_path}")
+        from desk_app.ui.plain import plain_message
+
+        plain_message(None, QMessageBox.Icon.Critical, "Cannot open the database",
+                      f"{redact(exc)}\n\nLog: {log_path}").exec()
         return 1
     settings = UiSettings()
     actor = settings.technician

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon
-from PySide6.QtWidgets import QLabel, QMenu, QSystemTrayIcon, QToolButton
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QToolButton
 from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app.domain.risk import Risk
@@ -24,6 +24,7 @@ from desk_app.services.alerts import KEEP, AlertLog, plan
 from desk_app.services.monitor import MonitorService, TickResult
 from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.notification_center import NotificationCenter
+from desk_app.ui.plain import PlainLabel, plain_tooltip
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class SlaWatchUi(QObject):
         self.monitor: SlaMonitor | None = None
         self.snoozed_until: datetime | None = None
 
-        self.banner = QLabel()
+        self.banner = PlainLabel()
         self.banner.setObjectName("alertBanner")
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
@@ -78,11 +79,11 @@ class SlaWatchUi(QObject):
         self.center.sig_unread_changed.connect(self._on_unread)
         self._on_unread(0)
 
-        self.summary = QLabel()
+        self.summary = PlainLabel()
         self.summary.setObjectName("riskSummary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.linkActivated.connect(self._on_summary_link)
-        self.error_label = QLabel()
+        self.error_label = PlainLabel()
         self.error_label.setObjectName("monitorError")
         self.error_label.hide()
         self.dialog: NotificationsDialog | None = None
@@ -197,8 +198,8 @@ class SlaWatchUi(QObject):
     def on_failed(self, message: str, failures: int) -> None:
         self.error_label.setText(f"⚠ SLA monitor: {failures} error"
                                  f"{'s' if failures != 1 else ''}")
-        self.error_label.setToolTip(f"Last error: {message}\nDetails are in the log. The "
-                                    "monitor keeps running.")
+        self.error_label.setToolTip(plain_tooltip(f"Last error: {message}\nDetails are in "
+                                                  "the log. The monitor keeps running."))
         self.error_label.show()
 
     def show_counts(self, counts: dict[Risk, int]) -> None:

@@ -59,8 +59,11 @@ def test_the_window_never_logs_or_shows_the_password(monkeypatch: pytest.MonkeyP
 
     shown: list[str] = []
     monkeypatch.setattr(desk_app.app, "open_context", refuse)
-    monkeypatch.setattr(launch_module.QMessageBox, "critical",
+    box_class = launch_module.QMessageBox
+    monkeypatch.setattr(box_class, "critical",
                         lambda _parent, title, text: shown.append(f"{title}: {text}"))
+    monkeypatch.setattr(box_class, "exec",
+                        lambda box: shown.append(f"{box.windowTitle()}: {box.text()}") or 0)
     log_path = setup_logging()
     assert launch_module.launch(URL) == 1
     logged = log_path.read_text(encoding="utf-8")
