@@ -13,6 +13,15 @@ from desk_app.platform.redact import RedactingFormatter
 LOG_FILENAME = "desk-app.log"
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file (the first and each one opened after a rollover) is
+    created 0600: open() would give 0644 under the usual umask."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        create_private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 def setup_logging(directory: Path | None = None, *, level: int = logging.INFO) -> Path:
     """Send the app's log records to a rotating file; returns its path.
 
@@ -34,7 +43,7 @@ def setup_logging(directory: Path | None = None, *, level: int = logging.INFO) -
         make_private_dir(folder)
         if not create_private_file(path):
             make_private_file(path)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
+        handler = PrivateRotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
                                                        encoding="utf-8")
     except OSError:
         handler = logging.StreamHandler()

@@ -4,6 +4,7 @@ by their owner only, whatever the umask; their folders are 0700."""
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 import stat
 from collections.abc import Iterator
@@ -61,6 +62,19 @@ def test_the_log_folder_and_file_are_private(tmp_path: Path, loose_umask: int) -
     assert _mode(tmp_path / "log") == 0o700
     assert _mode(path) == 0o600
     setup_logging(tmp_path / "elsewhere")  # release the handler on tmp_path/log
+
+
+def test_a_log_file_opened_after_a_rollover_is_private(tmp_path: Path,
+                                                      loose_umask: int) -> None:
+    path = setup_logging(tmp_path / "log")
+    handler = next(h for h in logging.getLogger("desk_app").handlers
+                   if getattr(h, "_desk_app", False))
+    assert isinstance(handler, logging.handlers.RotatingFileHandler)
+    handler.doRollover()
+    logging.getLogger("desk_app.test").warning("after the rollover")
+    assert _mode(path) == 0o600
+    assert _mode(path.with_name(path.name + ".1")) == 0o600
+    setup_logging(tmp_path / "elsewhere")
 
 
 def test_an_existing_log_file_is_tightened(tmp_path: Path, loose_umask: int) -> None:
