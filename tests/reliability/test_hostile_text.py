@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,14 +18,22 @@ import desk_app
 from desk_app.app import AppContext
 from desk_app.domain.ticket import RequesterInput
 from desk_app.services.importer import ImportService
+from desk_app.services.monitor import MonitorService
+from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.ask import Answer, Question, ask_with_message_box
 from desk_app.ui.import_dialog import ImportDialog
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.plain import plain_message, plain_tooltip
 from desk_app.ui.ticket_table_model import Column
 from desk_app.workers.task_runner import SyncRunner
-from tests.conftest import make_draft
-from tests.ui.conftest import ME, answers, make_window, ui_settings  # noqa: F401 (fixtures)
+from tests.conftest import FakeClock, make_draft
+from tests.ui.conftest import (  # noqa: F401 (fixtures)
+    ME,
+    answers,
+    make_window,
+    ui_settings,
+    when_modal,
+)
 
 HOSTILE = '<b>B</b><img src="/tmp/p.png">'
 NAME = "<i>Eve</i><img src=p.png>"
@@ -67,6 +76,35 @@ def test_the_detail_pane_and_the_list_show_user_text_as_text(
                if model.index(r, Column.TITLE).data() == HOSTILE)
     tooltip = model.index(row, Column.TITLE).data(Qt.ItemDataRole.ToolTipRole)
     assert "<img" not in tooltip and "&lt;img" in tooltip
+
+
+def test_the_alerts_list_shows_titles_as_text(ctx: AppContext, clock: FakeClock,
+                                             make_window: Callable[[], MainWindow],  # noqa: F811
+                                             ) -> None:
+    ctx.tickets.create(make_draft(title=HOSTILE, assignee=ME), actor=ME)
+    monitor = MonitorService(ctx.db, ctx.sla)
+    clock.now += timedelta(hours=4, minutes=5)  # past the first-response target
+    assert monitor.sweep(clock.now).crossings
+    window = make_window()
+    seen: list[tuple[list[str], list[str], list[str]]] = []
+
+    def inspect(dialog: QWidget) -> None:
+        try:  # read, then close whatever happens: an assertion here would leave it open
+            assert isinstance(dialog, NotificationsDialog)
+            top = dialog.tree.topLevelItem(0)
+            columns = range(dialog.tree.columnCount())
+            seen.append((leaks(dialog), [top.text(c) for c in columns],
+                         [top.toolTip(c) for c in columns]))
+        finally:
+            dialog.reject()
+
+    when_modal(inspect)
+    window.watch.show_notifications()
+    [(leaked, texts, tips)] = seen
+    assert leaked == []
+    assert any(HOSTILE in t for t in texts)  # the title, as typed
+    assert not any("<img" in t for t in tips)
+    assert any("&lt;img" in t for t in tips)  # escaped in its tooltip
 
 
 def test_the_import_dialog_escapes_file_and_category_names(
