@@ -9,6 +9,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from desk_app.platform.paths import data_dir
+from desk_app.platform.private import make_private_dir
+from desk_app.platform.redact import redact
 from desk_app.platform.timezone import local_zone_name
 from desk_app.services.alerts import AlertLog
 from desk_app.services.clock import Clock, system_clock
@@ -133,8 +136,10 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
     read_only_reason = ""
     if path is not None:
         read_only_reason = _check_target(path, mode=mode, read_only=read_only)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent == data_dir():
+            make_private_dir(path.parent)  # tightens a folder older versions made 0755
+        elif not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     elif read_only:
         raise DatabaseUnusable(f"cannot open {url} read-only: only an SQLite file can be")
     engine = make_engine(url, read_only=bool(read_only_reason))
@@ -144,7 +149,7 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
         engine.dispose()
         raise
     if report.changed:
-        log.info("database %s migrated %s -> %s (backup: %s)", url, report.from_revision,
+        log.info("database %s migrated %s -> %s (backup: %s)", redact(url), report.from_revision,
                  report.to_revision, report.backup)
     db = Database(engine)
     directory = DirectoryService(db)

@@ -25,6 +25,7 @@ from desk_app.domain.errors import DeskError, ValidationError, ValidationErrors
 from desk_app.domain.ticket import RequesterInput, TicketDraft, format_number
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
+from desk_app.platform.redact import redact
 from desk_app.store.migrate import MigrationError
 from desk_app.store.target import DatabaseUnusable, OpenMode
 
@@ -172,7 +173,8 @@ def _report_filter(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> int:
-    print(f"desk-app: error: {message}", file=sys.stderr)
+    # redact: a message may quote the --db URL (or a driver error holding it).
+    print(f"desk-app: error: {redact(message)}", file=sys.stderr)
     return code
 
 

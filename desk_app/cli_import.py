@@ -25,6 +25,7 @@ from desk_app.domain.csv_import import (
 from desk_app.domain.csv_read import CsvFormatError, plural
 from desk_app.domain.import_fields import DATE_FIELDS, MappingError
 from desk_app.domain.ticket import format_number
+from desk_app.platform.redact import redact
 from desk_app.store.target import DatabaseMissing, OpenMode
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ HINTS = {"column": 'name it in --mapping, e.g. "columns": {"title": "Headline"}'
 
 
 def _err(line: str) -> None:
-    print(line, file=sys.stderr)
+    print(redact(line), file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]) -> int:

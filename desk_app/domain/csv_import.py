@@ -47,6 +47,7 @@ from desk_app.domain.import_values import (
 from desk_app.domain.ticket import (
     CATEGORY_MAX,
     NAME_MAX,
+    NUL_REASON,
     RequesterInput,
     validate_description,
     validate_requester,
@@ -305,9 +306,14 @@ class _Reading:
     tz: ZoneInfo
     formats: Mapping[ImportField, DateFormat | None]
     vocab: Mapping[ImportField, Mapping[str, Any]]  # their word -> our value, per field
-    width: int  # the header's number of columns
+    headers: tuple[str, ...]  # the file's column names, in order
     now: datetime
     default_requester: str
+
+    @property
+    def width(self) -> int:
+        """The header's number of columns."""
+        return len(self.headers)
 
     @classmethod
     def of(cls, table: CsvTable, plan: ImportPlan, options: ImportOptions, *,
@@ -318,7 +324,7 @@ class _Reading:
             (ImportField.CHANNEL, plan.channel_values))}
         return cls(plan=plan, tz=zone(options.tz),
                    formats={d.field: d.chosen for d in plan.dates}, vocab=vocab,
-                   width=len(table.headers), now=now,
+                   headers=tuple(table.headers), now=now,
                    default_requester=options.default_requester)
 
 
@@ -342,6 +348,13 @@ def _convert_record(row: int, cells: tuple[str, ...], reading: _Reading
                     ) -> tuple[TicketRow | None, list[Problem]]:
     """One record as a TicketRow, or None and everything wrong with it."""
     found = _Found(reading.plan, row)
+    # NUL is never text (Python 3.11's csv module reads it where 3.10 refused the file):
+    # refused in any cell, mapped or not, with its row and column. The row's other checks
+    # would only repeat it.
+    nul_columns = [i for i, c in enumerate(cells) if "\x00" in c]
+    if nul_columns:
+        return None, [Problem(row, reading.headers[i] if i < reading.width else None,
+                              NUL_REASON) for i in nul_columns]
     get: Cell = partial(reading.plan.cell, cells)
     _check_width(cells, reading.width, found)
     title, description = _texts(get, found)
@@ -461,6 +474,10 @@ def _file_problems(table: CsvTable, plan: ImportPlan) -> list[Problem]:
                                 f"the file's columns are {listed})", "column"))
     if not table.records:
         problems.append(Problem(None, None, "the file has a header line but no ticket rows"))
+    for header in table.headers:
+        if "\x00" in header:
+            problems.append(Problem(None, header.replace("\x00", "\\0"),
+                                    f"the header {NUL_REASON}"))
     for d in plan.dates:
         if d.ambiguous and d.chosen is None:
             problems.append(Problem(None, d.column, (

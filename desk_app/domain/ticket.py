@@ -83,7 +83,18 @@ def creation_snapshot(*, priority: Priority, impact: Impact, urgency: Urgency,
     }, sort_keys=True)
 
 
+NUL_REASON = "contains a NUL character (\\0): not text; remove it"
+
+
+def nul_error(text: str, *, field: str) -> ValidationError | None:
+    """NUL is never text a person typed (it arrives from binary files pasted or imported);
+    SQLite stores it, then every reader of the string cuts it short or chokes on it."""
+    return ValidationError(field, NUL_REASON) if "\x00" in text else None
+
+
 def validate_email(email: str, *, field: str = "Email") -> ValidationError | None:
+    if (nul := nul_error(email, field=field)) is not None:
+        return nul
     if email and not _EMAIL.match(email.strip()):
         return ValidationError(field, f"'{email}' is not an email address (name@example.com)")
     return None
@@ -91,6 +102,8 @@ def validate_email(email: str, *, field: str = "Email") -> ValidationError | Non
 
 def validate_title(title: str) -> ValidationError | None:
     stripped = title.strip()
+    if (nul := nul_error(title, field="Title")) is not None:
+        return nul
     if not stripped:
         return ValidationError("Title", "required: a short summary of the problem")
     if len(stripped) > TITLE_MAX:
@@ -100,6 +113,8 @@ def validate_title(title: str) -> ValidationError | None:
 
 
 def validate_description(description: str) -> ValidationError | None:
+    if (nul := nul_error(description, field="Description")) is not None:
+        return nul
     if len(description) > DESCRIPTION_MAX:
         return ValidationError("Description", f"at most {DESCRIPTION_MAX:,} characters "
                                               f"(this one has {len(description):,})")
@@ -108,15 +123,21 @@ def validate_description(description: str) -> ValidationError | None:
 
 def validate_requester(requester: RequesterInput) -> list[ValidationError]:
     errors: list[ValidationError] = []
-    if not requester.name.strip():
+    if (nul := nul_error(requester.name, field="Requester")) is not None:
+        errors.append(nul)
+    elif not requester.name.strip():
         errors.append(ValidationError("Requester", "required: who asked for help"))
     elif len(requester.name.strip()) > NAME_MAX:
         errors.append(ValidationError("Requester", f"at most {NAME_MAX} characters"))
     if (e := validate_email(requester.email)) is not None:
         errors.append(e)
-    if requester.phone.strip() and not _PHONE.match(requester.phone.strip()):
+    if (nul := nul_error(requester.phone, field="Phone")) is not None:
+        errors.append(nul)
+    elif requester.phone.strip() and not _PHONE.match(requester.phone.strip()):
         errors.append(ValidationError("Phone", f"'{requester.phone}' is not a phone number"))
-    if len(requester.organization.strip()) > NAME_MAX:
+    if (nul := nul_error(requester.organization, field="Organization")) is not None:
+        errors.append(nul)
+    elif len(requester.organization.strip()) > NAME_MAX:
         errors.append(ValidationError("Organization", f"at most {NAME_MAX} characters"))
     return errors
 
@@ -128,6 +149,10 @@ def validate_draft(draft: TicketDraft) -> None:
         if single is not None:
             errors.append(single)
     errors.extend(validate_requester(draft.requester))
+    for field, text in (("Category", draft.category), ("Product", draft.product),
+                        ("Assignee", draft.assignee)):
+        if (nul := nul_error(text, field=field)) is not None:
+            errors.append(nul)
     if not draft.category.strip():
         errors.append(ValidationError("Category", "required"))
     if len(draft.product) > PRODUCT_MAX:
@@ -139,6 +164,8 @@ def validate_draft(draft: TicketDraft) -> None:
 def validate_body(body: str, *, field: str) -> str:
     """A reply or note: not empty, not absurdly long. Returns the text to store."""
     text = body.strip()
+    if (nul := nul_error(text, field=field)) is not None:
+        raise nul
     if not text:
         raise ValidationError(field, "empty: type the message first")
     if len(text) > BODY_MAX:

@@ -7,8 +7,19 @@ import logging.handlers
 from pathlib import Path
 
 from desk_app.platform.paths import log_dir
+from desk_app.platform.private import create_private_file, make_private_dir, make_private_file
+from desk_app.platform.redact import RedactingFormatter
 
 LOG_FILENAME = "desk-app.log"
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file (the first and each one opened after a rollover) is
+    created 0600: open() would give 0644 under the usual umask."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        create_private_file(Path(self.baseFilename))
+        return super()._open()
 
 
 def setup_logging(directory: Path | None = None, *, level: int = logging.INFO) -> Path:
@@ -27,12 +38,16 @@ def setup_logging(directory: Path | None = None, *, level: int = logging.INFO) -
             handler.close()
     handler: logging.Handler
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
+        # The log names requesters and desks: folder 0700, file 0600 (rotated files are
+        # renames of it, so they keep the mode).
+        make_private_dir(folder)
+        if not create_private_file(path):
+            make_private_file(path)
+        handler = PrivateRotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
                                                        encoding="utf-8")
     except OSError:
         handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(
+    handler.setFormatter(RedactingFormatter(
         "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     handler._desk_app = True  # type: ignore[attr-defined]
     root.addHandler(handler)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from sqlmodel import col
 from desk_app.domain.csv_cells import InstantText, safe_text, seconds_and_hours
 from desk_app.domain.sla_clock import ClockState
 from desk_app.domain.ticket import format_number
+from desk_app.platform.private import shared_file_mode
 from desk_app.store.bulk import raw_batches
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, Contact, Organization, Technician, Ticket
@@ -84,11 +86,17 @@ def open_for_csv(path: Path) -> Iterator[IO[str]]:
 
     Rows go to a temporary file beside it, renamed over `path` once the export finished: a
     failed export (a locked database, a full disk) leaves no half file and keeps whatever
-    file was there before. newline="" lets the csv module write CRLF itself and keep
-    newlines inside cells."""
-    partial = path.with_name(f".{path.name}.part")
+    file was there before. The temporary file is created exclusively under an unpredictable
+    name (mkstemp): a fixed name such as `.out.csv.part` let a planted symlink redirect the
+    export onto another file. The rename replaces a link at `path` itself, so `path` ends up
+    a regular file. The export then gets the mode the user's umask gives (exports are meant
+    to be shared), not mkstemp's 0600. newline="" lets the csv module write CRLF itself and
+    keep newlines inside cells."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    partial = Path(name)
     try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
+        os.fchmod(fd, shared_file_mode())
+        with open(fd, "w", encoding="utf-8", newline="") as out:
             yield out
         os.replace(partial, path)
     finally:

@@ -17,6 +17,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from desk_app.platform.private import create_private_file
+
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -79,6 +81,11 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
 
         uri = read_only_uri(path)
         kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+    elif path is not None and not path.exists() and path.parent.is_dir():
+        # SQLite would create the file 0644 under the usual umask, and its -wal and -shm
+        # files copy the desk's mode: made 0600 here, all three stay private. (An empty
+        # file is a new desk to SQLite and to store.target.classify.)
+        create_private_file(path)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect",

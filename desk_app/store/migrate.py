@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
+from desk_app.platform.private import create_private_file
 from desk_app.store.engine import sqlite_path
 from desk_app.store.target import read_only_uri
 
@@ -115,6 +116,12 @@ def backup_sqlite(path: Path, *, now: datetime, label: str) -> Path:
     """Copy a live SQLite file consistently (WAL included) next to itself."""
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.{label}-{stamp}.bak")
+    # The backup holds every requester's details: create it 0600 and exclusively (a link
+    # planted under the predictable name must not be followed), then let SQLite fill it.
+    suffix = 1
+    while not create_private_file(target):
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{suffix}.bak")
+        suffix += 1
     source = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         dest = sqlite3.connect(target)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.services.alerts import AlertEntry, AlertGroup
 from desk_app.ui.notification_center import NotificationCenter
+from desk_app.ui.plain import plain_tooltip, rich_label
 from desk_app.ui.risk_style import risk_icon
 
 TICKET, ALERT, WHEN, ASSIGNEE = range(4)
@@ -58,7 +58,7 @@ class NotificationsDialog(QDialog):
         # screen (1024 x 700 laptops).
         screen = self.screen().availableGeometry()
         self.resize(min(940, screen.width() - 40), min(540, screen.height() - 80))
-        self.heading = QLabel()
+        self.heading = rich_label()  # the scope word in bold; no user text
         self.heading.setObjectName("alertsHeading")
         self.heading.setWordWrap(True)
         self.tree = QTreeWidget()
@@ -132,8 +132,9 @@ class NotificationsDialog(QDialog):
                                 newest.assignee or "Unassigned"])
         self._decorate(item, newest)
         lines = [f"{when_text(e.at, self._now)}  {e.text}" for e in group.entries]
-        item.setToolTip(TICKET, f"{newest.number} {newest.title}\n" + "\n".join(lines))
-        item.setToolTip(ALERT, "\n".join(lines))
+        item.setToolTip(TICKET, plain_tooltip(f"{newest.number} {newest.title}\n"
+                                              + "\n".join(lines)))
+        item.setToolTip(ALERT, plain_tooltip("\n".join(lines)))
         for entry in group.earlier:
             child = QTreeWidgetItem(["", entry.text, when_text(entry.at, self._now), ""])
             self._decorate(child, entry)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
@@ -43,6 +44,7 @@ _BUTTONS = {Answer.SAVE: QMessageBox.StandardButton.Save,
 def ask_with_message_box(parent: QWidget | None, question: Question) -> Answer:
     """A modal QMessageBox; Esc or closing the box answers Cancel (nothing is lost)."""
     box = QMessageBox(parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the question may quote a ticket's title
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(question.title)
     box.setText(question.text)

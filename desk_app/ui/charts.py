@@ -8,6 +8,7 @@ pass/miss mark against a goal), line series differ in dash pattern and are named
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,6 @@ from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPainterPath, QPe
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QStackedWidget,
     QTableWidget,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from desk_app.ui.plain import plain_tooltip, rich_label
 
 PALETTE = ("#2563eb", "#16a34a", "#9333ea", "#ea580c")
 DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine,
@@ -241,7 +243,7 @@ class ChartView(QWidget):
                                                 for s in data.series]
                 if data.goals and data.goals[i] is not None:
                     lines.append(f"Goal: {data.value_text(data.goals[i])}")
-                QToolTip.showText(e.globalPos(), "\n".join(lines), self)
+                QToolTip.showText(e.globalPos(), plain_tooltip("\n".join(lines)), self)
                 return True
         return super().event(e)  # type: ignore[arg-type]
 
@@ -253,7 +255,7 @@ class ChartCard(QFrame):
         super().__init__(parent)
         self.setObjectName("chartCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel(f"<b>{title}</b>")
+        self.title = rich_label(f"<b>{html.escape(title)}</b>")
         self.toggle = QPushButton("Show numbers")
         self.toggle.setCheckable(True)
         self.toggle.toggled.connect(self._on_toggled)

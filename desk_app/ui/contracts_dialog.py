@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -57,6 +56,7 @@ from desk_app.domain.errors import DeskError, ValidationErrors
 from desk_app.services.credits import CreditService, OrgContract
 from desk_app.ui.credits_table import CreditsTable, money
 from desk_app.ui.errors import plain_reason
+from desk_app.ui.plain import PlainLabel, plain_message
 from desk_app.ui.widgets import FieldError
 from desk_app.workers.task_runner import Runner, TaskRunner
 
@@ -170,7 +170,7 @@ class ContractsDialog(QDialog):
         self.save_button = QPushButton("Save contract")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
-        self.saved_note = QLabel()
+        self.saved_note = PlainLabel()
         save_row = QHBoxLayout()
         save_row.addWidget(self.saved_note, 1)
         save_row.addWidget(self.save_button)
@@ -191,7 +191,7 @@ class ContractsDialog(QDialog):
 
         self.credits_box = QGroupBox()
         self.credits_table = CreditsTable()
-        self.credits_status = QLabel()
+        self.credits_status = PlainLabel()
         self.credits_status.setWordWrap(True)
         credits_layout = QVBoxLayout(self.credits_box)
         self.credits_table.setMinimumHeight(120)
@@ -216,7 +216,7 @@ class ContractsDialog(QDialog):
         layout.setSpacing(2)
         note = None
         if hint:
-            note = QLabel(hint)
+            note = PlainLabel(hint)
             note.setObjectName("hint")
             note.setWordWrap(True)
             note.setEnabled(False)  # greyed: a hint, not content
@@ -431,11 +431,12 @@ class ContractsDialog(QDialog):
         super().reject()
 
     def confirm_discard(self, names: list[str]) -> bool:
-        answer = QMessageBox.question(
-            self, "Unsaved contracts",
-            f"Contract changes for {', '.join(names)} are not saved. Close and lose them?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Discard
+        box = plain_message(  # organization names are user text
+            self, QMessageBox.Icon.Question, "Unsaved contracts",
+            f"Contract changes for {', '.join(names)} are not saved. Close and lose them?")
+        box.setStandardButtons(QMessageBox.StandardButton.Discard
+                               | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return box.exec() == QMessageBox.StandardButton.Discard
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from desk_app.domain.credits import TARGET_LABELS, OrgCredit
 from desk_app.domain.ticket import format_number
+from desk_app.ui.plain import plain_tooltip
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -126,7 +127,7 @@ class CreditsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == CreditColumn.TICKETS and r.missed_tickets:
                 return ", ".join(format_number(n) for n in r.missed_tickets)
-            return breakdown(r)
+            return plain_tooltip(breakdown(r))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = Qt.AlignmentFlag.AlignRight if column in NUMERIC \
                 else Qt.AlignmentFlag.AlignLeft

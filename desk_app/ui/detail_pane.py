@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -55,6 +54,7 @@ from desk_app.services.views import TicketClocks, TicketDetail
 from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.formatting import full_time, local_time
+from desk_app.ui.plain import PlainLabel
 from desk_app.ui.resolve_dialog import Resolution, ask_resolution_note
 from desk_app.ui.risk_style import GLYPHS, shape_colour
 from desk_app.ui.timeline import timeline_html
@@ -111,17 +111,17 @@ class TicketDetailPane(QWidget):
         self.resolution_prompt: Callable[[QWidget], Resolution | None] = \
             ask_resolution_note
 
-        self.heading = QLabel()
+        self.heading = PlainLabel()
         self.heading.setObjectName("ticketHeading")
         self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.subheading = QLabel()
+        self.subheading = PlainLabel()
         self.subheading.setObjectName("ticketSubheading")
         self.subheading.setWordWrap(True)
         self.subheading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label = QLabel()
+        self.status_label = PlainLabel()
         self.status_label.setObjectName("statusBadge")
-        self.unsaved_label = QLabel("● Unsaved changes")
+        self.unsaved_label = PlainLabel("● Unsaved changes")
         self.unsaved_label.setObjectName("unsavedBadge")
         self.unsaved_label.setToolTip("Some fields differ from the stored ticket: Save "
                                       "changes (Ctrl+S) keeps them, Revert drops them")
@@ -130,14 +130,14 @@ class TicketDetailPane(QWidget):
         self.action_buttons: dict[Status, QPushButton] = {}
         self.sla_box = QGroupBox("Service level")
         sla_layout = QFormLayout(self.sla_box)
-        self.response_clock = QLabel()
-        self.resolution_clock = QLabel()
+        self.response_clock = PlainLabel()
+        self.resolution_clock = PlainLabel()
         for label in (self.response_clock, self.resolution_clock):
             label.setWordWrap(True)
             label.setTextFormat(Qt.TextFormat.RichText)
         sla_layout.addRow("First response", self.response_clock)
         sla_layout.addRow("Resolution", self.resolution_clock)
-        self.message = QLabel()
+        self.message = PlainLabel()
         self.message.setObjectName("paneMessage")
         self.message.setWordWrap(True)
         self.message.hide()
@@ -224,7 +224,7 @@ class TicketDetailPane(QWidget):
                                              "otherwise kept until it is sent")
         self.discard_draft_button.setEnabled(False)
         self.discard_draft_button.clicked.connect(self._on_discard_draft)
-        self.draft_hint = QLabel()
+        self.draft_hint = PlainLabel()
         self.draft_hint.setObjectName("hint")
         self.draft_hint.setWordWrap(True)
         self.reply_radio.toggled.connect(self._on_kind_toggled)
@@ -276,7 +276,7 @@ class TicketDetailPane(QWidget):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(12)
-        self.placeholder = QLabel("Select a ticket to see its details.\n\n"
+        self.placeholder = PlainLabel("Select a ticket to see its details.\n\n"
                                   "Ctrl+N logs a new one.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setObjectName("placeholder")

@@ -8,7 +8,10 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desk_app.platform.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +40,12 @@ def install_excepthook(log_path: Path) -> None:
             sys.__excepthook__(exc_type, exc, tb)
             return
         box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
-                          f"{exc_type.__name__}: {exc}")
+                          f"{exc_type.__name__}: {redact(exc)}")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the message may quote user text
         box.setInformativeText(f"It happened in {place}. Your data is safe; what you were "
                                f"doing may not have been saved.\n\nDetails are in the log:\n"
                                f"{log_path}")
-        box.setDetailedText("".join(traceback.format_exception(exc_type, exc, tb)))
+        box.setDetailedText(redact("".join(traceback.format_exception(exc_type, exc, tb))))
         box.exec()
 
     sys.excepthook = hook

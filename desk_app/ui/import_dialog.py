@@ -12,6 +12,7 @@ busy bar meanwhile. Slots stay thin: each one updates the options and asks the s
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -50,6 +51,7 @@ from desk_app.domain.enums import Channel, Priority, Status
 from desk_app.domain.import_fields import ImportField
 from desk_app.domain.import_values import DateFormat, WordSource, fold
 from desk_app.services.importer import ImportReport, ImportResult, ImportService
+from desk_app.ui.plain import PlainLabel, rich_label
 from desk_app.workers.task_runner import Runner
 
 NOT_IMPORTED = "— not imported —"
@@ -93,7 +95,7 @@ class ImportDialog(QDialog):
         self.path_edit = QLineEdit(readOnly=True, placeholderText="No file chosen yet")
         self.choose_button = QPushButton("&Choose file…")
         self.choose_button.clicked.connect(self.choose_file)
-        top.addWidget(QLabel("File:"), 0, 0)
+        top.addWidget(PlainLabel("File:"), 0, 0)
         top.addWidget(self.path_edit, 0, 1, 1, 5)
         top.addWidget(self.choose_button, 0, 6)
         self.encoding_combo = QComboBox()
@@ -106,13 +108,13 @@ class ImportDialog(QDialog):
             self.delimiter_combo.addItem(label, char)
         self.tz_edit = QLineEdit(self.options.tz)
         self.tz_edit.setToolTip("Times written without a zone or offset are read in this zone")
-        top.addWidget(QLabel("Encoding:"), 1, 0)
+        top.addWidget(PlainLabel("Encoding:"), 1, 0)
         top.addWidget(self.encoding_combo, 1, 1)
-        top.addWidget(QLabel("Separator:"), 1, 2)
+        top.addWidget(PlainLabel("Separator:"), 1, 2)
         top.addWidget(self.delimiter_combo, 1, 3)
-        top.addWidget(QLabel("Time zone:"), 1, 4)
+        top.addWidget(PlainLabel("Time zone:"), 1, 4)
         top.addWidget(self.tz_edit, 1, 5)
-        self.detected_label = QLabel("")
+        self.detected_label = PlainLabel("")
         self.detected_label.setObjectName("importDetected")
         top.addWidget(self.detected_label, 2, 1, 1, 6)
         top.setColumnStretch(1, 1)
@@ -134,7 +136,7 @@ class ImportDialog(QDialog):
         self.busy.setRange(0, 0)  # indeterminate: the runner reports no progress
         self.busy.setMaximumWidth(160)
         self.busy.hide()
-        self.status_label = QLabel("Choose a CSV file exported from a spreadsheet or another "
+        self.status_label = PlainLabel("Choose a CSV file exported from a spreadsheet or another "
                                    "help desk.")
         self.status_label.setObjectName("importStatus")
         self.status_label.setWordWrap(True)
@@ -156,7 +158,7 @@ class ImportDialog(QDialog):
     def _build_columns_tab(self) -> QWidget:
         page = QWidget()
         outer = QVBoxLayout(page)
-        self.title_note = QLabel("")
+        self.title_note = PlainLabel("")
         self.title_note.setObjectName("importTitleNote")
         self.title_note.setWordWrap(True)
         self.title_note.hide()
@@ -176,12 +178,12 @@ class ImportDialog(QDialog):
             form.addRow(f"{f.label}{' *' if f is ImportField.TITLE else ''}:", combo)
         row.addLayout(form)
         right = QVBoxLayout()
-        right.addWidget(QLabel(f"Preview (first {PREVIEW_ROWS} rows as they will be read):"))
+        right.addWidget(PlainLabel(f"Preview (first {PREVIEW_ROWS} rows as they will be read):"))
         self.preview = QTableWidget()
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview.verticalHeader().setDefaultSectionSize(22)
         right.addWidget(self.preview, 1)
-        self.ignored_label = QLabel("")
+        self.ignored_label = PlainLabel("")
         self.ignored_label.setWordWrap(True)
         right.addWidget(self.ignored_label)
         row.addLayout(right, 1)
@@ -190,7 +192,7 @@ class ImportDialog(QDialog):
     def _build_values_tab(self) -> QWidget:
         page = QWidget()
         outer = QVBoxLayout(page)
-        self.guesses_label = QLabel("")
+        self.guesses_label = PlainLabel("")
         self.guesses_label.setObjectName("importGuesses")
         self.guesses_label.setWordWrap(True)
         outer.addWidget(self.guesses_label)
@@ -206,7 +208,7 @@ class ImportDialog(QDialog):
         self.word_titles: dict[str, QLabel] = {}
         for (kind, table), (r, c, span) in zip(
                 self.word_tables.items(), ((0, 0, 3), (0, 1, 1), (2, 1, 1)), strict=True):
-            self.word_titles[kind] = QLabel(f"{kind.capitalize()} words in the file")
+            self.word_titles[kind] = PlainLabel(f"{kind.capitalize()} words in the file")
             grid.addWidget(self.word_titles[kind], r, c)
             grid.addWidget(table, r + 1, c, span, 1)
         grid.setRowStretch(1, 1)
@@ -228,7 +230,7 @@ class ImportDialog(QDialog):
     def _build_dates_tab(self) -> QWidget:
         page = QWidget()
         box = QVBoxLayout(page)
-        box.addWidget(QLabel("How the dates in each column are written. Where every date "
+        box.addWidget(PlainLabel("How the dates in each column are written. Where every date "
                              "reads both as day/month and as month/day, choose."))
         self.dates_form = QFormLayout()
         box.addLayout(self.dates_form)
@@ -239,7 +241,7 @@ class ImportDialog(QDialog):
     def _build_check_tab(self) -> QWidget:
         page = QWidget()
         box = QVBoxLayout(page)
-        self.summary_label = QLabel("")
+        self.summary_label = rich_label("")  # bold summary; its file name is escaped
         self.summary_label.setWordWrap(True)
         box.addWidget(self.summary_label)
         self.problems = QTableWidget(0, 3)
@@ -251,7 +253,7 @@ class ImportDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         box.addWidget(self.problems, 1)
-        self.notes_label = QLabel("")
+        self.notes_label = PlainLabel("")
         self.notes_label.setWordWrap(True)
         box.addWidget(self.notes_label)
         return page
@@ -532,7 +534,7 @@ class ImportDialog(QDialog):
                 self.dates_form.addRow(
                     f"{d.field.label} (column “{d.column}”, e.g. “{d.example}”){note}:", combo)
             if not report.plan.dates:
-                self.dates_form.addRow(QLabel("No date columns are mapped: the tickets are "
+                self.dates_form.addRow(PlainLabel("No date columns are mapped: the tickets are "
                                               "dated at the import time."))
         finally:
             self._filling = False
@@ -566,7 +568,7 @@ class ImportDialog(QDialog):
         if report.new_categories:
             new.append(f"new categories: {', '.join(report.new_categories)}")
         extra = f"; {'; '.join(new)}" if new else ""
-        self.summary_label.setText(f"<b>{report.summary}</b>{extra}")
+        self.summary_label.setText(f"<b>{html.escape(report.summary)}</b>{html.escape(extra)}")
         self._busy(False, report.summary + ("" if report.ok else " — see the Check tab"))
         self.import_button.setEnabled(report.ok and self.imported is None)
 

@@ -9,6 +9,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.platform.logs import setup_logging
+from desk_app.platform.redact import redact
 
 log = logging.getLogger(__name__)
 DEMO_TICKETS = 300
@@ -53,8 +54,11 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
     try:
         ctx = open_context(database, read_only=read_only)
     except (MigrationError, DatabaseUnusable, SQLAlchemyError, OSError) as exc:
-        log.error("cannot open %s: %s", database, exc)
-        QMessageBox.critical(None, "Cannot open the database", f"{exc}\n\nLog: {log_path}")
+        log.error("cannot open %s: %s", redact(database), redact(exc))
+        from desk_app.ui.plain import plain_message
+
+        plain_message(None, QMessageBox.Icon.Critical, "Cannot open the database",
+                      f"{redact(exc)}\n\nLog: {log_path}").exec()
         return 1
     settings = UiSettings()
     actor = settings.technician
@@ -62,7 +66,7 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
         ctx.generator.generate(tickets=DEMO_TICKETS, seed=42, include_technician=actor)
     window = MainWindow(ctx, settings, actor=actor, start_monitor=True)
     if demo:
-        window.setWindowTitle(f"Desk App — demo ({database})")
+        window.setWindowTitle(f"Desk App — demo ({redact(database)})")
     window.show()
     app.aboutToQuit.connect(window.watch.shutdown)
     try:

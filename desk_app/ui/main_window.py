@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
@@ -47,6 +46,7 @@ from desk_app.ui.ask import Ask, ask_with_message_box
 from desk_app.ui.detail_pane import TicketDetailPane
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
+from desk_app.ui.plain import PlainLabel, plain_message
 from desk_app.ui.settings_dialog import SettingsDialog
 from desk_app.ui.sla_legend import SlaLegendDialog
 from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
@@ -197,13 +197,13 @@ class MainWindow(QMainWindow):
         self.detail.setMinimumWidth(380)
         self.setCentralWidget(self.splitter)
 
-        self.count_label = QLabel()
-        self.db_label = QLabel(f"Database: {ctx.db.url.removeprefix('sqlite:///')}  ")
+        self.count_label = PlainLabel()
+        self.db_label = PlainLabel(f"Database: {ctx.db.url.removeprefix('sqlite:///')}  ")
         self.db_label.setObjectName("dbLabel")
         self.statusBar().addWidget(self.count_label)
         self.statusBar().addWidget(self.watch.summary, 1)
         self.statusBar().addPermanentWidget(self.watch.error_label)
-        self.statusBar().addPermanentWidget(QLabel(f"Signed in as {actor}"))
+        self.statusBar().addPermanentWidget(PlainLabel(f"Signed in as {actor}"))
         self.statusBar().addPermanentWidget(self.db_label)
 
         self._build_menus()
@@ -540,8 +540,8 @@ class MainWindow(QMainWindow):
             work,
             lambda count: self.statusBar().showMessage(
                 f"Exported {count:,} tickets to {target}", 10000),
-            lambda exc: QMessageBox.warning(self, "Export failed",
-                                            f"The file was not written: {plain_reason(exc)}"))
+            lambda exc: plain_message(self, QMessageBox.Icon.Warning, "Export failed",
+                                      f"The file was not written: {plain_reason(exc)}").exec())
 
     def visible_export_columns(self) -> list[str]:
         """Export names of the table's shown columns, left to right as on screen (the
@@ -639,7 +639,7 @@ class MainWindow(QMainWindow):
     def set_read_only(self, reason: str) -> None:
         """Say at the top that the desk is read-only and why; disable every action that
         writes to it. Reading, searching, reports and exports keep working."""
-        self.read_only_banner = QLabel(
+        self.read_only_banner = PlainLabel(
             f"<b>Read-only desk</b> — {html.escape(reason)}. You can read, search, report "
             "and export; nothing can be changed, and SLA alerts are not watched.")
         self.read_only_banner.setObjectName("readOnlyBanner")

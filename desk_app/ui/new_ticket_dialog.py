@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -40,6 +39,7 @@ from desk_app.services.tickets import TicketService
 from desk_app.services.views import TicketDetail
 from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
 from desk_app.ui.errors import plain_reason
+from desk_app.ui.plain import PlainLabel
 from desk_app.ui.widgets import (
     FieldError,
     current_enum,
@@ -66,7 +66,7 @@ class NewTicketDialog(QDialog):
         self.created: TicketDetail | None = None
         self._contacts: dict[str, ContactChoice] = {}
 
-        self.banner = QLabel()
+        self.banner = PlainLabel()
         self.banner.setObjectName("errorBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMenu,
     QProgressBar,
     QPushButton,
@@ -50,6 +49,7 @@ from desk_app.services.reports import ReportService
 from desk_app.ui.charts import ChartCard, ChartData, Series
 from desk_app.ui.credits_table import CreditsTable, money
 from desk_app.ui.errors import plain_reason
+from desk_app.ui.plain import PlainLabel, rich_label
 from desk_app.workers.task_runner import Runner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -134,14 +134,14 @@ class _Tile(QFrame):
         super().__init__(parent)
         self.setObjectName("kpiTile")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.value = QLabel("–")
+        self.value = PlainLabel("–")
         self.value.setObjectName("kpiValue")
         font = self.value.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.value.setFont(font)
-        self.caption = QLabel(caption)
-        self.detail = QLabel("")
+        self.caption = PlainLabel(caption)
+        self.detail = PlainLabel("")
         self.detail.setObjectName("kpiDetail")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
@@ -221,13 +221,13 @@ class ReportsWindow(QWidget):
         self.export_button.setMenu(menu)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("Period"))
+        top.addWidget(PlainLabel("Period"))
         top.addWidget(self.period)
         top.addWidget(self.first_day)
-        top.addWidget(QLabel("to"))
+        top.addWidget(PlainLabel("to"))
         top.addWidget(self.last_day)
         top.addSpacing(16)
-        top.addWidget(QLabel("Attainment by"))
+        top.addWidget(PlainLabel("Attainment by"))
         top.addWidget(self.group_by)
         top.addStretch(1)
         top.addWidget(self.refresh_button)
@@ -235,7 +235,7 @@ class ReportsWindow(QWidget):
 
         self.filters: dict[str, QComboBox] = {}
         filters = QHBoxLayout()
-        filters.addWidget(QLabel("Only:"))
+        filters.addWidget(PlainLabel("Only:"))
         for key, label in FILTERS:
             combo = QComboBox()
             combo.setMinimumContentsLength(10)
@@ -243,7 +243,7 @@ class ReportsWindow(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setToolTip(f"Only tickets with this {key}")
             self.filters[key] = combo
-            filters.addWidget(QLabel(label))
+            filters.addWidget(PlainLabel(label))
             filters.addWidget(combo, 1)
 
         self.busy = QProgressBar()
@@ -251,7 +251,7 @@ class ReportsWindow(QWidget):
         self.busy.setMaximumHeight(6)
         self.busy.setTextVisible(False)
         self.busy.hide()
-        self.status = QLabel("")
+        self.status = PlainLabel("")
         self.status.setObjectName("reportStatus")
         self.status.setWordWrap(True)
 
@@ -281,7 +281,7 @@ class ReportsWindow(QWidget):
         self.attainment_table.setAlternatingRowColors(True)
         self.attainment_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
-        self.attainment_note = QLabel(
+        self.attainment_note = PlainLabel(
             "Tickets created in the period. Met ÷ (met + missed); tickets still open and "
             "already breached count as missed; open tickets not yet due are pending and "
             "never counted as met.")
@@ -297,13 +297,13 @@ class ReportsWindow(QWidget):
         self.age_table = _readonly_table()
         quality = QWidget()
         q = QGridLayout(quality)
-        q.addWidget(QLabel("<b>Business time to first response and resolution</b>"), 0, 0)
+        q.addWidget(rich_label("<b>Business time to first response and resolution</b>"), 0, 0)
         q.addWidget(self.times_table, 1, 0)
-        q.addWidget(QLabel("<b>Rates and satisfaction</b>"), 0, 1)
+        q.addWidget(rich_label("<b>Rates and satisfaction</b>"), 0, 1)
         q.addWidget(self.rates_table, 1, 1)
-        q.addWidget(QLabel("<b>Waiting on the customer's side, per organization</b>"), 2, 0)
+        q.addWidget(rich_label("<b>Waiting on the customer's side, per organization</b>"), 2, 0)
         q.addWidget(self.waiting_table, 3, 0)
-        q.addWidget(QLabel("<b>Age of the open backlog at the period's end</b>"), 2, 1)
+        q.addWidget(rich_label("<b>Age of the open backlog at the period's end</b>"), 2, 1)
         q.addWidget(self.age_table, 3, 1)
         q.setColumnStretch(0, 3)
         q.setColumnStretch(1, 2)
@@ -311,7 +311,7 @@ class ReportsWindow(QWidget):
         self.credits_table = CreditsTable()
         credits_page = QWidget()
         c = QVBoxLayout(credits_page)
-        self.credits_note = QLabel("Organizations with a contract (File › Contracts and "
+        self.credits_note = PlainLabel("Organizations with a contract (File › Contracts and "
                                    "credits…). Hover a row for the figures behind it.")
         self.credits_note.setWordWrap(True)
         c.addWidget(self.credits_note)

@@ -10,12 +10,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
+
+from desk_app.ui.plain import PlainLabel
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class ResolveDialog(QDialog):
         csat.addRow("Customer rating", self.rating)
         csat.addRow("Comment", self.comment)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Resolution note (required):"))
+        layout.addWidget(PlainLabel("Resolution note (required):"))
         layout.addWidget(self.note)
         layout.addLayout(csat)
         layout.addWidget(buttons)

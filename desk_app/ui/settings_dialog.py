@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -29,6 +28,7 @@ from desk_app.domain.risk import Risk
 from desk_app.services.alerts import AlertRules, Notice, Scope
 from desk_app.services.directory import DirectoryService
 from desk_app.ui.notification_center import NotificationCenter
+from desk_app.ui.plain import PlainLabel
 from desk_app.ui.ui_settings import UiSettings
 from desk_app.ui.widgets import FieldError
 
@@ -58,7 +58,7 @@ class SettingsDialog(QDialog):
         wf = QFormLayout(who)
         wf.addRow("Technician name", self.technician)
         wf.addRow("", self.technician_error)
-        hint = QLabel("Recorded as “who” on every change you make. A new name is added to "
+        hint = PlainLabel("Recorded as “who” on every change you make. A new name is added to "
                       "the technicians list.")
         hint.setWordWrap(True)
         hint.setObjectName("hint")
@@ -106,7 +106,7 @@ class SettingsDialog(QDialog):
         for text, explanation, action in more:
             button = QPushButton(text)
             button.clicked.connect(action)
-            note = QLabel(explanation)
+            note = PlainLabel(explanation)
             note.setWordWrap(True)
             note.setObjectName("hint")
             form.addRow(button, note)
@@ -141,7 +141,7 @@ class SettingsDialog(QDialog):
         qr.setContentsMargins(0, 0, 0, 0)
         qr.addWidget(self.quiet)
         qr.addWidget(self.quiet_from)
-        qr.addWidget(QLabel("to"))
+        qr.addWidget(PlainLabel("to"))
         qr.addWidget(self.quiet_to)
         qr.addStretch(1)
         self.tick = QSpinBox()
@@ -150,7 +150,7 @@ class SettingsDialog(QDialog):
         self.tick.setValue(ui.tick_seconds)
         self.close_to_tray = QCheckBox("Closing the window keeps watching from the tray")
         self.close_to_tray.setChecked(ui.close_to_tray)
-        self.path_label = QLabel(self._alerts.active_path() if self._alerts else "—")
+        self.path_label = PlainLabel(self._alerts.active_path() if self._alerts else "—")
         self.path_label.setObjectName("deliveryPath")
         test = QPushButton("Send test notification")
         test.clicked.connect(self._on_test)
@@ -165,7 +165,7 @@ class SettingsDialog(QDialog):
         form.addRow("Check every", self.tick)
         form.addRow("", self.close_to_tray)
         form.addRow("Delivered by", path_row)
-        hint = QLabel("Quiet hours and levels affect desktop notifications only; every alert "
+        hint = PlainLabel("Quiet hours and levels affect desktop notifications only; every alert "
                       "still goes to the Alerts list.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)

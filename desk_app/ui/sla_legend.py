@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.risk import Risk
+from desk_app.ui.plain import PlainLabel, rich_label
 from desk_app.ui.risk_style import LEGEND, risk_pixmap, shape_colour, tint
 
 SHAPE_PX = 20  # the list's 14 px shapes, enlarged so they can be told apart at a glance
@@ -27,7 +28,7 @@ class SlaLegendDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("SLA colour legend")
         self.setMinimumWidth(560)  # each meaning on one line at the usual font sizes
-        intro = QLabel("The <i>Time left</i> column shows each ticket's most urgent clock "
+        intro = rich_label("The <i>Time left</i> column shows each ticket's most urgent clock "
                        "with a colour, a shape and words:")
         intro.setWordWrap(True)
         grid = QGridLayout()
@@ -39,7 +40,7 @@ class SlaLegendDialog(QDialog):
         for row, (risk, meaning) in enumerate(LEGEND):
             colour = shape_colour(risk, palette)
             assert colour is not None, risk
-            shape = QLabel()
+            shape = PlainLabel()
             shape.setPixmap(risk_pixmap(risk, colour, SHAPE_PX))
             shape.setAccessibleName(f"{risk.label} shape")
             swatch = QFrame()
@@ -51,8 +52,8 @@ class SlaLegendDialog(QDialog):
             swatch.setStyleSheet(f"QFrame#swatch_{risk.value} {{ background: {background};"
                                  f" border: 1px solid {colour.name()}; }}")
             swatch.setToolTip("No tint" if fill is None else f"Row tint {fill.name()}")
-            word = QLabel(f"<b>{risk.label}</b>")
-            text = QLabel(meaning)
+            word = rich_label(f"<b>{risk.label}</b>")
+            text = PlainLabel(meaning)
             text.setWordWrap(True)
             for column, widget in enumerate((shape, swatch, word, text)):
                 grid.addWidget(widget, row, column, Qt.AlignmentFlag.AlignVCenter)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QMessageBox,
@@ -48,6 +47,7 @@ from desk_app.domain.sla_drafts import (
 from desk_app.services.clock import Clock, system_clock
 from desk_app.services.sla import SetupChangePreview, SlaService
 from desk_app.ui.errors import plain_reason
+from desk_app.ui.plain import PlainLabel
 from desk_app.workers.task_runner import Runner, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class SlaSettingsDialog(QDialog):
         # Replaced in tests; the real one asks with a message box.
         self.confirm = self._confirm
 
-        self.banner = QLabel()
+        self.banner = PlainLabel()
         self.banner.setObjectName("errorBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -84,11 +84,11 @@ class SlaSettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
-        self.busy = QLabel()
+        self.busy = PlainLabel()
         self.busy.setObjectName("hint")
         self.busy.hide()
         self.runner: Runner = TaskRunner(self)
-        hint = QLabel("The first policy whose conditions all match a ticket applies. Targets "
+        hint = PlainLabel("The first policy whose conditions all match a ticket applies. Targets "
                       "are business time on the policy's calendar.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
@@ -142,7 +142,7 @@ class SlaSettingsDialog(QDialog):
         week = QGroupBox("Working hours (wall clock; 22:00-06:00 is an overnight shift)")
         grid = QGridLayout(week)
         for d, edit in enumerate(self.cal_days):
-            grid.addWidget(QLabel(DAYS[d]), d, 0)
+            grid.addWidget(PlainLabel(DAYS[d]), d, 0)
             grid.addWidget(edit, d, 1)
         hol = QGroupBox("Holidays")
         hf = QFormLayout(hol)

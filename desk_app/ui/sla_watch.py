@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
-from PySide6.QtWidgets import QLabel, QMenu, QSystemTrayIcon, QToolButton, QWidget
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QToolButton, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app.app import AppContext
@@ -31,6 +31,7 @@ from desk_app.services.monitor import TickResult
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.notification_center import NotificationCenter
+from desk_app.ui.plain import PlainLabel, plain_tooltip
 from desk_app.ui.ui_settings import UiSettings
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
 
@@ -72,7 +73,7 @@ class SlaWatchUi(QObject):
         self.monitor: SlaMonitor | None = None
         self.snoozed_until: datetime | None = None
 
-        self.banner = QLabel()
+        self.banner = PlainLabel()
         self.banner.setObjectName("alertBanner")
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
@@ -103,11 +104,11 @@ class SlaWatchUi(QObject):
         self.center.sig_unread_changed.connect(self._on_unread)
         self._on_unread(0)
 
-        self.summary = QLabel()
+        self.summary = PlainLabel()
         self.summary.setObjectName("riskSummary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.linkActivated.connect(self._on_summary_link)
-        self.error_label = QLabel()
+        self.error_label = PlainLabel()
         self.error_label.setObjectName("monitorError")
         self.error_label.hide()
         self.dialog: NotificationsDialog | None = None
@@ -217,8 +218,8 @@ class SlaWatchUi(QObject):
     def on_failed(self, message: str, failures: int) -> None:
         self.error_label.setText(f"⚠ SLA monitor: {failures} error"
                                  f"{'s' if failures != 1 else ''}")
-        self.error_label.setToolTip(f"Last error: {message}\nDetails are in the log. The "
-                                    "monitor keeps running.")
+        self.error_label.setToolTip(plain_tooltip(f"Last error: {message}\nDetails are in "
+                                                  "the log. The monitor keeps running."))
         self.error_label.show()
 
     def show_counts(self, counts: dict[Risk, int]) -> None:

@@ -29,6 +29,7 @@ from desk_app.services.ticket_list import (
     TicketRow,
 )
 from desk_app.ui.formatting import full_time, local_time, short_duration
+from desk_app.ui.plain import plain_tooltip
 from desk_app.ui.risk_style import risk_icon, tint
 
 PAGE_SIZE = 200
@@ -158,7 +159,7 @@ class TicketTableModel(QAbstractTableModel):
             if column in (Column.AGE, Column.UPDATED):
                 return f"Created {full_time(row.created_at)}\nUpdated {full_time(row.updated_at)}"
             if column is Column.TITLE:
-                return row.title
+                return plain_tooltip(row.title)
             if column is Column.TIME_LEFT:
                 return self._time_left_tooltip(row)
             return None

@@ -15,6 +15,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from desk_app.domain.risk import Risk
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import settings_file
+from desk_app.platform.private import create_private_file, make_private_dir, make_private_file
 from desk_app.services.alerts import AlertRules, ReadMarks, Scope
 from desk_app.store.ticket_queries import QuickFilter
 
@@ -24,7 +25,11 @@ class UiSettings:
 
     def __init__(self, path: Path | None = None) -> None:
         target = path or settings_file()
-        target.parent.mkdir(parents=True, exist_ok=True)
+        # The file names the technician and lists what they watch: private, like the desk.
+        # QSaveFile (QSettings' writer) keeps an existing file's mode, so a 0600 file stays so.
+        make_private_dir(target.parent)
+        if not create_private_file(target):
+            make_private_file(target)
         self._qs = QSettings(str(target), QSettings.Format.IniFormat)
 
     @property

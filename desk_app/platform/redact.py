@@ -1,0 +1,35 @@
+"""One place that hides database passwords from everything the app prints or logs.
+
+`--db postgresql+psycopg://user:secret@host/desk` used to reach the log file, stderr and the
+window title as typed. Every message that may hold a database URL or target goes through
+`redact` (the log file's formatter does it for every record as a last line of defence).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+MASK = "***"
+
+# scheme://user:PASSWORD@host — the password runs to the last "@" before the path, so an
+# unencoded "@" in it is hidden too.
+_URL_PASSWORD = re.compile(
+    r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@]*:)(?P<pw>[^\s/?#]*)(?=@)")
+# libpq key=value strings and URL queries: password=secret
+_KEY_PASSWORD = re.compile(r"(?P<head>\b(?:password|passwd|pwd)\s*=\s*)(?P<pw>'[^']*'|[^\s&;,)]+)",
+                           re.IGNORECASE)
+
+
+def redact(text: object) -> str:
+    """`text` (a URL, or any message that may contain URLs) with each password replaced by
+    ***: "postgresql+psycopg://u:pw@h/db" -> "postgresql+psycopg://u:***@h/db"."""
+    out = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, str(text))
+    return _KEY_PASSWORD.sub(lambda m: m.group("head") + MASK, out)
+
+
+class RedactingFormatter(logging.Formatter):
+    """A Formatter whose output (message, arguments and traceback) never holds a password."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
