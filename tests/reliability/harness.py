@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,10 +87,8 @@ def kill_rounds(z: Zygote, path: Path, job: dict[str, object], *, window: float,
         offset = rng.uniform(0, window * KILL_SHARE)
         (pid,) = z.start([job])
         time.sleep(offset)
-        try:
+        with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         (code,) = z.wait()
         figures.kills += 1
         if code == -signal.SIGKILL:

@@ -19,7 +19,7 @@ import json
 import os
 import sys
 
-import desk_app.app  # noqa: F401  (imported before forking: the point of the zygote)
+import desk_app.app  # imported before forking: the point of the zygote
 import desk_app.cli
 import desk_app.store.migrate as migrate
 from desk_app.store.migrate import alembic_config
