@@ -20,7 +20,7 @@ from tests.reliability.harness import make_0001_desk, open_and_count
 
 NOW = datetime(2026, 11, 16, 9, tzinfo=UTC)
 
-FAILS_HALF_WAY = '''"""Test-only revision: changes the schema, then fails, as a kill at that instant would."""
+FAILS_HALF_WAY = '''"""Test-only revision: changes the schema, then fails (a kill then)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
