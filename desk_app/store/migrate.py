@@ -194,8 +194,8 @@ def upgrade_database(engine: Engine, *, now: datetime, script_location: str | No
     try:
         _migrate_sqlite(path, script_location)
     except DBAPIError as exc:
-        if current is None:
-            raise
+        if current is None or not _is_crash_leftover(exc):
+            raise  # busy, disk full, read-only …: nothing is damaged, say it as it is
         return _restore_and_upgrade(path, now=now, head=head, current=current,
                                     just_taken=backup, script_location=script_location,
                                     error=exc)
@@ -291,6 +291,30 @@ def _is_empty_half_created(path: Path) -> bool:
         conn.close()
 
 
+# What re-running a revision over the leftovers of an interrupted one runs into.
+_LEFTOVER_SIGNS = ("already exists", "duplicate column", "no such table", "no such column",
+                   "no such index")
+
+
+def _is_crash_leftover(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    return any(sign in message for sign in _LEFTOVER_SIGNS)
+
+
+def _last_event_id(path: Path) -> int | None:
+    """The newest audit event's id, or None when it cannot be read: a backup older than
+    the damaged desk's last event would lose work, so it is never restored."""
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            return int(conn.execute("SELECT coalesce(max(id), 0) FROM ticket_event")
+                       .fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+
+
 def _backup_revision(backup: Path) -> str | None:
     try:
         conn = sqlite3.connect(read_only_uri(backup), uri=True)
@@ -309,16 +333,21 @@ def _restore_and_upgrade(path: Path, *, now: datetime, head: str, current: str,
     """The upgrade failed on a crash leftover of an older app (this one's upgrades are
     atomic, so nothing of the failed attempt is stored). Try the pre-migration backups,
     newest first, each on a scratch copy; the first that upgrades cleanly replaces the desk,
-    which is kept as `.damaged-<stamp>` beside it. No backup that works: refused, untouched."""
+    which is kept as `.damaged-<stamp>` beside it. A backup missing audit events the desk
+    holds is never used. No backup that works: refused, untouched."""
     known = known_revisions(script_location)
     candidates = sorted(
         (b for b in path.parent.glob(f"{path.name}.before-*.bak") if b != just_taken),
         key=lambda b: (b.stat().st_mtime, b.name), reverse=True)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    last_event = _last_event_id(path)
     for candidate in candidates:
         revision = _backup_revision(candidate)
         if revision is None or revision not in known:
             continue
+        held = _last_event_id(candidate)
+        if last_event is not None and (held is None or held < last_event):
+            continue  # older than the desk's last change: restoring it would lose work
         scratch = path.with_name(f"{path.name}.restore-{stamp}.tmp")
         _remove_sqlite_files(scratch)
         _copy_sqlite(candidate, scratch)

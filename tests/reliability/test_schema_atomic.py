@@ -153,3 +153,16 @@ def test_a_half_migrated_desk_with_no_usable_backup_is_refused_in_one_line(
         open_context(db_path, clock=FakeClock())
     assert "half-migrated" in str(err.value) and "\n" not in str(err.value)
     assert "sla_calendar" in _tables(db_path)
+
+
+def test_a_backup_older_than_the_desks_last_change_is_never_restored(db_path: Path) -> None:
+    """A backup from an earlier upgrade lacks the work done since: refused, not restored."""
+    _crashed_upgrade(db_path)
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO ticket_event (ticket_id, at, actor, kind, body) VALUES "
+                 "(1, '2026-11-03 09:00:00.000000', 'Alex Morgan', 'internal_note', 'later')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(MigrationError, match="half-migrated"):
+        open_context(db_path, clock=FakeClock())
+    assert "sla_calendar" in _tables(db_path)
