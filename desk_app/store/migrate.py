@@ -252,8 +252,12 @@ def _migrate_sqlite(path: Path, script_location: str | None, *,
     engine = _migration_engine(path)
     try:
         with engine.connect() as conn, conn.begin():
-            if recreate:
-                for name in _table_names(conn):
+            # Checked again under the write lock: another first start may have
+            # recreated the desk and stored work in it since this one looked.
+            names = _table_names(conn) if recreate else []
+            if names and not any(conn.exec_driver_sql(f'SELECT 1 FROM "{name}" LIMIT 1')
+                                 .fetchone() for name in names):
+                for name in names:
                     conn.exec_driver_sql(f'DROP TABLE "{name}"')
             _run_upgrade(conn, script_location)
     finally:
