@@ -148,6 +148,8 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
     except Exception:
         engine.dispose()
         raise
+    if report.note:
+        log.warning("%s", report.note)
     if report.changed:
         log.info("database %s migrated %s -> %s (backup: %s)", redact(url), report.from_revision,
                  report.to_revision, report.backup)

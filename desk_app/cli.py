@@ -223,8 +223,11 @@ def _open(args: argparse.Namespace, mode: OpenMode):  # type: ignore[no-untyped-
     """The desk the arguments name (--db, else $DESK_APP_DB, else the default file)."""
     from desk_app.app import open_context
 
-    return open_context(chosen_database(_database_arg(args)), mode=mode,
-                        read_only=getattr(args, "read_only", False))
+    ctx = open_context(chosen_database(_database_arg(args)), mode=mode,
+                       read_only=getattr(args, "read_only", False))
+    if ctx.migration.note:  # the desk was repaired at open: say so, in one line
+        print(f"desk-app: note: {ctx.migration.note}", file=sys.stderr)
+    return ctx
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:

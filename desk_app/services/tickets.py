@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -54,9 +54,11 @@ from desk_app.store.models import (
     Ticket,
     TicketEvent,
 )
+from desk_app.store.numbering import is_busy, lock_ticket_numbers, next_ticket_number
 
 log = logging.getLogger(__name__)
 FIRST_NUMBER = 1001
+CREATE_ATTEMPTS = 3
 
 _Named = TypeVar("_Named", Organization, Technician, Category)
 
@@ -105,13 +107,16 @@ class TicketService:
     def create(self, draft: TicketDraft, *, actor: str) -> TicketDetail:
         """Log a new ticket; returns it with its number."""
         validate_draft(draft)
-        # Two writers may pick the same next number; the unique index catches it, retry.
-        for attempt in range(3):
+        # The number is chosen under the write lock (store/numbering.py), so writers cannot
+        # collide. A writer holding the lock past the busy timeout (5 s) gets two more
+        # tries: at most 15 s, then the "database is locked" error goes to the caller.
+        for attempt in range(CREATE_ATTEMPTS):
             try:
                 with self._db.session_scope() as s:
+                    lock_ticket_numbers(s)
                     return self._create(s, draft, actor=actor)
-            except IntegrityError:
-                if attempt == 2:
+            except OperationalError as exc:
+                if not is_busy(exc) or attempt == CREATE_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
 
@@ -131,7 +136,7 @@ class TicketService:
             raise ValidationErrors(errors)
         contact, organization = resolve_requester(s, draft.requester)
         assert contact.id is not None  # resolve_requester flushes a new contact
-        number = (s.execute(select(func.max(Ticket.number))).scalar() or FIRST_NUMBER - 1) + 1
+        number = next_ticket_number(s, FIRST_NUMBER)
         priority = effective_priority(draft.impact, draft.urgency, draft.priority_override)
         ticket = Ticket(
             number=number, title=draft.title.strip(), description=draft.description,

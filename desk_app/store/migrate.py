@@ -6,6 +6,17 @@ Order of work, and why:
 2. Back the file up with SQLite's backup API before changing anything.
 3. Migrate with foreign keys off (a batch migration rebuilds tables, and with foreign keys on
    that fires ON DELETE CASCADE and wipes child rows), then `PRAGMA foreign_key_check`.
+4. All of it in ONE transaction: every revision's DDL, the data updates, the new
+   alembic_version and the foreign key check commit together or not at all. Python's
+   sqlite3 driver (3.11) runs DDL outside any transaction unless the connection is in
+   `isolation_level=None` mode with an explicit BEGIN, so the migration gets a connection
+   of its own set up that way (SQLAlchemy's pysqlite "transactional DDL" recipe). A kill -9
+   at any instant leaves the desk as it was before, or fully upgraded.
+5. A desk left half-made by an app that did not yet do 4 is repaired: one with only empty
+   Desk App tables and no schema revision is recreated; one whose upgrade fails because of
+   a crash leftover is restored from its newest pre-migration backup that upgrades
+   cleanly (the damaged file is kept next to it). Either way `MigrationReport.note` holds
+   the one line that says so.
 """
 
 from __future__ import annotations
@@ -15,12 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from desk_app.platform.private import create_private_file
-from desk_app.store.engine import sqlite_path
+from desk_app.store.engine import BUSY_TIMEOUT_MS, sqlite_path
 from desk_app.store.target import read_only_uri
 
 if TYPE_CHECKING:
@@ -51,6 +64,8 @@ class MigrationReport:
     from_revision: str | None
     to_revision: str
     backup: Path | None
+    # One line for the user when start-up had to repair the desk (recreated or restored).
+    note: str = ""
 
     @property
     def changed(self) -> bool:
@@ -139,6 +154,9 @@ def check_database_version(engine: Engine, script_location: str | None = None,
     """The stored revision; raises if the database is newer than this app or not ours.
     `state` is a (revision, has tables) pair already read, to avoid reading it twice."""
     current, has_tables = state or _read_state(engine)
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if current is None and has_tables and path is not None and _is_empty_half_created(path):
+        return None  # an interrupted first start: upgrade_database recreates it
     if current is None and has_tables:
         raise MigrationError(
             f"{engine.url.render_as_string(hide_password=True)} holds tables but is not a "
@@ -169,30 +187,212 @@ def upgrade_database(engine: Engine, *, now: datetime, script_location: str | No
             f"cannot upgrade a read-only desk: {where} ({had}; this version needs {head}); "
             "open a writable copy once to upgrade it")
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
-    backup = None
-    if path is not None and current is not None:
-        backup = backup_sqlite(path, now=now, label=f"before-{head}")
+    if path is None:
+        with engine.connect() as conn, conn.begin():  # PostgreSQL: transactional DDL
+            _run_upgrade(conn, script_location)
+        return MigrationReport(current, head, None)
+    if current is None and state[1]:
+        # check_database_version let it through: only empty Desk App tables (see there).
+        _migrate_sqlite(path, script_location, recreate=True)
+        return MigrationReport(None, head, None, note=(
+            f"{path} was left half-created by an interrupted first start (no tickets in "
+            "it); it was recreated."))
+    backup = backup_sqlite(path, now=now, label=f"before-{head}") if current else None
+    try:
+        _migrate_sqlite(path, script_location)
+    except DBAPIError as exc:
+        if current is None or not _is_crash_leftover(exc):
+            raise  # busy, disk full, read-only …: nothing is damaged, say it as it is
+        return _restore_and_upgrade(path, now=now, head=head, current=current,
+                                    just_taken=backup, script_location=script_location,
+                                    error=exc)
+    return MigrationReport(current, head, backup)
+
+
+def _run_upgrade(conn: Connection, script_location: str | None) -> None:
+    """Alembic to head on `conn`, inside the caller's transaction (so Alembic commits
+    nothing itself), then the foreign key check, which rolls everything back on failure."""
     from alembic import command
 
     cfg = alembic_config(script_location)
-    is_sqlite = engine.dialect.name == "sqlite"
-    with engine.connect() as conn:
-        if is_sqlite:
-            # Must run outside a transaction or SQLite ignores it.
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            conn.commit()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+    if conn.dialect.name == "sqlite":
+        problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise MigrationError(
+                f"The migration would leave {len(problems)} broken references (first: "
+                f"{problems[0]}); nothing was changed. Please report this.")
+
+
+def _migration_engine(path: Path) -> Engine:
+    """An engine whose connections really put DDL in transactions (module docstring, 4).
+
+    `isolation_level=None` stops the driver's own implicit BEGIN/COMMIT; the `begin` event
+    then issues BEGIN IMMEDIATE, taking the write lock first so two first starts cannot
+    both create the tables. Foreign keys are switched off on connect, outside any
+    transaction, where SQLite honours it; the engine is thrown away afterwards."""
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
         try:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-            conn.commit()
-            if is_sqlite:
-                problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if problems:
-                    raise MigrationError(
-                        f"The migration left {len(problems)} broken references (first: "
-                        f"{problems[0]}). Restore the backup {backup} and report this.")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=OFF")
         finally:
-            if is_sqlite:
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                conn.commit()
-    return MigrationReport(current, head, backup)
+            cursor.close()
+
+    def on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+    return engine
+
+
+def _migrate_sqlite(path: Path, script_location: str | None, *,
+                    recreate: bool = False) -> None:
+    """The whole upgrade in one transaction; `recreate` first drops the tables of a
+    half-created desk, in the same transaction."""
+    engine = _migration_engine(path)
+    try:
+        with engine.connect() as conn, conn.begin():
+            # Checked again under the write lock: another first start may have
+            # recreated the desk and stored work in it since this one looked.
+            names = _table_names(conn) if recreate else []
+            if names and not any(conn.exec_driver_sql(f'SELECT 1 FROM "{name}" LIMIT 1')
+                                 .fetchone() for name in names):
+                for name in names:
+                    conn.exec_driver_sql(f'DROP TABLE "{name}"')
+            _run_upgrade(conn, script_location)
+    finally:
+        engine.dispose()
+
+
+def _table_names(conn: Connection) -> list[str]:
+    return [row[0] for row in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+
+
+def _desk_table_names() -> set[str]:
+    from sqlmodel import SQLModel
+
+    import desk_app.store.models  # noqa: F401  (registers the tables)
+
+    return set(SQLModel.metadata.tables) | {"alembic_version"}
+
+
+def _is_empty_half_created(path: Path) -> bool:
+    """Only Desk App tables (or Alembic's batch leftovers), every one of them empty: what
+    an interrupted first start of an older app leaves. Anything else is not ours to drop."""
+    known = _desk_table_names()
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
+    try:
+        names = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        for name in names:
+            if name not in known and not name.startswith("_alembic_tmp_"):
+                return False
+            if conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone():
+                return False
+        return True
+    finally:
+        conn.close()
+
+
+# What re-running a revision over the leftovers of an interrupted one runs into.
+_LEFTOVER_SIGNS = ("already exists", "duplicate column", "no such table", "no such column",
+                   "no such index")
+
+
+def _is_crash_leftover(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    return any(sign in message for sign in _LEFTOVER_SIGNS)
+
+
+def _last_event_id(path: Path) -> int | None:
+    """The newest audit event's id, or None when it cannot be read: a backup older than
+    the damaged desk's last event would lose work, so it is never restored."""
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            return int(conn.execute("SELECT coalesce(max(id), 0) FROM ticket_event")
+                       .fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+
+
+def _backup_revision(backup: Path) -> str | None:
+    try:
+        conn = sqlite3.connect(read_only_uri(backup), uri=True)
+        try:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def _restore_and_upgrade(path: Path, *, now: datetime, head: str, current: str,
+                         just_taken: Path | None, script_location: str | None,
+                         error: DBAPIError) -> MigrationReport:
+    """The upgrade failed on a crash leftover of an older app (this one's upgrades are
+    atomic, so nothing of the failed attempt is stored). Try the pre-migration backups,
+    newest first, each on a scratch copy; the first that upgrades cleanly replaces the desk,
+    which is kept as `.damaged-<stamp>` beside it. A backup missing audit events the desk
+    holds is never used. No backup that works: refused, untouched."""
+    known = known_revisions(script_location)
+    candidates = sorted(
+        (b for b in path.parent.glob(f"{path.name}.before-*.bak") if b != just_taken),
+        key=lambda b: (b.stat().st_mtime, b.name), reverse=True)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    last_event = _last_event_id(path)
+    for candidate in candidates:
+        revision = _backup_revision(candidate)
+        if revision is None or revision not in known:
+            continue
+        held = _last_event_id(candidate)
+        if last_event is not None and (held is None or held < last_event):
+            continue  # older than the desk's last change: restoring it would lose work
+        scratch = path.with_name(f"{path.name}.restore-{stamp}.tmp")
+        _remove_sqlite_files(scratch)
+        _copy_sqlite(candidate, scratch)
+        try:
+            _migrate_sqlite(scratch, script_location)
+        except DBAPIError:
+            _remove_sqlite_files(scratch)
+            continue
+        damaged = path.with_name(f"{path.name}.damaged-{stamp}")
+        _copy_sqlite(path, damaged)
+        _copy_sqlite(scratch, path)
+        _remove_sqlite_files(scratch)
+        return MigrationReport(current, head, candidate, note=(
+            f"{path} was left half-migrated by an interrupted upgrade; restored it from "
+            f"the backup {candidate.name} (schema {revision}) and upgraded it; the damaged "
+            f"file is kept as {damaged.name}."))
+    raise MigrationError(
+        f"{path} was left half-migrated by an interrupted upgrade ({error.orig}) and no "
+        "backup of it upgrades cleanly; it has not been changed.") from error
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's backup API, so a WAL is folded in and the target's own WAL is honoured."""
+    src = sqlite3.connect(source)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            src.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        src.close()
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
