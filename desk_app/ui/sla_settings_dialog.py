@@ -47,6 +47,7 @@ from desk_app.domain.schedule_text import (
 from desk_app.domain.sla import PolicyConditions, SlaPolicy, SlaSetup
 from desk_app.services.sla import SetupChangePreview, SlaService
 from desk_app.ui.errors import plain_reason
+from desk_app.ui.screen_fit import fit_to_screen
 from desk_app.workers.task_runner import Runner, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ class SlaSettingsDialog(QDialog):
     def __init__(self, sla: SlaService, *, actor: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Service levels")
-        self.setMinimumSize(900, 640)
+        fit_to_screen(self, 900, 640)
         self._sla = sla
         self._actor = actor
         self.calendars, self.policies = drafts_from(sla.setup())

@@ -167,3 +167,43 @@ def test_a_new_ticket_saved_over_unsaved_edits_asks_once(
     assert window.detail.detail.title == "Logged meanwhile"
     assert window.selected_ticket_id() == window.detail.detail.id
     assert window.detail.title.text() == "Logged meanwhile"
+
+
+def _dialogs(window: MainWindow, ctx: AppContext) -> dict[str, QWidget]:
+    """Every dialog and window reachable from the main window's menus, as it builds them."""
+    from desk_app.services.credits import CreditService
+    from desk_app.services.importer import ImportService
+    from desk_app.ui.contracts_dialog import ContractsDialog
+    from desk_app.ui.import_dialog import ImportDialog
+    from desk_app.ui.new_ticket_dialog import NewTicketDialog
+    from desk_app.ui.reports_view import ReportsWindow
+    from desk_app.ui.settings_dialog import SettingsDialog
+    from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
+
+    return {
+        "new ticket": NewTicketDialog(ctx.tickets, ctx.directory, actor=ME, parent=window),
+        "settings": SettingsDialog(ctx.directory, technician=ME, parent=window,
+                                   ui_settings=window.settings, alerts=window.watch.center),
+        "service levels": SlaSettingsDialog(ctx.sla, actor=ME, parent=window),
+        "reports": ReportsWindow(ctx, window.runner, parent=window),
+        "contracts": ContractsDialog(CreditService(ctx.db, ctx.sla, ctx.clock),
+                                     tz=ctx.sla.user_tz, runner=window.runner,
+                                     parent=window),
+        "import": ImportDialog(ImportService(ctx.db, ctx.sla, ctx.clock), actor=ME,
+                               runner=window.runner, parent=window),
+    }
+
+
+def test_every_dialog_fits_a_1024x700_screen(
+        make_window: WindowFactory, ctx: AppContext, clock: FakeClock,
+        qtbot: QtBot) -> None:
+    from desk_app.ui.screen_fit import FRAME_HEIGHT, FRAME_WIDTH, fit_to_screen
+
+    window = _demo_window(make_window, ctx, clock, qtbot, SMALL)
+    room = SMALL.adjusted(0, 0, -FRAME_WIDTH, -FRAME_HEIGHT)
+    for name, dialog in _dialogs(window, ctx).items():
+        hint = dialog.minimumSizeHint()
+        assert hint.width() <= room.width() and hint.height() <= room.height(), (name, hint)
+        fit_to_screen(dialog, 2000, 2000, area=SMALL)
+        assert dialog.width() <= room.width() and dialog.height() <= room.height(), name
+        dialog.deleteLater()
