@@ -339,7 +339,7 @@ class ReportsWindow(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.compute())
         self.refresh_button.clicked.connect(self.compute)
         QShortcut(QKeySequence("F5"), self, self.compute)
-        fit_to_screen(self, 1280, 860)
+        fit_to_screen(self, 1340, 860)  # wide enough for the eight tiles on one row
 
     # -- choices ----------------------------------------------------------------------------
 
