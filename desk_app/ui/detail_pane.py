@@ -259,10 +259,11 @@ class TicketDetailPane(QWidget):
         self.timeline.setMinimumHeight(160)
         hl.addWidget(self.timeline)
 
-        status_row = QHBoxLayout()
+        # The badges wrap too: "Status: Waiting on third party" and "Unsaved changes" with
+        # their padding need more than a 320-pixel pane.
+        status_row = FlowLayout(spacing=6)
         status_row.addWidget(self.status_label)
         status_row.addWidget(self.unsaved_label)
-        status_row.addStretch(1)
 
         content = QWidget()
         layout = QVBoxLayout(content)
