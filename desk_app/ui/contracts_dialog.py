@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -57,6 +58,7 @@ from desk_app.services.credits import CreditService, OrgContract
 from desk_app.ui.credits_table import CreditsTable, money
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.plain import PlainLabel, plain_message
+from desk_app.ui.screen_fit import fit_to_screen
 from desk_app.ui.widgets import FieldError
 from desk_app.workers.task_runner import Runner, TaskRunner
 
@@ -185,7 +187,12 @@ class ContractsDialog(QDialog):
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.org_list)
-        top.addWidget(self.editor)
+        # The contract form scrolls rather than push the dialog past a 700-pixel screen.
+        editor_scroll = QScrollArea()
+        editor_scroll.setWidgetResizable(True)
+        editor_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        editor_scroll.setWidget(self.editor)
+        top.addWidget(editor_scroll)
         top.setStretchFactor(1, 1)
         top.setChildrenCollapsible(False)
 
@@ -206,7 +213,7 @@ class ContractsDialog(QDialog):
         layout.addWidget(top, 1)
         layout.addWidget(self.credits_box)
         layout.addWidget(self.buttons)
-        self.resize(960, 800)
+        fit_to_screen(self, 960, 800)
 
     def _with_error(self, field: QWidget | QHBoxLayout | QVBoxLayout, name: str,
                     hint: str | None = None) -> QWidget:

@@ -53,6 +53,7 @@ from desk_app.services.tickets import TicketEdit, TicketService
 from desk_app.services.views import TicketClocks, TicketDetail
 from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
 from desk_app.ui.errors import plain_reason
+from desk_app.ui.flow_layout import FlowLayout
 from desk_app.ui.formatting import full_time, local_time
 from desk_app.ui.plain import PlainLabel
 from desk_app.ui.resolve_dialog import Resolution, ask_resolution_note
@@ -126,7 +127,9 @@ class TicketDetailPane(QWidget):
         self.unsaved_label.setToolTip("Some fields differ from the stored ticket: Save "
                                       "changes (Ctrl+S) keeps them, Revert drops them")
         self.unsaved_label.hide()
-        self.actions_row = QHBoxLayout()
+        # The status moves wrap onto more rows in a narrow pane (320 px on a 1024-pixel
+        # screen): on one row four of them need about 425 px and were cut off or overlapped.
+        self.actions_row = FlowLayout(spacing=6)
         self.action_buttons: dict[Status, QPushButton] = {}
         self.sla_box = QGroupBox("Service level")
         sla_layout = QFormLayout(self.sla_box)
@@ -158,6 +161,14 @@ class TicketDetailPane(QWidget):
         self.organization = QComboBox()
         self.organization.setEditable(True)
         self.product = QLineEdit()
+        # Set before the combos join a layout: QComboBox caches its minimum size hint at the
+        # first layout pass and this setter does not clear it, so set later, the longest
+        # impact ("High (many users / whole service)", 233 px) kept the pane 340 px wide.
+        for combo in (self.category, self.impact, self.urgency, self.priority, self.channel,
+                      self.assignee, self.organization):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self.description = QPlainTextEdit()
         self.description.setTabChangesFocus(True)
         self.description.setMinimumHeight(90)
@@ -208,10 +219,9 @@ class TicketDetailPane(QWidget):
         self.reply_radio = QRadioButton("Public reply to requester")
         self.note_radio = QRadioButton("Internal note")
         self.reply_radio.setChecked(True)
-        kinds = QHBoxLayout()
+        kinds = FlowLayout(spacing=12)  # two rows rather than a cut-off choice when narrow
         kinds.addWidget(self.reply_radio)
         kinds.addWidget(self.note_radio)
-        kinds.addStretch(1)
         self.composer = QPlainTextEdit()
         self.composer.setPlaceholderText("Type a reply… (Ctrl+Enter sends)")
         self.composer.setTabChangesFocus(True)
@@ -248,11 +258,11 @@ class TicketDetailPane(QWidget):
         self.timeline.setMinimumHeight(160)
         hl.addWidget(self.timeline)
 
-        status_row = QHBoxLayout()
+        # The badges wrap too: "Status: Waiting on third party" and "Unsaved changes" with
+        # their padding need more than a 320-pixel pane.
+        status_row = FlowLayout(spacing=6)
         status_row.addWidget(self.status_label)
         status_row.addWidget(self.unsaved_label)
-        status_row.addStretch(1)
-        self.actions_row.addStretch(1)
 
         content = QWidget()
         layout = QVBoxLayout(content)
@@ -271,11 +281,6 @@ class TicketDetailPane(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         # The pane fits its width; only long histories scroll, vertically.
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for combo in (self.category, self.impact, self.urgency, self.priority, self.channel,
-                      self.assignee, self.organization):
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(12)
         self.placeholder = PlainLabel("Select a ticket to see its details.\n\n"
                                   "Ctrl+N logs a new one.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -451,6 +456,9 @@ class TicketDetailPane(QWidget):
     def _build_actions(self, status: Status) -> None:
         for button in self.action_buttons.values():
             self.actions_row.removeWidget(button)
+            # Hidden at once: deleteLater waits for the event loop, and until then the old
+            # button would still paint over the status line.
+            button.hide()
             button.deleteLater()
         self.action_buttons = {}
         for target in allowed_moves(status):
@@ -458,7 +466,7 @@ class TicketDetailPane(QWidget):
             button.setObjectName(f"action_{target.value}")
             button.setEnabled(not self.read_only)
             button.clicked.connect(lambda _=False, t=target: self.move_to(t))
-            self.actions_row.insertWidget(self.actions_row.count() - 1, button)
+            self.actions_row.addWidget(button)
             self.action_buttons[target] = button
 
     def set_read_only(self, on: bool) -> None:

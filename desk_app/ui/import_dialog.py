@@ -52,6 +52,7 @@ from desk_app.domain.import_fields import ImportField
 from desk_app.domain.import_values import DateFormat, WordSource, fold
 from desk_app.services.importer import ImportReport, ImportResult, ImportService
 from desk_app.ui.plain import PlainLabel, rich_label
+from desk_app.ui.screen_fit import fit_to_screen
 from desk_app.workers.task_runner import Runner
 
 NOT_IMPORTED = "— not imported —"
@@ -76,7 +77,7 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Import tickets from CSV")
         self.setObjectName("importDialog")
-        self.resize(980, 680)
+        fit_to_screen(self, 980, 680)
         self._service = service
         self._actor = actor
         self._runner = runner

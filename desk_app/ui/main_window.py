@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,6 +45,7 @@ from desk_app.services.views import TicketClocks
 from desk_app.ui.ask import Ask, ask_with_message_box
 from desk_app.ui.detail_pane import TicketDetailPane
 from desk_app.ui.errors import plain_reason
+from desk_app.ui.flow_layout import FlowLayout
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.plain import PlainLabel, plain_message
 from desk_app.ui.settings_dialog import SettingsDialog
@@ -72,6 +73,13 @@ DEFAULT_HIDDEN = (Column.RESPONSE_DUE, Column.AGE)
 WIDE_SCREEN = 1700
 NARROW_HIDDEN = (Column.ORGANIZATION, Column.UPDATED)
 LAPTOP_SCREEN = 1450
+# Below this the list keeps Number, Priority, Title, Status and Time left: the requester and
+# assignee show in the detail pane, and Time left must never be pushed out of sight.
+SMALL_SCREEN = 1280
+SMALL_HIDDEN = (Column.REQUESTER, Column.ASSIGNEE)
+PANE_MIN_WIDTH = 320
+DB_LABEL_WIDTH = 260
+FRAME_ALLOWANCE = 16
 FILTER_SHORTCUTS = {QuickFilter.MINE: "Ctrl+1", QuickFilter.UNASSIGNED: "Ctrl+2",
                     QuickFilter.OPEN: "Ctrl+3", QuickFilter.WAITING: "Ctrl+4",
                     QuickFilter.AT_RISK: "Ctrl+5", QuickFilter.BREACHED: "Ctrl+6",
@@ -148,8 +156,12 @@ class MainWindow(QMainWindow):
         self.filter_buttons: dict[QuickFilter, QToolButton] = {}
         self.filter_group = QButtonGroup(self)
         self.filter_group.setExclusive(True)
-        filters = QHBoxLayout()
-        filters.setSpacing(4)
+        # The filters wrap onto a second row when the list is narrow (a 1024-pixel screen):
+        # with their counts they need about 830 px on one row.
+        self.filter_bar = QWidget()
+        self.filter_bar.setObjectName("filterBar")
+        filters = FlowLayout(self.filter_bar, spacing=4)
+        filters.setContentsMargins(0, 0, 0, 0)
         for qf in QuickFilter:
             button = QToolButton()
             button.setObjectName(f"filter_{qf.value}")
@@ -178,13 +190,12 @@ class MainWindow(QMainWindow):
         top.addSpacing(12)
         top.addWidget(self.search, 1)
         top.addWidget(self.watch.bell)
-        filters.addStretch(1)
 
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(8, 8, 4, 8)
         ll.addLayout(top)
-        ll.addLayout(filters)
+        ll.addWidget(self.filter_bar)
         ll.addWidget(self.watch.banner)
         ll.addWidget(self.table, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -194,11 +205,19 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([960, 440])
         self.splitter.setChildrenCollapsible(False)
-        self.detail.setMinimumWidth(380)
+        # 320 px still shows every field and status move whole (the pane wraps them); more
+        # would push the window past a 1024-pixel screen.
+        self.detail.setMinimumWidth(PANE_MIN_WIDTH)
         self.setCentralWidget(self.splitter)
 
         self.count_label = PlainLabel()
-        self.db_label = PlainLabel(f"Database: {ctx.db.url.removeprefix('sqlite:///')}  ")
+        # A long path would otherwise set the window's minimum width: shorten it in the
+        # middle (the file name stays) and keep the whole path in the tooltip.
+        db_path = ctx.db.url.removeprefix('sqlite:///')
+        shown_path = self.fontMetrics().elidedText(db_path, Qt.TextElideMode.ElideMiddle,
+                                                   DB_LABEL_WIDTH)
+        self.db_label = PlainLabel(f"Database: {shown_path}  ")
+        self.db_label.setToolTip(db_path)
         self.db_label.setObjectName("dbLabel")
         self.statusBar().addWidget(self.count_label)
         self.statusBar().addWidget(self.watch.summary, 1)
@@ -447,6 +466,16 @@ class MainWindow(QMainWindow):
             return
         created = dialog.created
         self.detail.reload_lists()
+        # Ask about the open ticket's edited fields once, here: the moves below (to a filter
+        # that shows the new ticket, then perhaps All, then to the ticket) would each ask.
+        # Cancel stays on the edited ticket; the new one is logged either way.
+        shown = self.detail.detail
+        if shown is not None and not self.detail.confirm_leave():
+            self._run_query(self.model.query)  # the list learns the new ticket
+            self.statusBar().showMessage(
+                f"Logged {created.display_number}: {created.title}; still on "
+                f"{shown.display_number} with its unsaved changes", 8000)
+            return
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)
@@ -667,18 +696,37 @@ class MainWindow(QMainWindow):
 
     # -- layout persistence ----------------------------------------------------------------
 
-    def _size_for_screen(self) -> None:
-        """First-start size: most of the screen, and columns that fit it."""
-        screen = self.screen().availableGeometry() if self.screen() else None
-        width = min(1900, int(screen.width() * 0.94)) if screen else 1360
-        height = min(1100, int(screen.height() * 0.9)) if screen else 820
-        self.resize(max(1100, width), max(700, height))
-        hidden = NARROW_HIDDEN if self.width() < WIDE_SCREEN else ()
-        if self.width() < LAPTOP_SCREEN:
+    def _size_for_screen(self, available: QRect | None = None) -> None:
+        """First-start size: most of the screen, never more than it, and columns that fit.
+
+        `available` is the screen's available geometry (tests pass one; by default the
+        window's screen). On a small screen (1024×700) the window takes the whole of it and
+        the list keeps only the columns that identify and rank a ticket.
+        """
+        if available is None and self.screen() is not None:
+            available = self.screen().availableGeometry()
+        if available is None or available.isEmpty():
+            available = QRect(0, 0, 1366, 768)
+        if available.width() < SMALL_SCREEN:
+            # Leave room for a window manager's frame (a few pixels each side).
+            width = available.width() - FRAME_ALLOWANCE
+        else:
+            width = min(1900, int(available.width() * 0.94))
+        height = min(1100, int(available.height() * 0.9))
+        self.resize(width, height)
+        if self.pos().x() + width > available.right() or \
+                self.pos().y() + height > available.bottom():
+            self.move(available.topLeft())
+        pane = max(PANE_MIN_WIDTH, min(440, int(width * 0.32)))
+        self.splitter.setSizes([width - pane, pane])
+        hidden = NARROW_HIDDEN if width < WIDE_SCREEN else ()
+        if width < LAPTOP_SCREEN:
             # "Time left" already says when; the title needs the room.
             hidden = (*hidden, Column.RESOLUTION_DUE)
-        for column in hidden:
-            self.table.horizontalHeader().setSectionHidden(column, True)
+        if width < SMALL_SCREEN:
+            hidden = (*hidden, *SMALL_HIDDEN)
+        for column in (*NARROW_HIDDEN, Column.RESOLUTION_DUE, *SMALL_HIDDEN):
+            self.table.horizontalHeader().setSectionHidden(column, column in hidden)
 
     def fit_number_column(self) -> None:
         """Size the Number column to the widest number of the desk and fix it there: the

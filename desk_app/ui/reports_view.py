@@ -49,7 +49,9 @@ from desk_app.services.reports import ReportService
 from desk_app.ui.charts import ChartCard, ChartData, Series
 from desk_app.ui.credits_table import CreditsTable, money
 from desk_app.ui.errors import plain_reason
+from desk_app.ui.flow_layout import FlowLayout
 from desk_app.ui.plain import PlainLabel, rich_label
+from desk_app.ui.screen_fit import fit_to_screen
 from desk_app.workers.task_runner import Runner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -238,7 +240,8 @@ class ReportsWindow(QWidget):
         filters.addWidget(PlainLabel("Only:"))
         for key, label in FILTERS:
             combo = QComboBox()
-            combo.setMinimumContentsLength(10)
+            # Six characters at least: five filters of ten would hold the window at 1030 px.
+            combo.setMinimumContentsLength(6)
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setToolTip(f"Only tickets with this {key}")
@@ -260,9 +263,10 @@ class ReportsWindow(QWidget):
             ("asa", "Avg. speed of answer"), ("fcr", "First contact resolution"),
             ("reopen", "Reopened"), ("csat", "Customer satisfaction"),
             ("credits", "Service credits owed"))}
-        tiles = QGridLayout()
-        for i, tile in enumerate(self.tiles.values()):
-            tiles.addWidget(tile, 0, i)
+        # Eight tiles need about 1300 px on one row: they wrap on a smaller screen.
+        tiles = FlowLayout(spacing=6)
+        for tile in self.tiles.values():
+            tiles.addWidget(tile)
 
         self.charts = {key: ChartCard(title) for key, title in (
             ("attainment", "SLA attainment per priority against its goal"),
@@ -344,7 +348,7 @@ class ReportsWindow(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.compute())
         self.refresh_button.clicked.connect(self.compute)
         QShortcut(QKeySequence("F5"), self, self.compute)
-        self.resize(1280, 860)
+        fit_to_screen(self, 1340, 860)  # wide enough for the eight tiles on one row
 
     # -- choices ----------------------------------------------------------------------------
 

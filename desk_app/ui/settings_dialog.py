@@ -29,6 +29,7 @@ from desk_app.services.alerts import AlertRules, Notice, Scope
 from desk_app.services.directory import DirectoryService
 from desk_app.ui.notification_center import NotificationCenter
 from desk_app.ui.plain import PlainLabel
+from desk_app.ui.screen_fit import fit_to_screen
 from desk_app.ui.ui_settings import UiSettings
 from desk_app.ui.widgets import FieldError
 
@@ -98,6 +99,9 @@ class SettingsDialog(QDialog):
         if more:
             layout.addWidget(self._build_more(more))
         layout.addWidget(buttons)
+        # Its minimum height ignores the wrapped hints, which a 700-pixel screen then cut:
+        # ask for the height they need (about 670 px), within the screen.
+        fit_to_screen(self, 520, 680)
 
     def _build_more(self, more: Sequence[tuple[str, str, Callable[[], None]]]) -> QGroupBox:
         box = QGroupBox("Service levels and contracts")

@@ -48,6 +48,7 @@ from desk_app.services.clock import Clock, system_clock
 from desk_app.services.sla import SetupChangePreview, SlaService
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.plain import PlainLabel
+from desk_app.ui.screen_fit import fit_to_screen
 from desk_app.workers.task_runner import Runner, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class SlaSettingsDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Service levels")
-        self.setMinimumSize(900, 640)
+        fit_to_screen(self, 900, 640)
         self._sla = sla
         self._actor = actor
         self._clock = clock  # Save checks public holidays of the current year

@@ -224,12 +224,12 @@ def test_layout_and_last_filter_are_remembered(make_window: WindowFactory,
                                                ui_settings: UiSettings, qtbot: QtBot) -> None:
     window = make_window()
     window.set_filter(QuickFilter.WAITING)
-    window.table.setColumnWidth(Column.REQUESTER, 333)
+    window.table.setColumnWidth(Column.STATUS, 333)
     window.close()
     again = make_window()
     assert again.model.query.quick_filter is QuickFilter.WAITING
     assert again.filter_buttons[QuickFilter.WAITING].isChecked()
-    assert again.table.columnWidth(Column.REQUESTER) == 333
+    assert again.table.columnWidth(Column.STATUS) == 333
 
 
 def test_help_lists_the_shortcuts(make_window: WindowFactory, qtbot: QtBot) -> None:
