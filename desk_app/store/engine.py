@@ -7,6 +7,7 @@ so a shared PostgreSQL server needs no code change.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,15 +16,41 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 5000
 
 
+# scheme://user:PASSWORD@ in a text SQLAlchemy cannot parse.
+_URL_PASSWORD = re.compile(r"(://[^\s:/@]*:)[^\s/?#]*(?=@)")
+
+
+def shown_url(url: str) -> str:
+    """`url` fit to print: its password, if any, replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return _URL_PASSWORD.sub(r"\1***", url)
+
+
 def database_url(target: str | Path) -> str:
-    """A file path becomes an SQLite URL; anything with `://` is taken as a SQLAlchemy URL."""
+    """A file path becomes an SQLite URL; anything with `://` is taken as a SQLAlchemy URL.
+
+    Raises DatabaseUnusable for an empty target or a URL SQLAlchemy cannot parse.
+    """
+    from desk_app.store.target import DatabaseUnusable
+
     text = str(target)
+    if not text.strip():
+        raise DatabaseUnusable("cannot use an empty database path (--db or $DESK_APP_DB)")
     if "://" in text:
+        try:
+            make_url(text)
+        except (ArgumentError, ValueError) as exc:
+            raise DatabaseUnusable(f"cannot use {shown_url(text)}: not a database URL "
+                                   "(a file path, or e.g. postgresql+psycopg://user@host/desk)"
+                                   ) from exc
         return text
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
@@ -79,11 +106,31 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
 
         uri = read_only_uri(path)
         kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
-    engine = create_engine(url, **kwargs)
+    engine = _create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect",
                      _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
     return engine
+
+
+def _create_engine(url: str, **kwargs: Any) -> Engine:
+    """create_engine, with an unknown kind of database or a missing driver said in one
+    line (SQLAlchemy imports the driver here) and the password never shown."""
+    from desk_app.store.target import DatabaseUnusable
+
+    try:
+        return create_engine(url, **kwargs)
+    except NoSuchModuleError as exc:
+        kind = make_url(url).drivername
+        raise DatabaseUnusable(f"cannot use {shown_url(url)}: '{kind}' is not a kind of "
+                               "database Desk App can open (an SQLite file path, or "
+                               "postgresql+psycopg://…)") from exc
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or "its driver"
+        hint = " (the team database needs psycopg: pip install 'psycopg[binary]')" \
+            if make_url(url).get_backend_name() == "postgresql" else ""
+        raise DatabaseUnusable(f"cannot use {shown_url(url)}: the database driver "
+                               f"{missing} is not installed{hint}") from exc
 
 
 class Database:
