@@ -43,6 +43,7 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
     from sqlalchemy.exc import SQLAlchemyError
 
     from desk_app.app import open_context
+    from desk_app.store.db_errors import describe_failure
     from desk_app.store.migrate import MigrationError
     from desk_app.store.target import DatabaseUnusable
     from desk_app.ui.errors import install_excepthook
@@ -54,7 +55,9 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
         ctx = open_context(database, read_only=read_only)
     except (MigrationError, DatabaseUnusable, SQLAlchemyError, OSError) as exc:
         log.error("cannot open %s: %s", database, exc)
-        QMessageBox.critical(None, "Cannot open the database", f"{exc}\n\nLog: {log_path}")
+        # SQLAlchemy's own text carries the SQL and a link: say what it means instead.
+        reason = describe_failure(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+        QMessageBox.critical(None, "Cannot open the database", f"{reason}\n\nLog: {log_path}")
         return 1
     settings = UiSettings()
     actor = settings.technician
