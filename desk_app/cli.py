@@ -11,7 +11,7 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -22,15 +22,28 @@ from sqlalchemy.exc import SQLAlchemyError
 from desk_app import __version__
 from desk_app.domain.enums import Channel, Impact, Priority, Status, Urgency, parse_enum
 from desk_app.domain.errors import DeskError, ValidationError, ValidationErrors
-from desk_app.domain.ticket import RequesterInput, TicketDraft, format_number
+from desk_app.domain.ticket import (
+    RequesterInput,
+    TicketDraft,
+    format_number,
+    validate_draft,
+)
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
 from desk_app.platform.redact import redact
+from desk_app.store.db_errors import describe_failure
 from desk_app.store.migrate import MigrationError
 from desk_app.store.target import DatabaseUnusable, OpenMode
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
+# The days a period may name: before 1900 no desk held tickets, and a bound far from
+# date.min/date.max keeps "the day after --to" and the zone's offset from overflowing.
+FIRST_DAY = "1900-01-01"
+LAST_DAY = "2999-12-31"
+# A report keeps a bucket per day: 1,100 years took 15-53 s and 250 MB on a 20-ticket desk.
+MAX_PERIOD_YEARS = 100
+MAX_SEED_DAYS = 36_500  # a century of generated history; timedelta overflows near 10**9
 LIST_COLUMNS = ("number", "priority", "status", "title", "requester", "organization",
                 "assignee", "created", "updated")
 
@@ -70,7 +83,8 @@ def _build_parser() -> _Parser:
                           parents=[db_options])
     seed.add_argument("--tickets", type=int, required=True, help="how many tickets")
     seed.add_argument("--seed", type=int, default=1, help="random seed (same seed, same desk)")
-    seed.add_argument("--days", type=int, default=90, help="spread over the last N days")
+    seed.add_argument("--days", type=_int_within(0, MAX_SEED_DAYS), default=90,
+                      help=f"spread over the last N days (0 to {MAX_SEED_DAYS:,})")
 
     tickets = sub.add_parser("tickets", help="list or add tickets", parents=[db_options])
     tsub = tickets.add_subparsers(dest="tickets_command", parser_class=_Parser, required=True)
@@ -80,7 +94,8 @@ def _build_parser() -> _Parser:
     lst.add_argument("--search", default="", help="words to find in number, title, "
                                                   "description or requester")
     lst.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    lst.add_argument("--limit", type=int, default=0, help="at most N tickets (0: all)")
+    lst.add_argument("--limit", type=_int_within(0, None), default=0,
+                     help="at most N tickets (0: all)")
 
     add = tsub.add_parser("add", help="log a ticket", parents=[db_options])
     add.add_argument("--title", required=True)
@@ -152,6 +167,23 @@ def _build_parser() -> _Parser:
     return parser
 
 
+def _int_within(low: int, high: int | None) -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high], refused in argparse's one line."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is less than {low}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"{value:,} is more than {high:,}")
+        return value
+
+    return parse
+
+
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     """Repeatable report filters; each may be given several times (any of them matches)."""
     for name, what in (("priority", "P1..P4"), ("category", "a category name"),
@@ -200,7 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DeskError, MigrationError, DatabaseUnusable) as exc:
         return _fail(str(exc))
     except SQLAlchemyError as exc:  # what the checks at open cannot foresee (disk full …)
-        return _fail(f"the database failed: {getattr(exc, 'orig', None) or exc}")
+        # Each use case is one transaction, rolled back when it fails.
+        return _fail(f"{describe_failure(exc)}; nothing was changed")
     except BrokenPipeError:
         # The reader went away (`desk-app report | head`): not an error. Point stdout at
         # nothing so the interpreter's final flush does not complain again.
@@ -215,8 +248,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _database_arg(args: argparse.Namespace) -> str | None:
-    """--db from either position (absent when neither gave it)."""
-    return getattr(args, "db", None)
+    """--db from either position (absent when neither gave it). An empty --db is refused:
+    it would otherwise silently mean the default desk."""
+    value: str | None = getattr(args, "db", None)
+    if value is not None and not value.strip():
+        raise ValidationError("--db", "a database file or URL is needed, not an empty text")
+    return value
 
 
 def _open(args: argparse.Namespace, mode: OpenMode):  # type: ignore[no-untyped-def]
@@ -303,10 +340,12 @@ def _cmd_tickets_add(args: argparse.Namespace) -> int:
         urgency=parse_enum(Urgency, args.urgency, field="--urgency"),
         priority_override=override, assignee=args.assignee,
     )
+    validate_draft(draft)  # before a desk is opened, let alone created
     with _open(args, OpenMode.CHANGE) as ctx:
         actor = args.actor or os_user_name()
-        ctx.directory.ensure_technician(actor)
         detail = ctx.tickets.create(draft, actor=actor)
+        # After the ticket: a refused ticket (unknown category …) leaves no technician behind.
+        ctx.directory.ensure_technician(actor)
     print(f"{detail.display_number} {detail.priority.value} {detail.title}")
     return 0
 
@@ -323,6 +362,8 @@ def _parse_day(text: str | None, *, field: str, tz: str, end: bool = False
         day = date.fromisoformat(text)
     except ValueError as exc:
         raise ValidationError(field, f"'{text}' is not a date like 2026-10-31") from exc
+    if not date.fromisoformat(FIRST_DAY) <= day <= date.fromisoformat(LAST_DAY):
+        raise ValidationError(field, f"{text} is outside {FIRST_DAY} to {LAST_DAY}")
     if end:
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
@@ -344,6 +385,10 @@ def _zone_and_period(args: argparse.Namespace
     end = _parse_day(args.date_to, field="--to", tz=tz, end=True)
     if start is not None and end is not None and end <= start:
         raise ValidationError("--to", "must not be before --from")
+    if start is not None and end is not None \
+            and (end - start).days > MAX_PERIOD_YEARS * 366:
+        raise ValidationError("--to", f"a period is at most {MAX_PERIOD_YEARS} years "
+                                      f"(this one is {(end - start).days / 365.25:,.0f})")
     return tz, start, end
 
 
@@ -354,6 +399,17 @@ def _required_period(args: argparse.Namespace) -> tuple[str, datetime, datetime]
         raise ValidationError("--from" if start is None else "--to",
                               "a period is needed: give --from and --to")
     return tz, start, end
+
+
+def _out_file(text: str) -> Path:
+    """--out as a file path: refused when empty or a folder (the export would otherwise
+    fail deep inside with a path of its temporary file)."""
+    if not text.strip():
+        raise ValidationError("--out", "a file name is needed")
+    path = Path(text)
+    if path.is_dir():
+        raise ValidationError("--out", f"{text} is a folder; name a file in it")
+    return path
 
 
 def _period_report(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -376,13 +432,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
                                 report_filter=_report_filter(args), by=args.by)
         options = CsvOptions(tz=tz, bom=not args.no_bom and bool(args.out))
         with _open(args, OpenMode.READ) as ctx:
-            if args.out:
-                ctx.exports.export(request, Path(args.out), options)
+            if args.out is not None:
+                ctx.exports.export(request, _out_file(args.out), options)
             else:
                 ctx.exports.write(request, sys.stdout, options)
         return 0
     report, tz = _period_report(args)
-    with open_for_csv(Path(args.out)) if args.out else nullcontext(sys.stdout) as out:
+    out_path = _out_file(args.out) if args.out is not None else None
+    with open_for_csv(out_path) if out_path else nullcontext(sys.stdout) as out:
         if args.format == "json":
             json.dump(summary_dict(report), out, indent=2, ensure_ascii=False)
             out.write("\n")
@@ -398,6 +455,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from desk_app.services.period_export import ExportKind, ExportRequest
 
     kind = ExportKind(args.what)
+    out = _out_file(args.out)
     if kind is not ExportKind.SUMMARY:
         for name in ("priority", "category", "organization", "technician", "channel"):
             if getattr(args, name):
@@ -406,7 +464,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     # Filters are empty for the other kinds (refused above).
     request = ExportRequest(kind, start=start, end=end, report_filter=_report_filter(args))
     with _open(args, OpenMode.READ) as ctx:
-        result = ctx.exports.export(request, Path(args.out),
+        result = ctx.exports.export(request, out,
                                     CsvOptions(tz=tz, bom=not args.no_bom))
     print(result.message())
     return 0

@@ -50,9 +50,9 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
     from desk_app.services.importer import ImportService
 
     path = Path(args.file)
-    options = ImportOptions(tz=args.tz or local_zone_name(), encoding=args.encoding,
-                            delimiter=_delimiter(args.delimiter))
     try:
+        options = ImportOptions(tz=args.tz or local_zone_name(), encoding=args.encoding,
+                                delimiter=_delimiter(args.delimiter))
         if args.mapping:
             options = load_mapping(Path(args.mapping).read_text(encoding="utf-8-sig"),
                                    options)
@@ -137,8 +137,13 @@ def _print_title(report: ImportReport) -> None:
 
 
 def _delimiter(text: str | None) -> str | None:
-    """'tab', ';', '\\t' ... -> the character."""
+    """'tab', ';', '\\t' ... -> the character. Raises MappingError for anything the CSV
+    reader cannot split on: more than one character, a quote, a line break."""
     if not text:
         return None
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-    return named.get(text.lower(), text)
+    char = named.get(text.lower(), text)
+    if len(char) != 1 or char in "\"\r\n":
+        raise MappingError(f"--delimiter {text!r}: give one character other than a quote or "
+                           "a line break (or tab, comma, semicolon, pipe)")
+    return char

@@ -15,17 +15,32 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk_app.platform.private import create_private_file
+from desk_app.platform.redact import redact
 
 BUSY_TIMEOUT_MS = 5000
 
 
 def database_url(target: str | Path) -> str:
-    """A file path becomes an SQLite URL; anything with `://` is taken as a SQLAlchemy URL."""
+    """A file path becomes an SQLite URL; anything with `://` is taken as a SQLAlchemy URL.
+
+    Raises DatabaseUnusable for an empty target or a URL SQLAlchemy cannot parse.
+    """
+    from desk_app.store.target import DatabaseUnusable
+
     text = str(target)
+    if not text.strip():
+        raise DatabaseUnusable("cannot use an empty database path (--db or $DESK_APP_DB)")
     if "://" in text:
+        try:
+            make_url(text)
+        except (ArgumentError, ValueError) as exc:
+            raise DatabaseUnusable(f"cannot use {redact(text)}: not a database URL "
+                                   "(a file path, or e.g. postgresql+psycopg://user@host/desk)"
+                                   ) from exc
         return text
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
@@ -86,11 +101,31 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
         # files copy the desk's mode: made 0600 here, all three stay private. (An empty
         # file is a new desk to SQLite and to store.target.classify.)
         create_private_file(path)
-    engine = create_engine(url, **kwargs)
+    engine = _create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect",
                      _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
     return engine
+
+
+def _create_engine(url: str, **kwargs: Any) -> Engine:
+    """create_engine, with an unknown kind of database or a missing driver said in one
+    line (SQLAlchemy imports the driver here) and the password never shown."""
+    from desk_app.store.target import DatabaseUnusable
+
+    try:
+        return create_engine(url, **kwargs)
+    except NoSuchModuleError as exc:
+        kind = make_url(url).drivername
+        raise DatabaseUnusable(f"cannot use {redact(url)}: '{kind}' is not a kind of "
+                               "database Desk App can open (an SQLite file path, or "
+                               "postgresql+psycopg://…)") from exc
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or "its driver"
+        hint = " (the team database needs psycopg: pip install 'psycopg[binary]')" \
+            if make_url(url).get_backend_name() == "postgresql" else ""
+        raise DatabaseUnusable(f"cannot use {redact(url)}: the database driver "
+                               f"{missing} is not installed{hint}") from exc
 
 
 class Database:

@@ -139,12 +139,21 @@ def sqlite_refuses_writes(path: Path) -> str | None:
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             return None
+        if _disk_full(path):  # SQLite says "disk I/O error" when it cannot make its -shm
+            return "the disk holding it is full"
         return f"SQLite refuses to write to it ({exc})"
     except sqlite3.DatabaseError as exc:
         return f"SQLite refuses to write to it ({exc})"
     finally:
         conn.close()
     return None
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
 
 
 def read_only_uri(path: Path, *, access: AccessCheck = _os_access) -> str:

@@ -52,6 +52,7 @@ from desk_app.services.sla import result_text
 from desk_app.services.tickets import TicketEdit, TicketService
 from desk_app.services.views import TicketClocks, TicketDetail
 from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
+from desk_app.ui.busy_retry import BusyRetry
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.flow_layout import FlowLayout
 from desk_app.ui.formatting import full_time, local_time
@@ -108,6 +109,8 @@ class TicketDetailPane(QWidget):
         self.draft_timer.setInterval(DRAFT_SAVE_MS)
         self.draft_timer.timeout.connect(self.flush_draft)
         self.read_only = False  # set_read_only: a read-only desk shows, never saves
+        # A save, reply or move that finds the desk busy tries again (ui/busy_retry.py).
+        self.busy = BusyRetry(self)
         # Replaced in tests; the real one opens ResolveDialog.
         self.resolution_prompt: Callable[[QWidget], Resolution | None] = \
             ask_resolution_note
@@ -336,6 +339,7 @@ class TicketDetailPane(QWidget):
         """
         same = self.detail is not None and self.detail.id == ticket_id
         if not same:
+            self.busy.cancel()  # a retry belongs to the ticket it was for
             self.flush_draft()
         if ticket_id is None:
             self.detail = None
@@ -495,10 +499,15 @@ class TicketDetailPane(QWidget):
             if answer is None:
                 return
             resolution = answer
+        self.busy.cancel()
+        self._move_attempt(target, resolution)
+
+    def _move_attempt(self, target: Status, resolution: Resolution) -> None:
         self._run(lambda d: self._tickets.change_status(
             d.id, target, expected_version=d.version, actor=self.actor,
             resolution_note=resolution.note or None, csat_score=resolution.csat_score,
-            csat_comment=resolution.csat_comment), keep_composer=True, keep_edits=True)
+            csat_comment=resolution.csat_comment), keep_composer=True, keep_edits=True,
+            again=lambda: self._move_attempt(target, resolution))
 
     def current_edit(self) -> TicketEdit:
         return TicketEdit(
@@ -522,9 +531,16 @@ class TicketDetailPane(QWidget):
             return True
         if self.read_only:
             return False
-        edit = self.current_edit()
-        return self._run(lambda d: self._tickets.edit(d.id, edit, expected_version=d.version,
-                                                      actor=self.actor), keep_composer=True)
+        self.busy.cancel()
+        return self._save_attempt()
+
+    def _save_attempt(self) -> bool:
+        if self.detail is None:
+            return True
+        # The fields as they are at each try: typing goes on while the desk is busy.
+        return self._run(lambda d: self._tickets.edit(
+            d.id, self.current_edit(), expected_version=d.version, actor=self.actor),
+            keep_composer=True, again=self._save_attempt)
 
     def _on_revert(self) -> None:
         self.discard_changes()
@@ -543,6 +559,10 @@ class TicketDetailPane(QWidget):
             self._on_composer_edited()
 
     def _on_send(self) -> None:
+        self.busy.cancel()
+        self._send_attempt()
+
+    def _send_attempt(self) -> None:
         if self.detail is None or self.read_only:
             return
         body = self.composer.toPlainText()
@@ -556,15 +576,22 @@ class TicketDetailPane(QWidget):
             self.composer_error.show_error(exc.reason)
             return
         except (DeskError, SQLAlchemyError, OSError) as exc:
+            if self.busy.handle(exc, self._send_attempt, self.composer_error.show_error,
+                                what="not sent", kept="Your text is kept."):
+                return
             log.exception("sending a message failed")
             self.composer_error.show_error(f"Not sent: {plain_reason(exc)}. Your text is kept.")
             return
+        if self.busy.tries:
+            self.composer_error.show_error(None)
+        self.busy.done()
         # The service deleted the draft with the message; the edited fields stay as typed.
         self._display(detail, keep_edits=True)
         self.ticket_changed.emit(detail.id)
 
     def _run(self, call: Callable[[TicketDetail], TicketDetail], *, keep_composer: bool,
-             keep_edits: bool = False) -> bool:
+             keep_edits: bool = False, again: Callable[[], object] | None = None) -> bool:
+        """`again` repeats the action when the desk is busy (see ui/busy_retry.py)."""
         assert self.detail is not None
         self.title_error.show_error(None)
         self.description_error.show_error(None)
@@ -582,9 +609,14 @@ class TicketDetailPane(QWidget):
             self._show_message(str(exc))
             return False
         except (DeskError, SQLAlchemyError, OSError) as exc:
+            if again is not None and self.busy.handle(
+                    exc, again, self._show_message, what="not saved",
+                    kept="Your edits are still here."):
+                return False
             log.exception("changing ticket %s failed", self.detail.id)
             self._show_message(f"Not saved: {plain_reason(exc)}. Your edits are still here.")
             return False
+        self.busy.done()
         self._display(detail, keep_composer=keep_composer, keep_edits=keep_edits)
         self.ticket_changed.emit(detail.id)
         return True

@@ -44,6 +44,7 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
     from sqlalchemy.exc import SQLAlchemyError
 
     from desk_app.app import open_context
+    from desk_app.store.db_errors import describe_failure
     from desk_app.store.migrate import MigrationError
     from desk_app.store.target import DatabaseUnusable
     from desk_app.ui.errors import install_excepthook
@@ -57,8 +58,10 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
         log.error("cannot open %s: %s", redact(database), redact(exc))
         from desk_app.ui.plain import plain_message
 
+        # SQLAlchemy's own text carries the SQL and a link: say what it means instead.
+        reason = describe_failure(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
         plain_message(None, QMessageBox.Icon.Critical, "Cannot open the database",
-                      f"{redact(exc)}\n\nLog: {log_path}").exec()
+                      f"{redact(reason)}\n\nLog: {log_path}").exec()
         return 1
     settings = UiSettings()
     actor = settings.technician

@@ -38,6 +38,7 @@ from desk_app.services.directory import ContactChoice, DirectoryService
 from desk_app.services.tickets import TicketService
 from desk_app.services.views import TicketDetail
 from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
+from desk_app.ui.busy_retry import BusyRetry
 from desk_app.ui.errors import plain_reason
 from desk_app.ui.plain import PlainLabel
 from desk_app.ui.widgets import (
@@ -64,6 +65,8 @@ class NewTicketDialog(QDialog):
         self._tickets = tickets
         self._actor = actor
         self.created: TicketDetail | None = None
+        # Save on a busy desk tries again (ui/busy_retry.py).
+        self.busy = BusyRetry(self)
         self._contacts: dict[str, ContactChoice] = {}
 
         self.banner = PlainLabel()
@@ -232,6 +235,11 @@ class NewTicketDialog(QDialog):
 
     def save(self) -> None:
         """Save and close, or show what is wrong and keep everything typed."""
+        self.busy.cancel()
+        self._save_attempt()
+
+    def _save_attempt(self) -> None:
+        """One try; a busy desk schedules the next (ui/busy_retry.py)."""
         self._show_errors({})
         draft = self.draft()
         if len(draft.description) > DESCRIPTION_MAX:
@@ -246,10 +254,15 @@ class NewTicketDialog(QDialog):
             self._show_errors({exc.field: exc.reason})
             return
         except (DeskError, SQLAlchemyError, OSError) as exc:
+            if self.busy.handle(exc, self._save_attempt, self._show_banner,
+                                what="the ticket was not saved",
+                                kept="Everything you typed is still here; try again."):
+                return
             log.exception("saving a new ticket failed")
             self._show_banner(f"The ticket was not saved: {plain_reason(exc)}. Everything "
                               "you typed is still here; try again.")
             return
+        self.busy.done()
         self.accept()
 
     def has_input(self) -> bool:
@@ -267,6 +280,7 @@ class NewTicketDialog(QDialog):
                 choices=(Answer.CANCEL, Answer.DISCARD), discard_label="Discard"))
             if answer is not Answer.DISCARD:
                 return
+        self.busy.cancel()
         super().reject()
 
     def _show_errors(self, errors: dict[str, str]) -> None:
