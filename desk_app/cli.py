@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,6 +27,10 @@ from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
 from desk_app.store.migrate import MigrationError
 from desk_app.store.target import DatabaseUnusable, OpenMode
+
+if TYPE_CHECKING:  # for annotations only: the runtime imports stay inside the commands
+    from desk_app.app import AppContext
+    from desk_app.domain.period_report import PeriodReport, ReportFilter
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -161,7 +165,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
                             help=f"only tickets with this {name} ({what}); repeatable")
 
 
-def _report_filter(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _report_filter(args: argparse.Namespace) -> ReportFilter:
     from desk_app.domain.period_report import ReportFilter
 
     priorities = {parse_enum(Priority, p, field="--priority").value for p in args.priority}
@@ -217,7 +221,7 @@ def _database_arg(args: argparse.Namespace) -> str | None:
     return getattr(args, "db", None)
 
 
-def _open(args: argparse.Namespace, mode: OpenMode):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace, mode: OpenMode) -> AppContext:
     """The desk the arguments name (--db, else $DESK_APP_DB, else the default file)."""
     from desk_app.app import open_context
 
@@ -351,7 +355,7 @@ def _required_period(args: argparse.Namespace) -> tuple[str, datetime, datetime]
     return tz, start, end
 
 
-def _period_report(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _period_report(args: argparse.Namespace) -> tuple[PeriodReport, str]:
     """The period report the arguments ask for, and its zone."""
     tz, start, end = _required_period(args)
     flt = _report_filter(args)

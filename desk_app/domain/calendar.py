@@ -109,7 +109,7 @@ class BusinessCalendar:
 
     @property
     def zone(self) -> ZoneInfo:
-        return self._zone  # type: ignore[attr-defined,no-any-return]
+        return self._zone  # type: ignore[attr-defined]
 
     # -- the public arithmetic ---------------------------------------------------------
 

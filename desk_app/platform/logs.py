@@ -9,6 +9,9 @@ from pathlib import Path
 from desk_app.platform.paths import log_dir
 
 LOG_FILENAME = "desk-app.log"
+# Marks the handler this module installed, so a second setup replaces it instead of stacking a
+# second one; a plain attribute because the two handler classes share no hook for it.
+_MARK = "_desk_app"
 
 
 def setup_logging(directory: Path | None = None, *, level: int = logging.INFO) -> Path:
@@ -21,10 +24,10 @@ def setup_logging(directory: Path | None = None, *, level: int = logging.INFO) -
     path = folder / LOG_FILENAME
     root = logging.getLogger("desk_app")
     root.setLevel(level)
-    for handler in list(root.handlers):
-        if getattr(handler, "_desk_app", False):
-            root.removeHandler(handler)
-            handler.close()
+    for old in list(root.handlers):
+        if getattr(old, _MARK, False):
+            root.removeHandler(old)
+            old.close()
     handler: logging.Handler
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -34,6 +37,6 @@ def setup_logging(directory: Path | None = None, *, level: int = logging.INFO) -
         handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(
         "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
-    handler._desk_app = True  # type: ignore[attr-defined]
+    setattr(handler, _MARK, True)
     root.addHandler(handler)
     return path

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.platform.logs import setup_logging
+
+if TYPE_CHECKING:  # for annotations only: the runtime import stays inside `_all`
+    from desk_app.services.ticket_list import TicketListQuery
 
 log = logging.getLogger(__name__)
 DEMO_TICKETS = 300
@@ -72,7 +76,7 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
         ctx.close()
 
 
-def _all():  # type: ignore[no-untyped-def]
+def _all() -> TicketListQuery:
     from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 
     return TicketListQuery(quick_filter=QuickFilter.ALL)
