@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,6 +34,10 @@ from desk_app.platform.redact import redact
 from desk_app.store.db_errors import describe_failure
 from desk_app.store.migrate import MigrationError
 from desk_app.store.target import DatabaseUnusable, OpenMode
+
+if TYPE_CHECKING:  # for annotations only: the runtime imports stay inside the commands
+    from desk_app.app import AppContext
+    from desk_app.domain.period_report import PeriodReport, ReportFilter
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -194,7 +198,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
                             help=f"only tickets with this {name} ({what}); repeatable")
 
 
-def _report_filter(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _report_filter(args: argparse.Namespace) -> ReportFilter:
     from desk_app.domain.period_report import ReportFilter
 
     priorities = {parse_enum(Priority, p, field="--priority").value for p in args.priority}
@@ -256,7 +260,7 @@ def _database_arg(args: argparse.Namespace) -> str | None:
     return value
 
 
-def _open(args: argparse.Namespace, mode: OpenMode):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace, mode: OpenMode) -> AppContext:
     """The desk the arguments name (--db, else $DESK_APP_DB, else the default file)."""
     from desk_app.app import open_context
 
@@ -412,7 +416,7 @@ def _out_file(text: str) -> Path:
     return path
 
 
-def _period_report(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _period_report(args: argparse.Namespace) -> tuple[PeriodReport, str]:
     """The period report the arguments ask for, and its zone."""
     tz, start, end = _required_period(args)
     flt = _report_filter(args)

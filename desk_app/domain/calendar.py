@@ -73,6 +73,12 @@ class BusinessCalendar:
     country: str | None = None
     subdivision: str | None = None
     name: str = ""
+    # Derived in __post_init__ and caches filled on use: not arguments, not compared.
+    _zone: ZoneInfo = field(init=False, repr=False, compare=False)
+    _years: dict[int, tuple[list[int], list[int], list[int]]] = field(
+        init=False, repr=False, compare=False)
+    _spans: dict[int, tuple[int, int]] = field(init=False, repr=False, compare=False)
+    _explicit: frozenset[date] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -109,7 +115,7 @@ class BusinessCalendar:
 
     @property
     def zone(self) -> ZoneInfo:
-        return self._zone  # type: ignore[attr-defined,no-any-return]
+        return self._zone
 
     # -- the public arithmetic ---------------------------------------------------------
 
@@ -159,7 +165,7 @@ class BusinessCalendar:
 
     def holiday_dates(self, year: int) -> set[date]:
         """Every holiday in `year`: explicit ones plus the country's public holidays."""
-        days = {d for d in self._explicit if d.year == year}  # type: ignore[attr-defined]
+        days = {d for d in self._explicit if d.year == year}
         if self.country:
             import holidays as holidays_lib
 
@@ -177,11 +183,11 @@ class BusinessCalendar:
 
     def _year_of(self, us: int) -> int:
         # Most queries fall in a year already seen: test the known year spans first.
-        for year, (lo, hi) in self._spans.items():  # type: ignore[attr-defined]
+        for year, (lo, hi) in self._spans.items():
             if lo <= us < hi:
                 return year
         year = (_EPOCH + timedelta(microseconds=us)).astimezone(self.zone).year
-        self._spans[year] = (  # type: ignore[attr-defined]
+        self._spans[year] = (
             _to_us(datetime(year, 1, 1, tzinfo=self.zone)),
             _to_us(datetime(year + 1, 1, 1, tzinfo=self.zone)))
         return year
@@ -225,7 +231,7 @@ class BusinessCalendar:
         """Merged working intervals whose start falls in `year` (local), with cumulative
         sums of their lengths. Intervals are assigned to the year of their local start so
         each belongs to exactly one table."""
-        cache: dict[int, tuple[list[int], list[int], list[int]]] = self._years  # type: ignore[attr-defined]
+        cache = self._years
         found = cache.get(year)
         if found is not None:
             return found

@@ -68,7 +68,7 @@ def parse_holidays(text: str) -> list[date | tuple[date, date]]:
     return out
 
 
-def format_holidays(items: list[date | tuple[date, date]] | tuple) -> str:  # type: ignore[type-arg]
+def format_holidays(items: list[date | tuple[date, date]] | tuple) -> str:
     return "\n".join(f"{i[0].isoformat()}..{i[1].isoformat()}" if isinstance(i, tuple)
                      else i.isoformat() for i in items)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 from pathlib import Path
@@ -11,13 +12,16 @@ from desk_app.platform.private import create_private_file, make_private_dir, mak
 from desk_app.platform.redact import RedactingFormatter
 
 LOG_FILENAME = "desk-app.log"
+# Marks the handler this module installed, so a second setup replaces it instead of stacking a
+# second one; a plain attribute because the two handler classes share no hook for it.
+_MARK = "_desk_app"
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log whose every file (the first and each one opened after a rollover) is
     created 0600: open() would give 0644 under the usual umask."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> io.TextIOWrapper:
         create_private_file(Path(self.baseFilename))
         return super()._open()
 
@@ -32,10 +36,10 @@ def setup_logging(directory: Path | None = None, *, level: int = logging.INFO) -
     path = folder / LOG_FILENAME
     root = logging.getLogger("desk_app")
     root.setLevel(level)
-    for handler in list(root.handlers):
-        if getattr(handler, "_desk_app", False):
-            root.removeHandler(handler)
-            handler.close()
+    for old in list(root.handlers):
+        if getattr(old, _MARK, False):
+            root.removeHandler(old)
+            old.close()
     handler: logging.Handler
     try:
         # The log names requesters and desks: folder 0700, file 0600 (rotated files are
@@ -49,6 +53,6 @@ def setup_logging(directory: Path | None = None, *, level: int = logging.INFO) -
         handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter(
         "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
-    handler._desk_app = True  # type: ignore[attr-defined]
+    setattr(handler, _MARK, True)
     root.addHandler(handler)
     return path

@@ -12,6 +12,7 @@ import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _lock = threading.Lock()
 _depth = 0
@@ -40,7 +41,7 @@ def gc_paused() -> Iterator[None]:
             gc.collect(1)
 
 
-def release_gradually(*lists: list[object]) -> None:
+def release_gradually(*lists: list[Any]) -> None:
     """Empty big lists a slice at a time.
 
     Freeing 100,000 rows happens in one C call when the last reference goes, holding the

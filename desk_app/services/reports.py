@@ -121,7 +121,7 @@ class ReportService:
             **_activity(tickets, scan, start=start, end=end, horizon=horizon, tz=tz))
         # Free the big containers one statement at a time: dropped together when the frame
         # ends, they would be freed in one C call holding the GIL (a 0.1 s window stall).
-        release_gradually(in_cohort, tickets)  # type: ignore[arg-type]
+        release_gradually(in_cohort, tickets)
         del cohort
         del counts
         scan.status_at_start.clear()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -310,13 +310,14 @@ def _get(s: Session, ticket_id: int) -> Ticket:
 
 def _claim_version(s: Session, ticket: Ticket, expected_version: int) -> None:
     """Bump the version only if nobody else did since the technician loaded the ticket."""
-    result = s.execute(
+    # Session.execute is typed for any statement; an UPDATE's result is a CursorResult
+    result = cast("CursorResult[Any]", s.execute(
         update(Ticket).where(col(Ticket.id) == ticket.id,
                              col(Ticket.version) == expected_version)
         .values(version=expected_version + 1)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    ))
+    if result.rowcount != 1:
         raise ConcurrentEdit(
             "Someone else changed this ticket after you opened it. Your text is kept: "
             "reload the ticket to see their change, then save again.")

@@ -133,7 +133,7 @@ def raw_batches(s: Session, stmt: Any, chunk: int = 2000) -> Iterator[Sequence[A
     """`raw_rows` a chunk at a time, for callers that work on whole batches (CSV exports hand
     each one to `csv.writer.writerows`); memory stays at one chunk whatever the row count."""
     result = s.connection().execute(stmt)
-    cursor = result.cursor  # type: ignore[attr-defined]
+    cursor = result.cursor
     try:
         while rows := cursor.fetchmany(chunk):
             yield rows

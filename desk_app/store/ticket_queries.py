@@ -137,7 +137,7 @@ def _condition(qf: QuickFilter, me_technician_id: int | None
     return None  # ALL
 
 
-def _apply_filters(stmt: Select, query: TicketListQuery) -> Select:  # type: ignore[type-arg]
+def _apply_filters(stmt: Select, query: TicketListQuery) -> Select:
     condition = _condition(query.quick_filter, query.me_technician_id)
     if condition is not None:
         stmt = stmt.where(condition)
@@ -146,7 +146,7 @@ def _apply_filters(stmt: Select, query: TicketListQuery) -> Select:  # type: ign
     return stmt
 
 
-def _search_matches(search: str) -> Select:  # type: ignore[type-arg]
+def _search_matches(search: str) -> Select:
     """Ids of tickets matching every word (number, title, description, requester).
 
     Run as an `id IN (...)` subquery: SQLite then scans the ticket table once and sorts the
@@ -224,7 +224,7 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
     return _fetch_ids(session, stmt)
 
 
-def _fetch_ids(session: Session, stmt: Select) -> list[int]:  # type: ignore[type-arg]
+def _fetch_ids(session: Session, stmt: Select) -> list[int]:
     """Run a one-column integer query and read the DBAPI cursor directly.
 
     SQLAlchemy's per-row result processing costs more than the query itself for 100,000

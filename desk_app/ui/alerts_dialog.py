@@ -101,9 +101,8 @@ class NotificationsDialog(QDialog):
         """Fill the tree from the center's entries, keeping the current ticket selected and
         the unfolded tickets unfolded (a tick may arrive while the list is open)."""
         current = self.current_ticket()
-        unfolded = {self.tree.topLevelItem(i).data(TICKET, Qt.ItemDataRole.UserRole)
-                    for i in range(self.tree.topLevelItemCount())
-                    if self.tree.topLevelItem(i).isExpanded()}
+        unfolded = {top.data(TICKET, Qt.ItemDataRole.UserRole)
+                    for top in _top_items(self.tree) if top.isExpanded()}
         self.tree.clear()
         groups = self.center.groups()
         for group in groups:
@@ -152,9 +151,8 @@ class NotificationsDialog(QDialog):
     def _restyle(self) -> None:
         """Bold for unread (a ticket row when any of its notices is), and the heading."""
         unread_ids = {e.id for e in self.center.entries if self.center.is_unread(e)}
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            children = [top.child(j) for j in range(top.childCount())]
+        for top in _top_items(self.tree):
+            children = _children(top)
             ids = [item.data(ALERT, Qt.ItemDataRole.UserRole) for item in (top, *children)]
             _set_bold(top, any(x in unread_ids for x in ids))
             for child, entry_id in zip(children, ids[1:], strict=True):
@@ -181,6 +179,18 @@ class NotificationsDialog(QDialog):
         if ticket_id:
             self.sig_open_ticket.emit(int(ticket_id))
             self.accept()
+
+
+def _top_items(tree: QTreeWidget) -> list[QTreeWidgetItem]:
+    """The tree's top-level items (Qt answers None only for an index out of range)."""
+    items = (tree.topLevelItem(i) for i in range(tree.topLevelItemCount()))
+    return [item for item in items if item is not None]
+
+
+def _children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    """The item's children (Qt answers None only for an index out of range)."""
+    children = (item.child(i) for i in range(item.childCount()))
+    return [child for child in children if child is not None]
 
 
 def _set_bold(item: QTreeWidgetItem, bold: bool) -> None:

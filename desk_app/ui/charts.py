@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -231,9 +231,7 @@ class ChartView(QWidget):
             p.drawText(QRectF(x, 4, width, 18), Qt.AlignmentFlag.AlignVCenter, series.name)
             x += width
 
-    def event(self, e: object) -> bool:  # tooltips: the category and every value
-        from PySide6.QtCore import QEvent
-
+    def event(self, e: QEvent) -> bool:  # tooltips: the category and every value
         if isinstance(e, QHelpEvent) and e.type() == QEvent.Type.ToolTip and self._data:
             data, plot = self._data, self._plot_rect()
             if data.categories and plot.contains(QPointF(e.pos())):
@@ -245,7 +243,7 @@ class ChartView(QWidget):
                     lines.append(f"Goal: {data.value_text(data.goals[i])}")
                 QToolTip.showText(e.globalPos(), plain_tooltip("\n".join(lines)), self)
                 return True
-        return super().event(e)  # type: ignore[arg-type]
+        return super().event(e)
 
 
 class ChartCard(QFrame):

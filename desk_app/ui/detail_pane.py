@@ -243,8 +243,10 @@ class TicketDetailPane(QWidget):
         self.reply_radio.toggled.connect(self._on_kind_toggled)
         self.composer.textChanged.connect(self._on_composer_edited)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self.composer, activated=self._on_send,
-                      context=Qt.ShortcutContext.WidgetShortcut)
+            # Not the (keys, parent, slot, context) overload: PySide6 drops its context argument.
+            shortcut = QShortcut(QKeySequence(keys), self.composer)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self._on_send)
         send_row = QHBoxLayout()
         send_row.addWidget(self.composer_error, 1)
         send_row.addWidget(self.draft_hint, 1)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.platform.logs import setup_logging
 from desk_app.platform.redact import redact
+
+if TYPE_CHECKING:  # for annotations only: the runtime import stays inside `_all`
+    from desk_app.services.ticket_list import TicketListQuery
 
 log = logging.getLogger(__name__)
 DEMO_TICKETS = 300
@@ -79,7 +83,7 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
         ctx.close()
 
 
-def _all():  # type: ignore[no-untyped-def]
+def _all() -> TicketListQuery:
     from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 
     return TicketListQuery(quick_filter=QuickFilter.ALL)

@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
             self.shortcut_list.append((shortcut, describe or text.replace("&", "")
                                        .rstrip(".…")))
-        action.triggered.connect(slot)  # type: ignore[arg-type]
+        action.triggered.connect(slot)
         menu.addAction(action)
         self.addAction(action)
         return action
@@ -564,13 +564,16 @@ class MainWindow(QMainWindow):
                 return service.export_ticket_ids(out, options, ids=ids, visible=visible,
                                                  now=now)
 
+        def failed(exc: BaseException) -> None:
+            plain_message(self, QMessageBox.Icon.Warning, "Export failed",
+                          f"The file was not written: {plain_reason(exc)}").exec()
+
         self.statusBar().showMessage(f"Exporting {len(ids):,} tickets to {target}…")
         self.runner.run(
             work,
             lambda count: self.statusBar().showMessage(
                 f"Exported {count:,} tickets to {target}", 10000),
-            lambda exc: plain_message(self, QMessageBox.Icon.Warning, "Export failed",
-                                      f"The file was not written: {plain_reason(exc)}").exec())
+            failed)
 
     def visible_export_columns(self) -> list[str]:
         """Export names of the table's shown columns, left to right as on screen (the
@@ -682,7 +685,9 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.read_only_banner)
-        column.addWidget(self.takeCentralWidget(), 1)
+        central = self.takeCentralWidget()
+        if central is not None:  # always set by __init__; None only on a bare QMainWindow
+            column.addWidget(central, 1)
         self.setCentralWidget(box)
         for action in self.edit_actions:
             action.setEnabled(False)

@@ -158,7 +158,7 @@ class NewTicketDialog(QDialog):
         layout.addWidget(buttons)
 
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.save)
+            QShortcut(QKeySequence(keys), self, self.save)
         self.impact.currentIndexChanged.connect(self._update_priority)
         self.urgency.currentIndexChanged.connect(self._update_priority)
         self.override.toggled.connect(self._on_override_toggled)
@@ -189,7 +189,9 @@ class NewTicketDialog(QDialog):
         completer = QCompleter(QStringListModel(list(self._contacts), self), self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.activated[str].connect(self._on_contact_chosen)
+        # activated is overloaded (str, QModelIndex): pick str by name. PySide6's stubs type
+        # every signal as a SignalInstance that cannot be indexed, which is wrong at run time.
+        completer.activated[str].connect(self._on_contact_chosen)  # type: ignore[index]
         self.requester.setCompleter(completer)
 
     def _on_contact_chosen(self, display: str) -> None:

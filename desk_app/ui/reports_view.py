@@ -391,6 +391,7 @@ class ReportsWindow(QWidget):
         return Preset(self.period.currentData())
 
     def days(self) -> tuple[date, date]:
+        # PySide6's stubs type QDate.toPython() as object; at run time it is a datetime.date.
         return self.first_day.date().toPython(), self.last_day.date().toPython()  # type: ignore[return-value]
 
     def report_filter(self) -> ReportFilter:

@@ -49,7 +49,7 @@ class ResolveDialog(QDialog):
         self.note.textChanged.connect(
             lambda: self.ok.setEnabled(bool(self.note.toPlainText().strip())))
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self._accept_if_ready)
+            QShortcut(QKeySequence(keys), self, self._accept_if_ready)
         self.rating = QComboBox()
         self.rating.addItem("Not rated", None)
         for score, words in ((5, "very satisfied"), (4, "satisfied"), (3, "neutral"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -135,8 +135,8 @@ class SettingsDialog(QDialog):
             lr.addWidget(check)
         lr.addStretch(1)
         self.quiet = QCheckBox("Quiet hours from")
-        self.quiet_from = QTimeEdit(rules.quiet_from or time(19))
-        self.quiet_to = QTimeEdit(rules.quiet_to or time(7))
+        self.quiet_from = QTimeEdit(_qtime(rules.quiet_from or time(19)))
+        self.quiet_to = QTimeEdit(_qtime(rules.quiet_to or time(7)))
         for edit in (self.quiet_from, self.quiet_to):
             edit.setDisplayFormat("HH:mm")
         self.quiet.setChecked(rules.quiet_from is not None)
@@ -188,8 +188,8 @@ class SettingsDialog(QDialog):
         return AlertRules(
             scope=Scope(self.scope.currentData()),
             levels=frozenset(r for r, c in self.levels.items() if c.isChecked()),
-            quiet_from=self.quiet_from.time().toPython() if self.quiet.isChecked() else None,
-            quiet_to=self.quiet_to.time().toPython() if self.quiet.isChecked() else None,
+            quiet_from=_pytime(self.quiet_from.time()) if self.quiet.isChecked() else None,
+            quiet_to=_pytime(self.quiet_to.time()) if self.quiet.isChecked() else None,
             tz=self._user_tz)
 
     def _add_item(self, name: str) -> QListWidgetItem:
@@ -241,3 +241,13 @@ class SettingsDialog(QDialog):
             self._ui_settings.tick_seconds = self.tick.value()
             self._ui_settings.close_to_tray = self.close_to_tray.isChecked()
         self.accept()
+
+
+def _qtime(t: time) -> QTime:
+    """The QTime for `t`, spelt out: PySide6 converts a `time` itself; its stubs do not say so."""
+    return QTime(t.hour, t.minute, t.second, t.microsecond // 1000)
+
+
+def _pytime(t: QTime) -> time:
+    """The `time` for `t`, spelt out: the stubs type `QTime.toPython()` as a bare object."""
+    return time(t.hour(), t.minute(), t.second(), t.msec() * 1000)

@@ -8,6 +8,7 @@ only then applies the change, recomputing every open ticket in one transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from zoneinfo import available_timezones
 
 from PySide6.QtWidgets import (
@@ -282,8 +283,8 @@ class SlaSettingsDialog(QDialog):
         cf.addRow("Organizations", self.pol_organizations)
         cf.addRow("Products", self.pol_products)
         pauses = QGroupBox("The clock pauses while the ticket is")
-        pauses.setLayout(QVBoxLayout())
-        pauses.layout().addWidget(_row(self.pol_pauses.values()))
+        pauses_layout = QVBoxLayout(pauses)
+        pauses_layout.addWidget(_row(self.pol_pauses.values()))
         right = QVBoxLayout()
         right.addWidget(targets)
         right.addWidget(conditions)
@@ -447,11 +448,11 @@ def _percent_box() -> QDoubleSpinBox:
     return box
 
 
-def _row(widgets: object) -> QWidget:
+def _row(widgets: Iterable[QWidget]) -> QWidget:
     box = QWidget()
     lay = QHBoxLayout(box)
     lay.setContentsMargins(0, 0, 0, 0)
-    for w in widgets:  # type: ignore[attr-defined]
+    for w in widgets:
         lay.addWidget(w)
     lay.addStretch(1)
     return box

@@ -90,9 +90,12 @@ class UiSettings:
 
     @property
     def tick_seconds(self) -> int:
+        raw = self._qs.value("alerts/tick_s", 15)
+        if not isinstance(raw, (int, float, str)):
+            return 15
         try:
-            return max(5, min(600, int(self._qs.value("alerts/tick_s", 15))))
-        except (TypeError, ValueError):
+            return max(5, min(600, int(raw)))
+        except ValueError:
             return 15
 
     @tick_seconds.setter

@@ -96,20 +96,20 @@ class SlaMonitor(QObject):
     def __init__(self, worker: SlaMonitorWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
-        self.thread = QThread()
-        self.thread.setObjectName("sla-monitor")
-        worker.moveToThread(self.thread)
-        self.thread.started.connect(worker.start)
+        self.worker_thread = QThread()
+        self.worker_thread.setObjectName("sla-monitor")
+        worker.moveToThread(self.worker_thread)
+        self.worker_thread.started.connect(worker.start)
 
     def start(self) -> None:
-        self.thread.start()
+        self.worker_thread.start()
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop within `timeout_ms`; True when the thread has ended."""
-        if not self.thread.isRunning():
+        if not self.worker_thread.isRunning():
             return True
         from PySide6.QtCore import QMetaObject, Qt
 
         QMetaObject.invokeMethod(self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
-        self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        self.worker_thread.quit()
+        return self.worker_thread.wait(timeout_ms)

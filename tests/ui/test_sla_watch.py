@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from PySide6.QtCore import QThread
 from PySide6.QtGui import QColor, QPalette
 from pytestqt.qtbot import QtBot
 
@@ -136,13 +137,16 @@ def test_the_monitor_thread_ticks_and_stops_within_a_second(ctx: AppContext, clo
     worker = SlaMonitorWorker(MonitorService(ctx.db, ctx.sla), clock, tick_s=1,
                               full_first_sweep=True)
     monitor = SlaMonitor(worker)
+    # the thread it owns does not shadow QObject.thread(): the monitor lives on this thread
+    assert monitor.thread() is QThread.currentThread()
+    assert worker.thread() is monitor.worker_thread
     results = []
     worker.sig_result.connect(results.append)
     with qtbot.waitSignal(worker.sig_result, timeout=5000):
         monitor.start()
-    assert monitor.thread.isRunning()
+    assert monitor.worker_thread.isRunning()
     assert monitor.shutdown(1000) is True
-    assert not monitor.thread.isRunning()
+    assert not monitor.worker_thread.isRunning()
     assert results[0].examined == 1  # the full start-up sweep saw the open ticket
 
 
