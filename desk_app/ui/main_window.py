@@ -312,9 +312,6 @@ class MainWindow(QMainWindow):
                 lambda on, c=column: header.setSectionHidden(c, not on))
         menu.exec(header.mapToGlobal(pos))
 
-    def current_query(self) -> TicketListQuery:
-        return self.model.query
-
     def set_filter(self, quick_filter: QuickFilter) -> None:
         self.filter_buttons[quick_filter].setChecked(True)
         self.settings.last_filter = quick_filter
