@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,9 +27,14 @@ from desk_app.domain.errors import DeskError, ValidationError, ValidationErrors
 from desk_app.domain.ticket import RequesterInput, TicketDraft, format_number
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
+from desk_app.platform.timezone import local_zone_name
 from desk_app.store.migrate import MigrationError
 from desk_app.store.target import DatabaseUnusable, OpenMode
 
+# Deferred imports: the application context, the services and the report/export stack are
+# imported inside the commands that use them, so `desk-app --version`, `--help` and a bad
+# argument load none of them (about twice the import time of this module on its own), and
+# the GUI path imports PySide6 only after the Qt preflight has checked the libraries.
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
 LIST_COLUMNS = ("number", "priority", "status", "title", "requester", "organization",
@@ -162,7 +169,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
 
 
 def _report_filter(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from desk_app.domain.period_report import ReportFilter
+    from desk_app.domain.period_report import ReportFilter  # deferred: heavy, see above
 
     priorities = {parse_enum(Priority, p, field="--priority").value for p in args.priority}
     channels = {parse_enum(Channel, c, field="--channel").value for c in args.channel}
@@ -184,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return _cmd_export(args)
         if args.command == "import":
-            from desk_app.cli_import import cmd_import
+            from desk_app.cli_import import cmd_import  # deferred: the import stack
 
             return cmd_import(args, lambda mode: _open(args, mode))
         if args.command == "report":
@@ -202,7 +209,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`desk-app report | head`): not an error. Point stdout at
         # nothing so the interpreter's final flush does not complain again.
-        import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -219,7 +225,7 @@ def _database_arg(args: argparse.Namespace) -> str | None:
 
 def _open(args: argparse.Namespace, mode: OpenMode):  # type: ignore[no-untyped-def]
     """The desk the arguments name (--db, else $DESK_APP_DB, else the default file)."""
-    from desk_app.app import open_context
+    from desk_app.app import open_context  # deferred: every service, see above
 
     return open_context(chosen_database(_database_arg(args)), mode=mode,
                         read_only=getattr(args, "read_only", False))
@@ -241,6 +247,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_tickets_list(args: argparse.Namespace) -> int:
+    # deferred, like the other service imports here (see above)
     from desk_app.services.ticket_list import QuickFilter, SortKey, TicketListQuery
 
     status = parse_enum(Status, args.status, field="--status") if args.status else None
@@ -263,7 +270,7 @@ def _cmd_tickets_list(args: argparse.Namespace) -> int:
         out.write("\n")
     elif args.format == "csv":
         # The one CSV writer: a title such as =HYPERLINK(...) is neutralised as in exports.
-        from desk_app.services.export import CsvOptions, write_csv
+        from desk_app.services.export import CsvOptions, write_csv  # deferred (see above)
 
         write_csv(out, LIST_COLUMNS, ([r[c] for c in LIST_COLUMNS] for r in records),
                   CsvOptions(bom=False, line_end="\n"))
@@ -309,9 +316,6 @@ def _cmd_tickets_add(args: argparse.Namespace) -> int:
 def _parse_day(text: str | None, *, field: str, tz: str, end: bool = False
                ) -> datetime | None:
     """A calendar day in `tz` as the instant it starts (or, for `end`, the next day starts)."""
-    from datetime import date, timedelta
-    from zoneinfo import ZoneInfo
-
     if not text:
         return None
     try:
@@ -326,10 +330,6 @@ def _parse_day(text: str | None, *, field: str, tz: str, end: bool = False
 def _zone_and_period(args: argparse.Namespace
                      ) -> tuple[str, datetime | None, datetime | None]:
     """--tz (default: this computer's zone), --from and --to (inclusive days) as instants."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from desk_app.platform.timezone import local_zone_name
-
     tz = args.tz or local_zone_name()
     try:
         ZoneInfo(tz)
@@ -361,6 +361,7 @@ def _period_report(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    # deferred: the report and export services (see above)
     from desk_app.services.export import CsvOptions, open_for_csv
     from desk_app.services.period_export import ExportKind, ExportRequest
     from desk_app.services.summary_export import summary_dict, summary_text
@@ -389,6 +390,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     """Every kind through the one export path (services/period_export.py), as the Reports
     window does; docs/exports.md says what each file holds."""
+    # deferred: the export services (see above)
     from desk_app.services.export import CsvOptions
     from desk_app.services.period_export import ExportKind, ExportRequest
 
@@ -408,11 +410,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    from desk_app.platform.qt_preflight import qt_libraries_missing
+    from desk_app.platform.qt_preflight import qt_libraries_missing  # deferred: GUI only
 
     if qt_libraries_missing():  # before Qt: it would abort or fail to import (README)
         return EXIT_FAILURE
-    from desk_app.ui.launch import launch
+    from desk_app.ui.launch import launch  # deferred: PySide6, after the preflight
 
     db_arg = _database_arg(args)
     if args.demo and not db_arg:

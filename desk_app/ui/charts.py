@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -230,8 +230,6 @@ class ChartView(QWidget):
             x += width
 
     def event(self, e: object) -> bool:  # tooltips: the category and every value
-        from PySide6.QtCore import QEvent
-
         if isinstance(e, QHelpEvent) and e.type() == QEvent.Type.ToolTip and self._data:
             data, plot = self._data, self._plot_rect()
             if data.categories and plot.contains(QPointF(e.pos())):

@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import logging
 import sys
+from importlib import resources
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy.exc import SQLAlchemyError
 
+from desk_app.app import open_context
 from desk_app.platform.logs import setup_logging
+from desk_app.services.ticket_list import QuickFilter, TicketListQuery
+from desk_app.store.migrate import MigrationError
+from desk_app.store.target import DatabaseUnusable
+from desk_app.ui.errors import install_excepthook
+from desk_app.ui.main_window import MainWindow
+from desk_app.ui.ui_settings import UiSettings
 
 log = logging.getLogger(__name__)
 DEMO_TICKETS = 300
 
 
 def load_stylesheet() -> str:
-    from importlib import resources
-
     return (resources.files("desk_app.ui") / "style.qss").read_text(encoding="utf-8")
 
 
 def app_icon() -> QIcon:
-    from importlib import resources
-
     return QIcon(str(resources.files("desk_app.ui") / "icons" / "desk-app.svg"))
 
 
@@ -39,15 +44,6 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
     app.setApplicationDisplayName("Desk App")
     app.setWindowIcon(app_icon())
     app.setStyleSheet(load_stylesheet())
-
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from desk_app.app import open_context
-    from desk_app.store.migrate import MigrationError
-    from desk_app.store.target import DatabaseUnusable
-    from desk_app.ui.errors import install_excepthook
-    from desk_app.ui.main_window import MainWindow
-    from desk_app.ui.ui_settings import UiSettings
 
     install_excepthook(log_path)
     try:
@@ -72,7 +68,5 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
         ctx.close()
 
 
-def _all():  # type: ignore[no-untyped-def]
-    from desk_app.services.ticket_list import QuickFilter, TicketListQuery
-
+def _all() -> TicketListQuery:
     return TicketListQuery(quick_filter=QuickFilter.ALL)
