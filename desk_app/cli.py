@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -31,6 +33,7 @@ from desk_app.domain.ticket import (
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
 from desk_app.platform.redact import redact
+from desk_app.platform.timezone import local_zone_name
 from desk_app.store.db_errors import describe_failure
 from desk_app.store.migrate import MigrationError
 from desk_app.store.target import DatabaseUnusable, OpenMode
@@ -39,6 +42,10 @@ if TYPE_CHECKING:  # for annotations only: the runtime imports stay inside the c
     from desk_app.app import AppContext
     from desk_app.domain.period_report import PeriodReport, ReportFilter
 
+# Deferred imports: the application context, the services and the report/export stack are
+# imported inside the commands that use them, so `desk-app --version`, `--help` and a bad
+# argument load none of them (about twice the import time of this module on its own), and
+# the GUI path imports PySide6 only after the Qt preflight has checked the libraries.
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
 # The days a period may name: before 1900 no desk held tickets, and a bound far from
@@ -199,7 +206,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
 
 
 def _report_filter(args: argparse.Namespace) -> ReportFilter:
-    from desk_app.domain.period_report import ReportFilter
+    from desk_app.domain.period_report import ReportFilter  # deferred: heavy, see above
 
     priorities = {parse_enum(Priority, p, field="--priority").value for p in args.priority}
     channels = {parse_enum(Channel, c, field="--channel").value for c in args.channel}
@@ -222,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return _cmd_export(args)
         if args.command == "import":
-            from desk_app.cli_import import cmd_import
+            from desk_app.cli_import import cmd_import  # deferred: the import stack
 
             return cmd_import(args, lambda mode: _open(args, mode))
         if args.command == "report":
@@ -241,7 +248,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`desk-app report | head`): not an error. Point stdout at
         # nothing so the interpreter's final flush does not complain again.
-        import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -262,7 +268,7 @@ def _database_arg(args: argparse.Namespace) -> str | None:
 
 def _open(args: argparse.Namespace, mode: OpenMode) -> AppContext:
     """The desk the arguments name (--db, else $DESK_APP_DB, else the default file)."""
-    from desk_app.app import open_context
+    from desk_app.app import open_context  # deferred: every service, see above
 
     ctx = open_context(chosen_database(_database_arg(args)), mode=mode,
                        read_only=getattr(args, "read_only", False))
@@ -287,6 +293,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_tickets_list(args: argparse.Namespace) -> int:
+    # deferred, like the other service imports here (see above)
     from desk_app.services.ticket_list import QuickFilter, SortKey, TicketListQuery
 
     status = parse_enum(Status, args.status, field="--status") if args.status else None
@@ -309,7 +316,7 @@ def _cmd_tickets_list(args: argparse.Namespace) -> int:
         out.write("\n")
     elif args.format == "csv":
         # The one CSV writer: a title such as =HYPERLINK(...) is neutralised as in exports.
-        from desk_app.services.export import CsvOptions, write_csv
+        from desk_app.services.export import CsvOptions, write_csv  # deferred (see above)
 
         write_csv(out, LIST_COLUMNS, ([r[c] for c in LIST_COLUMNS] for r in records),
                   CsvOptions(bom=False, line_end="\n"))
@@ -357,9 +364,6 @@ def _cmd_tickets_add(args: argparse.Namespace) -> int:
 def _parse_day(text: str | None, *, field: str, tz: str, end: bool = False
                ) -> datetime | None:
     """A calendar day in `tz` as the instant it starts (or, for `end`, the next day starts)."""
-    from datetime import date, timedelta
-    from zoneinfo import ZoneInfo
-
     if not text:
         return None
     try:
@@ -376,10 +380,6 @@ def _parse_day(text: str | None, *, field: str, tz: str, end: bool = False
 def _zone_and_period(args: argparse.Namespace
                      ) -> tuple[str, datetime | None, datetime | None]:
     """--tz (default: this computer's zone), --from and --to (inclusive days) as instants."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from desk_app.platform.timezone import local_zone_name
-
     tz = args.tz or local_zone_name()
     try:
         ZoneInfo(tz)
@@ -426,6 +426,7 @@ def _period_report(args: argparse.Namespace) -> tuple[PeriodReport, str]:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    # deferred: the report and export services (see above)
     from desk_app.services.export import CsvOptions, open_for_csv
     from desk_app.services.period_export import ExportKind, ExportRequest
     from desk_app.services.summary_export import summary_dict, summary_text
@@ -455,6 +456,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     """Every kind through the one export path (services/period_export.py), as the Reports
     window does; docs/exports.md says what each file holds."""
+    # deferred: the export services (see above)
     from desk_app.services.export import CsvOptions
     from desk_app.services.period_export import ExportKind, ExportRequest
 
@@ -475,11 +477,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    from desk_app.platform.qt_preflight import qt_libraries_missing
+    from desk_app.platform.qt_preflight import qt_libraries_missing  # deferred: GUI only
 
     if qt_libraries_missing():  # before Qt: it would abort or fail to import (README)
         return EXIT_FAILURE
-    from desk_app.ui.launch import launch
+    from desk_app.ui.launch import launch  # deferred: PySide6, after the preflight
 
     db_arg = _database_arg(args)
     if args.demo and not db_arg:

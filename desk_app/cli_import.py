@@ -12,8 +12,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from desk_app.app import open_context as open_desk
 from desk_app.domain.csv_import import (
     VOCABULARIES,
     ImportOptions,
@@ -25,11 +26,11 @@ from desk_app.domain.csv_import import (
 from desk_app.domain.csv_read import CsvFormatError, plural
 from desk_app.domain.import_fields import DATE_FIELDS, MappingError
 from desk_app.domain.ticket import format_number
+from desk_app.platform.identity import os_user_name
 from desk_app.platform.redact import redact
+from desk_app.platform.timezone import local_zone_name
+from desk_app.services.importer import ImportReport, ImportService
 from desk_app.store.target import DatabaseMissing, OpenMode
-
-if TYPE_CHECKING:
-    from desk_app.services.importer import ImportReport
 
 EXIT_PROBLEMS = 2
 EXIT_UNREADABLE = 1
@@ -45,10 +46,6 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
     """Check the file, then (unless --dry-run) import it in one transaction. A dry run
     never creates or changes a desk: a missing one is stood in for by an empty one in
     memory."""
-    from desk_app.platform.identity import os_user_name
-    from desk_app.platform.timezone import local_zone_name
-    from desk_app.services.importer import ImportService
-
     path = Path(args.file)
     try:
         options = ImportOptions(tz=args.tz or local_zone_name(), encoding=args.encoding,
@@ -76,7 +73,6 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
         ctx = open_context(OpenMode.READ if args.dry_run else OpenMode.CHANGE)
     except DatabaseMissing as exc:
         # A file can be checked before its desk exists: against an empty desk in memory.
-        from desk_app.app import open_context as open_desk
 
         ctx = open_desk("sqlite://")
         missing = f"{exc}; checked against an empty desk"

@@ -7,14 +7,20 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from desk_app.app import AppContext, open_context
-from desk_app.domain.enums import Channel, Impact, Urgency
+from desk_app.domain.enums import Channel, Impact, Status, Urgency
 from desk_app.domain.ticket import RequesterInput, TicketDraft
+from desk_app.services.tickets import TicketDetail, TicketEdit
+
+# The technician the tests act as; the `ctx` fixture creates them (and a colleague).
+ME = "Alex Morgan"
+COLLEAGUE = "Priya Raman"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -90,8 +96,8 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def ctx(db_path: Path, clock: FakeClock) -> Iterator[AppContext]:
     context = open_context(db_path, clock=clock, user_tz="UTC")
-    context.directory.ensure_technician("Alex Morgan")
-    context.directory.ensure_technician("Priya Raman")
+    context.directory.ensure_technician(ME)
+    context.directory.ensure_technician(COLLEAGUE)
     yield context
     context.close()
 
@@ -107,3 +113,23 @@ def make_draft(**overrides: object) -> TicketDraft:
     }
     values.update(overrides)
     return TicketDraft(**values)  # type: ignore[arg-type]
+
+
+def move(ctx: AppContext, ticket_id: int, status: Status, *, actor: str = ME,
+         resolution_note: str | None = None, csat_score: int | None = None) -> TicketDetail:
+    """Move a ticket to `status` from whatever version it has now (loaded first, as the
+    window would), and return its detail after the move: how a test puts a ticket into the
+    state it is about."""
+    current = ctx.tickets.detail(ticket_id)
+    return ctx.tickets.change_status(ticket_id, status, expected_version=current.version,
+                                     actor=actor, resolution_note=resolution_note,
+                                     csat_score=csat_score)
+
+
+def edit_of(d: TicketDetail, **changes: object) -> TicketEdit:
+    """The edit that keeps every field of `d` as it is, except `changes`."""
+    base = TicketEdit(title=d.title, description=d.description, category=d.category,
+                      product=d.product, impact=d.impact, urgency=d.urgency,
+                      priority_override=d.priority if d.priority_overridden else None,
+                      channel=d.channel, assignee=d.assignee, organization=d.organization)
+    return replace(base, **changes)  # type: ignore[arg-type]

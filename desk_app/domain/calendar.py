@@ -167,7 +167,7 @@ class BusinessCalendar:
         """Every holiday in `year`: explicit ones plus the country's public holidays."""
         days = {d for d in self._explicit if d.year == year}
         if self.country:
-            import holidays as holidays_lib
+            import holidays as holidays_lib  # deferred: ~0.1 s, only for a country
 
             days |= set(holidays_lib.country_holidays(
                 self.country, subdiv=self.subdivision, years=year, language="en_US"))

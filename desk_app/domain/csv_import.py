@@ -190,8 +190,9 @@ class ImportPlan:
 
 
 @dataclass(frozen=True)
-class TicketRow:
-    """One row, checked and converted, ready for the service to store."""
+class ImportedTicket:
+    """One CSV row, checked and converted, ready for the service to store (not to be
+    confused with store.ticket_queries.TicketRow, a row of the ticket list)."""
 
     row: int
     title: str
@@ -282,13 +283,13 @@ def _has_data(table: CsvTable, index: int) -> bool:
 
 
 def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: datetime
-            ) -> tuple[list[TicketRow], list[Problem]]:
-    """Every row as a TicketRow, and every problem found (all of them, not the first)."""
+            ) -> tuple[list[ImportedTicket], list[Problem]]:
+    """Every row as an ImportedTicket, and every problem found (all of them, not the first)."""
     problems = _file_problems(table, plan)
     if plan.mapping.column_of(ImportField.TITLE) is None or not table.records:
         return [], problems
     reading = _Reading.of(table, plan, options, now=now)
-    rows: list[TicketRow] = []
+    rows: list[ImportedTicket] = []
     for record in table.records:
         row, found = _convert_record(record.row, record.cells, reading)
         if row is None:
@@ -345,8 +346,8 @@ Cell = Callable[[ImportField], str]  # one record's stripped text of a field
 
 
 def _convert_record(row: int, cells: tuple[str, ...], reading: _Reading
-                    ) -> tuple[TicketRow | None, list[Problem]]:
-    """One record as a TicketRow, or None and everything wrong with it."""
+                    ) -> tuple[ImportedTicket | None, list[Problem]]:
+    """One record as an ImportedTicket, or None and everything wrong with it."""
     found = _Found(reading.plan, row)
     # NUL is never text (Python 3.11's csv module reads it where 3.10 refused the file):
     # refused in any cell, mapped or not, with its row and column. The row's other checks
@@ -368,7 +369,7 @@ def _convert_record(row: int, cells: tuple[str, ...], reading: _Reading
     assignee, category = _assignee_and_category(get, found)
     if found.problems:
         return None, found.problems
-    return TicketRow(
+    return ImportedTicket(
         row=row, title=title, description=description,
         status=status, priority=priority, created_at=created, resolved_at=resolved,
         closed_at=closed, requester=requester, email=email, phone=phone,

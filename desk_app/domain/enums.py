@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import Enum, StrEnum
 from typing import TypeVar
 
+from desk_app.domain.errors import ValidationError
+
 E = TypeVar("E", bound=Enum)
 
 
@@ -155,8 +157,6 @@ def parse_enum(enum_type: type[E], text: str, *, field: str) -> E:
     Raises ValidationError naming the field and the accepted values, so a command line or an
     import can tell the user exactly what to type.
     """
-    from desk_app.domain.errors import ValidationError
-
     wanted = text.strip().casefold()
     for member in enum_type:
         names = {member.name.casefold(), str(member.value).casefold()}

@@ -92,10 +92,6 @@ class ClockResult:
     def left_s(self) -> float:
         return (self.target_s * _US - self.used_us) / _US
 
-    @property
-    def fraction(self) -> float:
-        return self.used_s / self.target_s
-
 
 @dataclass(frozen=True)
 class SlaReplay:

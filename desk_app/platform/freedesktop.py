@@ -37,6 +37,8 @@ from desk_app.platform.notifier import (
     clip,
 )
 
+# jeepney is imported inside the methods that use it: it is installed on Linux only (see
+# pyproject.toml), and this module must still import where it is missing.
 if TYPE_CHECKING:
     from jeepney import Message
     from jeepney.io.blocking import DBusConnection

@@ -52,7 +52,7 @@ def session_bus_has_notifications() -> bool:
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         return False
     try:
-        from PySide6.QtDBus import QDBusConnection
+        from PySide6.QtDBus import QDBusConnection  # deferred: only with a session bus
 
         bus = QDBusConnection.sessionBus()
         if not bus.isConnected():
@@ -91,7 +91,7 @@ class PlyerNotifier:
 
     def send(self, title: str, body: str, *, ticket_id: int | None = None,
              urgency: Urgency = Urgency.NORMAL) -> None:
-        from plyer import notification
+        from plyer import notification  # deferred: optional backend, probes on import
 
         notification.notify(title=clip(title, TITLE_MAX), message=clip(body, BODY_MAX),
                             app_name="Desk App", timeout=10)
@@ -103,6 +103,7 @@ def plyer_backend_usable() -> bool:
     notify-send, macOS without pyobjus). plyer prints the import failure and warns while it
     looks; that is kept out of the user's console."""
     try:
+        # deferred: plyer probes the platform's backends on import (and prints failures)
         from plyer import notification
         from plyer.facades import Notification
 

@@ -23,6 +23,8 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from desk_app.platform.logs import setup_logging
+
 log = logging.getLogger(__name__)
 
 
@@ -152,7 +154,6 @@ def qt_libraries_missing(environ: Mapping[str, str] | None = None, *,
     problem = check(environ, system=system, loader=loader)
     if problem is None:
         return False
-    from desk_app.platform.logs import setup_logging
 
     setup_logging()
     log.error("%s", problem.message())

@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 def local_zone_name() -> str:
     """The machine's zone as an IANA name; "UTC" when the OS will not say."""
     try:
-        import tzlocal
+        import tzlocal  # deferred: only when no zone is given; a failure means UTC
 
         name = tzlocal.get_localzone_name()
         if name:

@@ -34,11 +34,11 @@ from sqlmodel import col
 
 from desk_app.domain.csv_import import (
     VOCABULARIES,
+    ImportedTicket,
     ImportOptions,
     ImportPlan,
     ImportRefused,
     Problem,
-    TicketRow,
     convert,
     make_plan,
 )
@@ -236,7 +236,7 @@ class _Directory:
             self.category_position += 1
         return self.categories[key]
 
-    def requester(self, row: TicketRow) -> tuple[int, int | None]:
+    def requester(self, row: ImportedTicket) -> tuple[int, int | None]:
         """(contact id, organization id) as directory.resolve_requester would choose."""
         email = row.email or None
         person = self.by_email.get(email) if email else None
@@ -320,7 +320,7 @@ class ImportService:
                 f"The database was busy or changed while importing ({exc.orig}); nothing "
                 "was imported. Import again.") from exc
 
-    def _write(self, rows: list[TicketRow], *, now: datetime, actor: str, source: str,
+    def _write(self, rows: list[ImportedTicket], *, now: datetime, actor: str, source: str,
                setup: SlaSetup, started: float) -> ImportResult:
         """One transaction holding the write lock from before the ids are chosen to the
         commit: no other writer can take one of them meanwhile."""
@@ -362,7 +362,7 @@ class ImportService:
             seconds=time.perf_counter() - started)
 
 
-def _ticket(row: TicketRow, *, ticket_id: int, number: int, directory: _Directory,
+def _ticket(row: ImportedTicket, *, ticket_id: int, number: int, directory: _Directory,
             now: datetime, actor: str, source: str, setup: SlaSetup
             ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The ticket row with its SLA columns, and its events in order."""
@@ -424,7 +424,7 @@ def _ticket(row: TicketRow, *, ticket_id: int, number: int, directory: _Director
     return ticket, history
 
 
-def _notes(rows: Iterable[TicketRow], plan: ImportPlan, options: ImportOptions
+def _notes(rows: Iterable[ImportedTicket], plan: ImportPlan, options: ImportOptions
            ) -> tuple[str, ...]:
     """What the import will assume, said once each (not problems: nothing is wrong)."""
     from desk_app.domain.import_fields import ImportField

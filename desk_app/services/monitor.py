@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -238,8 +238,6 @@ def _stale_or_due(now: datetime) -> Any:
 
 
 def _counts(s: Session, levels: tuple[Risk, ...] | None = None) -> dict[Risk, int]:
-    from sqlalchemy import func
-
     stmt = select(col(Ticket.sla_risk), func.count()).where(
         col(Ticket.status).in_(OPEN_STATUSES))
     if levels is not None:

@@ -22,7 +22,11 @@ from desk_app.domain.sla_clock import HistoryEvent, replay
 from desk_app.domain.ticket import creation_snapshot
 from desk_app.domain.workflow import check_transition
 from desk_app.services.clock import Clock
-from desk_app.services.directory import DirectoryService
+from desk_app.services.directory import (
+    DirectoryService,
+    find_technician,
+    get_or_create_organization,
+)
 from desk_app.services.sla import SlaService, clock_columns
 from desk_app.services.tickets import FIRST_NUMBER
 from desk_app.store.bulk import TABLES, event_row, insert_rows, max_ids, ticket_row
@@ -194,8 +198,6 @@ class DeskGenerator:
         return report
 
     def _organizations(self, s: Any) -> dict[str, int]:
-        from desk_app.services.directory import get_or_create_organization
-
         ids: dict[str, int] = {}
         for name, tier in ORGANIZATIONS:
             org = get_or_create_organization(s, name)
@@ -339,8 +341,6 @@ class DeskGenerator:
 
 
 def _tech_id(s: Any, name: str) -> int:
-    from desk_app.services.directory import find_technician
-
     tech = find_technician(s, name)
     assert tech is not None and tech.id is not None
     return tech.id

@@ -113,8 +113,9 @@ class SlaService:
         return setup.calendar_of(found).between(start, end)
 
     def replay_ticket(self, ticket_id: int) -> SlaReplay:
-        """Both clocks as of now, fresh from the history in a session of its own (the
-        command line and tests; the window gets them with the ticket's detail)."""
+        """Both clocks as of now, fresh from the history in a session of its own. Only tests
+        call this: it is their reference replay, to check what the ticket's detail and the
+        monitor's tick carry (the application gets the clocks with those, never from here)."""
         with self._db.session_scope() as s:
             ticket = s.get(Ticket, ticket_id)
             if ticket is None:

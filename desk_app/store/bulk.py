@@ -1,7 +1,10 @@
-"""Fast bulk writes for generated data (demo and benchmark databases).
+"""Bulk reads and writes below the ORM, for work over thousands of rows.
 
-Core `executemany` inserts, thousands of rows a statement, in one transaction: 100,000
-tickets with their histories take seconds instead of the minutes the ORM would need.
+Writes: Core `executemany` inserts, thousands of rows a statement, in one transaction, for
+the demo and benchmark generator and the CSV import (100,000 tickets with their histories
+take seconds instead of the minutes the ORM would need), and batched UPDATEs by primary key
+for the SLA clocks. Reads: rows straight from the driver's cursor for the exports, the
+ticket list and the SLA replay of many tickets.
 """
 
 from __future__ import annotations

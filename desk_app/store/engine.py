@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desk_app.platform.private import create_private_file
 from desk_app.platform.redact import redact
+from desk_app.store.target import read_only_uri
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -92,7 +93,6 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     if read_only:
         if path is None:
             raise ValueError(f"only an SQLite file can be opened read-only, not {url}")
-        from desk_app.store.target import read_only_uri
 
         uri = read_only_uri(path)
         kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)

@@ -20,6 +20,7 @@ from desk_app.domain.enums import Priority, Status
 from desk_app.domain.risk import Risk
 from desk_app.domain.sla_clock import ClockState
 from desk_app.domain.ticket import parse_number
+from desk_app.store.bulk import raw_rows
 from desk_app.store.models import Contact, Organization, Technician, Ticket
 
 
@@ -230,8 +231,6 @@ def _fetch_ids(session: Session, stmt: Select) -> list[int]:
     SQLAlchemy's per-row result processing costs more than the query itself for 100,000
     ids; integer ids need no processing, so the rows are taken straight from the driver.
     """
-    from desk_app.store.bulk import raw_rows
-
     return [row[0] for row in raw_rows(session, stmt)]
 
 

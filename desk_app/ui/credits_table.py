@@ -101,9 +101,6 @@ class CreditsTableModel(QAbstractTableModel):
         self._rows = list(results)
         self.endResetModel()
 
-    def credit_at(self, row: int) -> OrgCredit:
-        return self._rows[row]
-
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self._rows)
 

@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING
+from importlib import resources
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy.exc import SQLAlchemyError
 
+from desk_app.app import open_context
 from desk_app.platform.logs import setup_logging
 from desk_app.platform.redact import redact
-
-if TYPE_CHECKING:  # for annotations only: the runtime import stays inside `_all`
-    from desk_app.services.ticket_list import TicketListQuery
+from desk_app.services.ticket_list import QuickFilter, TicketListQuery
+from desk_app.store.db_errors import describe_failure
+from desk_app.store.migrate import MigrationError
+from desk_app.store.target import DatabaseUnusable
+from desk_app.ui.errors import install_excepthook
+from desk_app.ui.main_window import MainWindow
+from desk_app.ui.ui_settings import UiSettings
 
 log = logging.getLogger(__name__)
 DEMO_TICKETS = 300
 
 
 def load_stylesheet() -> str:
-    from importlib import resources
-
     return (resources.files("desk_app.ui") / "style.qss").read_text(encoding="utf-8")
 
 
 def app_icon() -> QIcon:
-    from importlib import resources
-
     return QIcon(str(resources.files("desk_app.ui") / "icons" / "desk-app.svg"))
 
 
@@ -44,16 +46,6 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
     app.setApplicationDisplayName("Desk App")
     app.setWindowIcon(app_icon())
     app.setStyleSheet(load_stylesheet())
-
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from desk_app.app import open_context
-    from desk_app.store.db_errors import describe_failure
-    from desk_app.store.migrate import MigrationError
-    from desk_app.store.target import DatabaseUnusable
-    from desk_app.ui.errors import install_excepthook
-    from desk_app.ui.main_window import MainWindow
-    from desk_app.ui.ui_settings import UiSettings
 
     install_excepthook(log_path)
     try:
@@ -84,6 +76,4 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
 
 
 def _all() -> TicketListQuery:
-    from desk_app.services.ticket_list import QuickFilter, TicketListQuery
-
     return TicketListQuery(quick_filter=QuickFilter.ALL)

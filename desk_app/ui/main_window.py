@@ -331,9 +331,6 @@ class MainWindow(QMainWindow):
                 lambda on, c=column: header.setSectionHidden(c, not on))
         menu.exec(header.mapToGlobal(pos))
 
-    def current_query(self) -> TicketListQuery:
-        return self.model.query
-
     def set_filter(self, quick_filter: QuickFilter) -> None:
         self.filter_buttons[quick_filter].setChecked(True)
         self.settings.last_filter = quick_filter
@@ -521,6 +518,8 @@ class MainWindow(QMainWindow):
 
     def open_contracts(self) -> None:
         """Organizations' service contracts and this month's credits (docs/credits.md)."""
+        # Deferred, as AppContext defers the services: the dialog brings in the credits
+        # and report services, which would add to the time before the first page.
         from desk_app.ui.contracts_dialog import ContractsDialog
 
         dialog = ContractsDialog(self.ctx.credits,
@@ -532,7 +531,7 @@ class MainWindow(QMainWindow):
     def import_tickets(self) -> None:
         """The import dialog (docs/import.md); once it has written tickets, the list and the
         pick lists show them."""
-        from desk_app.ui.import_dialog import ImportDialog
+        from desk_app.ui.import_dialog import ImportDialog  # deferred: the import stack
 
         dialog = ImportDialog(self.ctx.imports,
                               actor=self.actor, runner=self.runner, parent=self)
@@ -545,6 +544,7 @@ class MainWindow(QMainWindow):
         """The tickets the table shows, in its order, with its visible columns and the SLA
         fields (docs/exports.md): ask where, then write off the GUI thread; the status bar
         reports. The ids and column names are read here and handed over as plain data."""
+        # deferred: the export stack (see open_contracts)
         from desk_app.services.export import CsvOptions, open_for_csv
 
         path, _filter = QFileDialog.getSaveFileName(
@@ -589,7 +589,7 @@ class MainWindow(QMainWindow):
         self.reports_window.export(what)
 
     def open_reports(self) -> None:
-        from desk_app.ui.reports_view import open_reports
+        from desk_app.ui.reports_view import open_reports  # deferred: the report stack
 
         self.reports_window = open_reports(self, self.ctx, self.runner,
                                            getattr(self, "reports_window", None))

@@ -215,11 +215,9 @@ class ReportsWindow(QWidget):
         self.export_button.setText("Export CSV")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.export_button)
-        self.export_actions = {
-            "summary": menu.addAction("Period summary…", lambda: self.export("summary")),
-            "breaches": menu.addAction("Breach list…", lambda: self.export("breaches")),
-            "credits": menu.addAction("Service credits…", lambda: self.export("credits")),
-        }
+        menu.addAction("Period summary…", lambda: self.export("summary"))
+        menu.addAction("Breach list…", lambda: self.export("breaches"))
+        menu.addAction("Service credits…", lambda: self.export("credits"))
         self.export_button.setMenu(menu)
 
         top = QHBoxLayout()

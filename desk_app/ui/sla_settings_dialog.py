@@ -461,7 +461,7 @@ def _row(widgets: Iterable[QWidget]) -> QWidget:
 def _supported() -> dict[str, list[str]]:
     """Country code -> subdivision codes, from the holidays package (offline data)."""
     try:
-        import holidays as holidays_lib
+        import holidays as holidays_lib  # deferred: ~0.1 s, only for the country list
 
         found = holidays_lib.list_supported_countries()
     except Exception:  # an odd holidays version: the fields still accept typed codes

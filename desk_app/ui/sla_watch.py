@@ -17,8 +17,8 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QIcon
+from PySide6.QtCore import Q_ARG, QMetaObject, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QToolButton, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -174,8 +174,6 @@ class SlaWatchUi(QObject):
         self._me_id = me_id
         self.reload_alerts()
         if self.monitor is not None:
-            from PySide6.QtCore import Q_ARG, QMetaObject
-
             QMetaObject.invokeMethod(self.monitor.worker, "set_interval",
                                      Qt.ConnectionType.QueuedConnection,
                                      Q_ARG(int, self._settings.tick_seconds))
@@ -343,12 +341,8 @@ def badged_icon(base: QIcon, count: int, *, urgent: bool) -> QIcon:
     when any is breached, amber otherwise); the plain icon when there are none."""
     if count <= 0:
         return base
-    from PySide6.QtGui import QColor, QFont, QPainter
-
     pix = base.pixmap(64, 64)
     if pix.isNull():
-        from PySide6.QtGui import QPixmap
-
         pix = QPixmap(64, 64)
         pix.fill(Qt.GlobalColor.darkBlue)
     painter = QPainter(pix)

@@ -5,6 +5,7 @@ The file sits in the platformdirs config folder, the same source the rest of the
 
 from __future__ import annotations
 
+import hashlib
 from datetime import time
 from enum import Enum
 from pathlib import Path
@@ -122,8 +123,6 @@ class UiSettings:
 
 
 def _reads_key(desk: str) -> str:
-    import hashlib
-
     return f"alerts/read_{hashlib.sha1(desk.encode('utf-8')).hexdigest()[:12]}"
 
 

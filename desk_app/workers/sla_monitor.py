@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from desk_app.services.clock import Clock
 from desk_app.services.gc_pause import gc_paused
@@ -108,7 +108,6 @@ class SlaMonitor(QObject):
         """Stop within `timeout_ms`; True when the thread has ended."""
         if not self.worker_thread.isRunning():
             return True
-        from PySide6.QtCore import QMetaObject, Qt
 
         QMetaObject.invokeMethod(self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
         self.worker_thread.quit()

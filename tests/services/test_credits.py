@@ -31,9 +31,8 @@ from desk_app.domain.errors import ValidationErrors
 from desk_app.domain.ticket import RequesterInput
 from desk_app.services.credits import CREDIT_COLUMNS, CreditService, credit_rows
 from desk_app.services.export import CsvOptions
-from tests.conftest import FakeClock, make_draft
+from tests.conftest import ME, FakeClock, make_draft
 
-ME = "Alex Morgan"
 D = Decimal
 NOV = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
 SCHEDULE = (CreditTier(D(99), D(5)), CreditTier(D(95), D(10)), CreditTier(D(90), D(25)))

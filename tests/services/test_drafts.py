@@ -11,9 +11,7 @@ import pytest
 from desk_app.app import AppContext, open_context
 from desk_app.domain.errors import ValidationError
 from desk_app.services.drafts import DraftKind
-from tests.conftest import FakeClock, make_draft
-
-ME = "Alex Morgan"
+from tests.conftest import ME, FakeClock, make_draft
 
 
 def _rows(db_path: Path) -> list[tuple[int, str, str, str]]:

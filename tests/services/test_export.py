@@ -12,9 +12,8 @@ from desk_app.app import AppContext
 from desk_app.domain.csv_cells import DANGEROUS_FIRST, safe_text, seconds_and_hours
 from desk_app.services.export import TICKET_COLUMNS, CsvOptions, write_csv
 from desk_app.services.period_export import ExportKind, ExportRequest
-from tests.conftest import FakeClock, make_draft
+from tests.conftest import ME, FakeClock, make_draft, move
 
-ME = "Alex Morgan"
 NASTY = 'Printer says "PC LOAD LETTER", again\nSecond line, with a comma'
 
 
@@ -113,8 +112,7 @@ def test_breach_list_says_when_due_when_stopped_and_how_late(ctx: AppContext,
     clock.advance(minutes=30)
     ctx.tickets.add_reply(fine.id, "On it", actor=ME)
     clock.advance(hours=4, minutes=30)  # 14:00
-    d = ctx.tickets.detail(late.id)
-    ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version, actor=ME)
+    move(ctx, late.id, Status.IN_PROGRESS)
     now = clock.advance(hours=1)  # 15:00
     out = io.StringIO()
     assert clock() == now
@@ -135,11 +133,9 @@ def test_breach_list_counts_the_breaches_the_period_report_counts(ctx: AppContex
     from datetime import UTC, datetime, timedelta
 
     from desk_app.domain.enums import Impact, Status, Urgency
-    def move(ticket_id: int, status: Status) -> None:
-        d = ctx.tickets.detail(ticket_id)
-        ctx.tickets.change_status(ticket_id, status, expected_version=d.version, actor=ME,
-                                  resolution_note="Done" if status is Status.RESOLVED
-                                  else None)
+    def step(ticket_id: int, status: Status) -> None:
+        move(ctx, ticket_id, status,
+             resolution_note="Done" if status is Status.RESOLVED else None)
 
     p1 = {"impact": Impact.HIGH, "urgency": Urgency.HIGH}  # 30 m response, 4 h resolution
     # Monday 09:00 UTC, office hours. P3: first response 4 h (due 13:00), resolution 24 h.
@@ -149,20 +145,20 @@ def test_breach_list_counts_the_breaches_the_period_report_counts(ctx: AppContex
     d = ctx.tickets.create(make_draft(title="D", **p1), actor=ME).id
     e = ctx.tickets.create(make_draft(title="E", **p1), actor=ME).id
     clock.advance(minutes=10)
-    move(e, Status.IN_PROGRESS)  # 09:10, E answered in time
+    step(e, Status.IN_PROGRESS)  # 09:10, E answered in time
     clock.advance(minutes=10)
-    move(e, Status.RESOLVED)  # 09:20, 20 m of E's resolution used
+    step(e, Status.RESOLVED)  # 09:20, 20 m of E's resolution used
     clock.advance(minutes=20)
-    move(e, Status.IN_PROGRESS)  # 09:40, reopened: its 4 h run out at 13:20
+    step(e, Status.IN_PROGRESS)  # 09:40, reopened: its 4 h run out at 13:20
     clock.advance(minutes=20)
     ctx.tickets.add_reply(c, "On it", actor=ME)  # 10:00, 30 m after C's response was due
     clock.advance(minutes=30)
-    move(d, Status.RESOLVED)  # 10:30: resolving answers D (it has no first_response_at)
+    step(d, Status.RESOLVED)  # 10:30: resolving answers D (it has no first_response_at)
     clock.advance(hours=3, minutes=30)
-    move(a, Status.IN_PROGRESS)  # 14:00
-    move(e, Status.RESOLVED)  # 14:00, 40 m after E's resolution was due
+    step(a, Status.IN_PROGRESS)  # 14:00
+    step(e, Status.RESOLVED)  # 14:00, 40 m after E's resolution was due
     clock.advance(hours=1)
-    move(c, Status.RESOLVED)  # 15:00, 2 h after C's resolution was due
+    step(c, Status.RESOLVED)  # 15:00, 2 h after C's resolution was due
     now = clock.advance(days=3, hours=18)  # Friday 09:00: A's and B's resolutions breached
 
     reports = ctx.reports

@@ -10,9 +10,7 @@ from desk_app.domain.enums import Status
 from desk_app.domain.risk import Risk
 from desk_app.domain.sla_clock import ClockKind
 from desk_app.services.monitor import MonitorService
-from tests.conftest import FakeClock, make_draft
-
-ME = "Alex Morgan"
+from tests.conftest import ME, FakeClock, make_draft
 
 
 def test_a_quiet_tick_examines_nothing(ctx: AppContext, clock: FakeClock) -> None:

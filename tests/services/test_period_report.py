@@ -3,7 +3,6 @@ hand below (docs/metrics.md has the definitions)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,25 +11,9 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Impact, Status, Urgency
 from desk_app.domain.period_report import PeriodReport, ReportFilter
 from desk_app.domain.ticket import RequesterInput
-from desk_app.services.tickets import TicketDetail, TicketEdit
-from tests.conftest import FakeClock, make_draft
+from tests.conftest import ME, FakeClock, edit_of, make_draft, move
 
-ME = "Alex Morgan"
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
-
-
-def _edit_of(d: TicketDetail, **changes: object) -> TicketEdit:
-    base = TicketEdit(title=d.title, description=d.description, category=d.category,
-                      product=d.product, impact=d.impact, urgency=d.urgency,
-                      priority_override=d.priority if d.priority_overridden else None,
-                      channel=d.channel, assignee=d.assignee, organization=d.organization)
-    return replace(base, **changes)  # type: ignore[arg-type]
-
-
-def _move(ctx: AppContext, ticket_id: int, status: Status, **kw: object) -> None:
-    d = ctx.tickets.detail(ticket_id)
-    ctx.tickets.change_status(ticket_id, status, expected_version=d.version, actor=ME,
-                              **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -62,30 +45,30 @@ def desk(ctx: AppContext, clock: FakeClock) -> None:
     clock.advance(minutes=5)
     ctx.tickets.add_reply(ids["E"], "Looking", actor="Sam")
     e = ctx.tickets.detail(ids["E"])
-    ctx.tickets.edit(e.id, _edit_of(e, assignee="Sam"), expected_version=e.version, actor=ME)
+    ctx.tickets.edit(e.id, edit_of(e, assignee="Sam"), expected_version=e.version, actor=ME)
     e = ctx.tickets.detail(ids["E"])
-    ctx.tickets.edit(e.id, _edit_of(e, assignee="Kim"), expected_version=e.version, actor=ME)
+    ctx.tickets.edit(e.id, edit_of(e, assignee="Kim"), expected_version=e.version, actor=ME)
     clock.advance(minutes=5)
     ctx.tickets.add_reply(ids["D"], "On it", actor=ME)
     clock.advance(minutes=20)
     ctx.tickets.add_reply(ids["B"], "Can you send a photo?", actor=ME)
     clock.advance(minutes=10)
-    _move(ctx, ids["D"], Status.RESOLVED, resolution_note="Restarted")
+    move(ctx, ids["D"], Status.RESOLVED, resolution_note="Restarted")
     clock.advance(minutes=20)
     ctx.tickets.add_reply(ids["A"], "On it", actor=ME)
-    _move(ctx, ids["B"], Status.WAITING_CUSTOMER)
-    _move(ctx, ids["D"], Status.IN_PROGRESS)
+    move(ctx, ids["B"], Status.WAITING_CUSTOMER)
+    move(ctx, ids["D"], Status.IN_PROGRESS)
     clock.advance(hours=1)
-    _move(ctx, ids["D"], Status.RESOLVED, resolution_note="Fixed for good", csat_score=4)
+    move(ctx, ids["D"], Status.RESOLVED, resolution_note="Fixed for good", csat_score=4)
     clock.advance(hours=1)
-    _move(ctx, ids["B"], Status.IN_PROGRESS)
+    move(ctx, ids["B"], Status.IN_PROGRESS)
     clock.advance(minutes=30)
     ctx.tickets.add_reply(ids["B"], "Thanks, fixing", actor=ME)
     clock.advance(minutes=30)
-    _move(ctx, ids["A"], Status.RESOLVED, resolution_note="Done", csat_score=5)
+    move(ctx, ids["A"], Status.RESOLVED, resolution_note="Done", csat_score=5)
     clock.advance(hours=1)
-    _move(ctx, ids["B"], Status.RESOLVED, resolution_note="Done", csat_score=3)
-    _move(ctx, ids["C"], Status.WAITING_THIRD_PARTY)
+    move(ctx, ids["B"], Status.RESOLVED, resolution_note="Done", csat_score=3)
+    move(ctx, ids["C"], Status.WAITING_THIRD_PARTY)
     clock.advance(hours=1)
 
 

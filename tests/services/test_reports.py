@@ -12,9 +12,7 @@ import pytest
 
 from desk_app.app import AppContext
 from desk_app.domain.enums import Impact, Status, Urgency
-from tests.conftest import FakeClock, make_draft
-
-ME = "Alex Morgan"
+from tests.conftest import ME, FakeClock, make_draft, move
 
 
 @pytest.fixture
@@ -33,8 +31,7 @@ def desk(ctx: AppContext, clock: FakeClock) -> None:
     clock.advance(minutes=50)
     ctx.tickets.add_reply(a.id, "On it", actor=ME)
     clock.advance(hours=4)
-    d = ctx.tickets.detail(b.id)
-    ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version, actor=ME)
+    move(ctx, b.id, Status.IN_PROGRESS)
     clock.advance(hours=1)  # 15:00: C's stored clock still says "running" until refreshed
 
 

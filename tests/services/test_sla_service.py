@@ -14,9 +14,7 @@ from desk_app.app import AppContext, open_context
 from desk_app.domain.calendar import BusinessCalendar
 from desk_app.domain.enums import Impact, Priority, Status, Urgency
 from desk_app.domain.sla import SlaPolicy
-from tests.conftest import FakeClock, make_draft
-
-ME = "Alex Morgan"
+from tests.conftest import ME, FakeClock, edit_of, make_draft
 
 
 def _stored(db: Path, ticket_id: int) -> dict[str, object]:
@@ -71,9 +69,7 @@ def test_raising_priority_switches_policy_keeps_used_time_and_says_so(
         berlin_ctx: AppContext, db_path: Path, clock: FakeClock) -> None:
     d = berlin_ctx.tickets.create(make_draft(), actor=ME)
     clock.advance(hours=2)
-    from tests.services.test_tickets import _edit_of
-
-    d = berlin_ctx.tickets.edit(d.id, _edit_of(d, impact=Impact.HIGH, urgency=Urgency.HIGH),
+    d = berlin_ctx.tickets.edit(d.id, edit_of(d, impact=Impact.HIGH, urgency=Urgency.HIGH),
                                 expected_version=d.version, actor=ME)
     assert d.priority is Priority.P1
     row = _stored(db_path, d.id)

@@ -8,9 +8,7 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Impact, Status, Urgency
 from desk_app.domain.ticket import RequesterInput
 from desk_app.services.ticket_list import QuickFilter, SortKey, TicketListQuery
-from tests.conftest import FakeClock, make_draft
-
-ME = "Alex Morgan"
+from tests.conftest import ME, FakeClock, make_draft, move
 
 
 @pytest.fixture
@@ -36,12 +34,8 @@ def desk(ctx: AppContext, clock: FakeClock) -> dict[str, int]:
                       impact=Impact.MEDIUM, urgency=Urgency.MEDIUM),
         "badge": add("Badge access", "Dora Dubois", org="Bolt"),
     }
-    d = ctx.tickets.detail(ids["vpn"])
-    d = ctx.tickets.change_status(d.id, Status.WAITING_CUSTOMER, expected_version=d.version,
-                                  actor=ME)
-    d = ctx.tickets.detail(ids["badge"])
-    ctx.tickets.change_status(d.id, Status.RESOLVED, expected_version=d.version, actor=ME,
-                              resolution_note="Granted.")
+    move(ctx, ids["vpn"], Status.WAITING_CUSTOMER)
+    move(ctx, ids["badge"], Status.RESOLVED, resolution_note="Granted.")
     return ids
 
 

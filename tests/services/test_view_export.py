@@ -20,9 +20,7 @@ from desk_app.services.view_export import (
     ViewExportService,
     view_export_columns,
 )
-from tests.conftest import FakeClock, make_draft
-
-ME = "Alex Morgan"
+from tests.conftest import ME, FakeClock, make_draft, move
 
 
 def _read(text: str) -> list[dict[str, str]]:
@@ -69,9 +67,7 @@ def test_cells_match_the_full_ticket_export_and_time_left_reads_as_in_the_table(
     waiting = ctx.tickets.create(make_draft(title="Waiting"), actor=ME)
     clock.advance(minutes=90)
     ctx.tickets.add_reply(answered.id, "Looking", actor=ME)
-    d = ctx.tickets.detail(waiting.id)
-    ctx.tickets.change_status(waiting.id, Status.WAITING_CUSTOMER,
-                              expected_version=d.version, actor=ME)
+    move(ctx, waiting.id, Status.WAITING_CUSTOMER)
     clock.advance(hours=3)  # the running ticket's first response (4 h) is now 30 m off
     options = CsvOptions(tz="Europe/Berlin")
     full = io.StringIO()

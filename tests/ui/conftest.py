@@ -12,8 +12,7 @@ from desk_app.app import AppContext
 from desk_app.ui.ask import Answer, Question
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.ui_settings import UiSettings
-
-ME = "Alex Morgan"
+from tests.conftest import ME
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from desk_app.services.monitor import MonitorService
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.main_window import MainWindow
-from tests.conftest import FakeClock, make_draft
-from tests.ui.conftest import ME, when_modal
+from tests.conftest import ME, FakeClock, make_draft
+from tests.ui.conftest import when_modal
 
 WindowFactory = Callable[[], MainWindow]
 OTHER = "Priya Raman"

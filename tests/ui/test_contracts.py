@@ -21,8 +21,8 @@ from desk_app.ui.contracts_dialog import ContractsDialog
 from desk_app.ui.credits_table import CreditColumn, CreditsTable, CreditsTableModel
 from desk_app.ui.main_window import MainWindow
 from desk_app.workers.task_runner import SyncRunner
-from tests.conftest import FakeClock, make_draft
-from tests.ui.conftest import ME, when_modal
+from tests.conftest import ME, FakeClock, make_draft
+from tests.ui.conftest import when_modal
 
 D = Decimal
 TIERS = (CreditTier(D(99), D(5)), CreditTier(D(95), D(10)), CreditTier(D(90), D(25)))

@@ -21,8 +21,7 @@ from desk_app.services.alerts import Notice
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.notification_center import NotificationCenter
-from tests.conftest import make_draft
-from tests.ui.conftest import ME
+from tests.conftest import ME, make_draft
 
 WindowFactory = Callable[[], MainWindow]
 IFACE = "org.freedesktop.Notifications"

@@ -20,7 +20,8 @@ from desk_app.store.models import Ticket
 from desk_app.ui.import_dialog import NOT_IMPORTED, PROPOSED, ImportDialog
 from desk_app.ui.main_window import MainWindow
 from desk_app.workers.task_runner import SyncRunner, TaskRunner
-from tests.ui.conftest import ME, when_modal
+from tests.conftest import ME
+from tests.ui.conftest import when_modal
 
 CSV = ("Subject;Status;Priority;Created;Requester;Email;Company;Notes\n"
        "Printer jam;Solved;Urgent;03/11/2026 09:00;Anna Adler;anna@northwind.example;"

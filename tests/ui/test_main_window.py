@@ -17,8 +17,8 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.ticket_table_model import Column
 from desk_app.ui.ui_settings import UiSettings
-from tests.conftest import make_draft
-from tests.ui.conftest import ME, ScriptedAsk, activate, when_modal
+from tests.conftest import ME, make_draft, move
+from tests.ui.conftest import ScriptedAsk, activate, when_modal
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -146,9 +146,7 @@ def test_a_conflicting_save_keeps_the_edit_and_says_so(make_window: WindowFactor
     window.select_ticket(created.id)
     pane = window.detail
     pane.title.setText("My better title")
-    other = ctx.tickets.detail(created.id)  # someone else saves first
-    ctx.tickets.change_status(other.id, Status.IN_PROGRESS, expected_version=other.version,
-                              actor="Priya Raman")
+    move(ctx, created.id, Status.IN_PROGRESS, actor="Priya Raman")  # someone else saves first
     pane.save_button.click()
     assert pane.message.isVisible() and "Someone else changed" in pane.message.text()
     assert pane.title.text() == "My better title"
@@ -179,9 +177,7 @@ def test_search_and_quick_filters(make_window: WindowFactory, ctx: AppContext,
                                   qtbot: QtBot) -> None:
     for title in ("Printer jam", "VPN drops", "Printer toner"):
         ctx.tickets.create(make_draft(title=title), actor=ME)
-    d = ctx.tickets.detail(ctx.tickets.find_by_number(1002) or 0)
-    ctx.tickets.change_status(d.id, Status.WAITING_CUSTOMER, expected_version=d.version,
-                              actor=ME)
+    move(ctx, ctx.tickets.find_by_number(1002) or 0, Status.WAITING_CUSTOMER)
     window = make_window()
     assert window.model.rowCount() == 3
     qtbot.waitUntil(lambda: window.filter_buttons[QuickFilter.OPEN].text() == "Open  3")

@@ -15,8 +15,7 @@ from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.ticket_table_model import Column
 from desk_app.ui.ui_settings import UiSettings
-from tests.conftest import make_draft
-from tests.ui.conftest import ME
+from tests.conftest import ME, make_draft
 
 WindowFactory = Callable[[], MainWindow]
 

@@ -19,8 +19,7 @@ from desk_app.services.views import TicketClocks
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.widgets import select_data
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
-from tests.conftest import FakeClock, make_draft
-from tests.ui.conftest import ME
+from tests.conftest import ME, FakeClock, make_draft
 
 WindowFactory = Callable[[], MainWindow]
 

@@ -18,9 +18,9 @@ from desk_app.app import AppContext, open_context
 from desk_app.domain.enums import Status
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.ui_settings import UiSettings
-from tests.conftest import FakeClock, make_draft
+from tests.conftest import ME, FakeClock, make_draft
 from tests.store.test_target import forbid_writes_in_header
-from tests.ui.conftest import ME, when_modal
+from tests.ui.conftest import when_modal
 
 
 def _desk(path: Path, clock: FakeClock) -> Path:

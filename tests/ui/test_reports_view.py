@@ -21,9 +21,8 @@ from desk_app.domain.periods import Preset
 from desk_app.services.reports import ReportService
 from desk_app.ui.reports_view import ReportsWindow
 from desk_app.workers.task_runner import SyncRunner, TaskRunner
-from tests.conftest import FakeClock, make_draft
+from tests.conftest import ME, FakeClock, make_draft, move
 
-ME = "Alex Morgan"
 MONDAY = date(2026, 11, 16)
 
 
@@ -41,9 +40,7 @@ def desk(ctx: AppContext, clock: FakeClock) -> None:
     clock.advance(hours=1)
     ctx.tickets.add_reply(a.id, "On it", actor=ME)
     clock.advance(hours=1)
-    d = ctx.tickets.detail(a.id)
-    ctx.tickets.change_status(a.id, Status.RESOLVED, expected_version=d.version, actor=ME,
-                              resolution_note="Done", csat_score=5)
+    move(ctx, a.id, Status.RESOLVED, resolution_note="Done", csat_score=5)
     clock.advance(hours=1)
 
 

@@ -20,8 +20,7 @@ from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.risk_style import GLYPHS, tint
 from desk_app.ui.ticket_table_model import RISK_ROLE, Column, TicketTableModel
-from tests.conftest import FakeClock, make_draft
-from tests.ui.conftest import ME
+from tests.conftest import ME, FakeClock, make_draft, move
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -31,12 +30,9 @@ def _reply(ctx: AppContext, ticket_id: int) -> None:
 
 
 def _resolve(ctx: AppContext, ticket_id: int, *, close: bool = False) -> None:
-    d = ctx.tickets.detail(ticket_id)
-    ctx.tickets.change_status(d.id, Status.RESOLVED, expected_version=d.version, actor=ME,
-                              resolution_note="Fixed")
+    move(ctx, ticket_id, Status.RESOLVED, resolution_note="Fixed")
     if close:
-        d = ctx.tickets.detail(ticket_id)
-        ctx.tickets.change_status(d.id, Status.CLOSED, expected_version=d.version, actor=ME)
+        move(ctx, ticket_id, Status.CLOSED)
 
 
 def _desk(ctx: AppContext, clock: FakeClock) -> dict[str, int]:

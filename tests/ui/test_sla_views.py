@@ -13,8 +13,7 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
 from desk_app.ui.ticket_table_model import Column
 from desk_app.workers.task_runner import SyncRunner
-from tests.conftest import FakeClock, make_draft
-from tests.ui.conftest import ME
+from tests.conftest import ME, FakeClock, make_draft, move
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -36,9 +35,7 @@ def test_time_left_column_and_clock_explanations(make_window: WindowFactory,
     assert "3 h 13 m left" in pane.response_clock.text()
     assert "4 h target, 47 m used" in pane.response_clock.text()
 
-    d = ctx.tickets.detail(created.id)
-    ctx.tickets.change_status(d.id, Status.WAITING_CUSTOMER, expected_version=d.version,
-                              actor=ME)
+    move(ctx, created.id, Status.WAITING_CUSTOMER)
     window.refresh()
     assert model.data(model.index(model.row_of(created.id) or 0, Column.TIME_LEFT)) == \
         "Paused"

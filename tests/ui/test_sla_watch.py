@@ -28,8 +28,7 @@ from desk_app.ui.notification_center import NotificationCenter
 from desk_app.ui.risk_style import _TINTS, contrast_ratio
 from desk_app.ui.ticket_table_model import RISK_ROLE, Column
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
-from tests.conftest import FakeClock, make_draft
-from tests.ui.conftest import ME
+from tests.conftest import ME, FakeClock, make_draft
 
 WindowFactory = Callable[[], MainWindow]
 

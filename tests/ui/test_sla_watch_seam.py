@@ -15,8 +15,7 @@ from desk_app.services.monitor import RowUpdate
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.sla_watch import SlaWatchUi
 from desk_app.ui.ui_settings import UiSettings
-from tests.conftest import FakeClock, make_draft
-from tests.ui.conftest import ME
+from tests.conftest import ME, FakeClock, make_draft
 
 
 class Heard:

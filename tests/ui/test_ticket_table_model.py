@@ -14,7 +14,7 @@ from desk_app.ui.ticket_table_model import (
     Column,
     TicketTableModel,
 )
-from tests.conftest import FakeClock, make_draft
+from tests.conftest import FakeClock, make_draft, move
 
 
 def test_model_passes_qt_model_tester(ctx: AppContext, clock: FakeClock, qtmodeltester) -> None:
@@ -60,9 +60,7 @@ def test_refresh_rows_emits_data_changed_for_that_row_only(ctx: AppContext, cloc
     model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL, sort=SortKey.NUMBER,
                                     descending=False))
     assert model.data(model.index(1, Column.STATUS)) == "New"
-    d = ctx.tickets.detail(ids[1])
-    ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version,
-                              actor="Alex Morgan")
+    move(ctx, ids[1], Status.IN_PROGRESS)
     changed: list[tuple[int, int]] = []
     model.dataChanged.connect(lambda a, b, _roles=(): changed.append((a.row(), b.row())))
     resets: list[bool] = []
@@ -101,9 +99,7 @@ def test_sorting_by_time_left_puts_the_most_urgent_first(ctx: AppContext,
                                          urgency=Urgency.HIGH), actor="Alex Morgan")
     done = ctx.tickets.create(make_draft(title="done"), actor="Alex Morgan")
     ctx.tickets.add_reply(done.id, "Fixed", actor="Alex Morgan")
-    d = ctx.tickets.detail(done.id)
-    ctx.tickets.change_status(d.id, Status.RESOLVED, expected_version=d.version,
-                              actor="Alex Morgan", resolution_note="ok")
+    move(ctx, done.id, Status.RESOLVED, resolution_note="ok")
     model = TicketTableModel(ctx.lists, clock, sla=ctx.sla)
     model.set_query(TicketListQuery(quick_filter=QuickFilter.ALL))
     model.sort(Column.TIME_LEFT, Qt.SortOrder.AscendingOrder)

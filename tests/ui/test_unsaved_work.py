@@ -21,8 +21,8 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.ui_settings import UiSettings
 from desk_app.ui.widgets import select_data
-from tests.conftest import FakeClock, make_draft
-from tests.ui.conftest import ME, ScriptedAsk, activate, when_modal
+from tests.conftest import ME, FakeClock, make_draft, move
+from tests.ui.conftest import ScriptedAsk, activate, when_modal
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -168,9 +168,7 @@ def test_a_failed_save_keeps_the_edits_and_the_selection(
     assert pane.title.text() == "" and "required" in pane.title_error.text()
 
     pane.title.setText("Mine")  # a conflict: someone else saved first
-    other = ctx.tickets.detail(first)
-    ctx.tickets.change_status(first, Status.IN_PROGRESS, expected_version=other.version,
-                              actor="Priya Raman")
+    move(ctx, first, Status.IN_PROGRESS, actor="Priya Raman")
     answers.then(Answer.SAVE)
     _click_row_of(window, qtbot, second)
     qtbot.waitUntil(lambda: _selected_ids(window) == [first])
@@ -182,9 +180,7 @@ def test_a_quick_filter_that_would_hide_the_edited_ticket_asks_and_cancel_undoes
         make_window: WindowFactory, ctx: AppContext, qtbot: QtBot,
         answers: ScriptedAsk) -> None:
     first, second = _two_tickets(ctx)
-    d = ctx.tickets.detail(second)
-    ctx.tickets.change_status(second, Status.WAITING_CUSTOMER, expected_version=d.version,
-                              actor=ME)
+    move(ctx, second, Status.WAITING_CUSTOMER)
     window = _window_on(make_window, first)
     window.detail.title.setText("Edited")
     answers.then(Answer.CANCEL)

@@ -22,8 +22,7 @@ from desk_app.services.view_export import SLA_FIELDS
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.ticket_table_model import Column
 from desk_app.workers.task_runner import SyncRunner
-from tests.conftest import FakeClock, make_draft
-from tests.ui.conftest import ME
+from tests.conftest import ME, FakeClock, make_draft, move
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -106,9 +105,7 @@ def test_a_quick_filter_limits_the_export_to_what_it_shows(
         save_to: list[str]) -> None:
     for title in ("Printer jam", "VPN drops", "Mail full"):
         ctx.tickets.create(make_draft(title=title), actor=ME)
-    vpn = ctx.tickets.detail(ctx.tickets.find_by_number(1002) or 0)
-    ctx.tickets.change_status(vpn.id, Status.WAITING_CUSTOMER, expected_version=vpn.version,
-                              actor=ME)
+    move(ctx, ctx.tickets.find_by_number(1002) or 0, Status.WAITING_CUSTOMER)
     window = make_window()
     window.runner = SyncRunner()
     window.set_filter(QuickFilter.WAITING)
