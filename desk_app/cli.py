@@ -228,6 +228,9 @@ def _open(args: argparse.Namespace, mode: OpenMode):  # type: ignore[no-untyped-
 def _cmd_seed(args: argparse.Namespace) -> int:
     if args.tickets < 0:
         return _fail("--tickets must be zero or more", EXIT_USAGE)
+    from desk_app.services.seed import check_seed_size
+
+    check_seed_size(tickets=args.tickets, span_days=args.days)  # before a desk is created
     with _open(args, OpenMode.CHANGE) as ctx:
         started = time.perf_counter()
         report = ctx.generator.generate(tickets=args.tickets, seed=args.seed,
