@@ -250,14 +250,19 @@ def _lines(chunks: Iterable[str]) -> Iterator[str]:
         held = "\r" if pending.endswith("\r") else ""  # a \n may follow in the next chunk
         parts = _EOL.split(pending[:-1] if held else pending)
         for i in range(0, len(parts) - 1, 2):
+            _check_length(parts[i], line)
             yield parts[i] + parts[i + 1]
             line += 1
         pending = parts[-1] + held
-        if len(pending) > limits.IMPORT_MAX_LINE_CHARS:
-            raise CsvFormatError(f"the line is longer than {limits.IMPORT_MAX_LINE_CHARS:,} "
-                                 "characters (the limit): is this a CSV file?", line=line)
+        _check_length(pending, line)
     if pending:
         yield pending
+
+
+def _check_length(text: str, line: int) -> None:
+    if len(text) > limits.IMPORT_MAX_LINE_CHARS:
+        raise CsvFormatError(f"the line is longer than {limits.IMPORT_MAX_LINE_CHARS:,} "
+                             "characters (the limit): is this a CSV file?", line=line)
 
 
 class FileRecords(Sequence[CsvRecord]):
@@ -319,8 +324,8 @@ def open_table(path: Path, *, encoding: str | None = None,
     the first 64 KB (a byte that is not UTF-8 further on switches to Windows-1252)."""
     size = path.stat().st_size
     if size > limits.IMPORT_MAX_BYTES:
-        raise CsvFormatError(f"the file is {size / 1e6:,.0f} MB; the limit is "
-                             f"{limits.IMPORT_MAX_BYTES / 1e6:,.0f} MB")
+        raise CsvFormatError(f"the file is {size:,} bytes ({size / 1e6:,.1f} MB); the limit "
+                             f"is {limits.IMPORT_MAX_BYTES:,} bytes")
     with path.open("rb") as f:
         prefix = f.read(limits.SNIFF_BYTES)
     stamp = _stamp(path)
