@@ -134,7 +134,7 @@ def test_a_file_changed_during_the_write_pass_leaves_nothing_written(
 def test_problems_past_the_cap_are_counted_not_kept(
         ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importer, "IMPORT_MAX_PROBLEMS", 10)
-    bad = "\n".join(f",,Open,Low,P,p@example.com,,2026-01-05 08:00" for _ in range(30))
+    bad = "\n".join(",,Open,Low,P,p@example.com,,2026-01-05 08:00" for _ in range(30))
     path = tmp_path / "bad.csv"
     path.write_text(f"{HEADER}\n{bad}\n", encoding="utf-8")
     report = ctx.imports.dry_run(ctx.imports.read(path, OPTIONS), OPTIONS, source="bad.csv")
