@@ -304,6 +304,7 @@ class ImportService:
                 directory.technician(row.assignee)
                 directory.category(row.category)
             steps.step(found or row)
+        steps.advance(0)  # the last, partial batch
         return ImportReport(
             source=source, file=table.description, plan=plan, rows=len(table.records),
             tickets=tally.rows if not problems.count else 0, problems=tuple(problems.kept),
@@ -330,6 +331,7 @@ class ImportService:
             if row is None:
                 problems.add(found)
             steps.step(found or row)
+        steps.advance(0)
         if problems.count:
             raise ImportRefused(problems.kept, total=problems.count)
         setup = self._sla.setup()

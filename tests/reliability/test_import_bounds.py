@@ -5,6 +5,8 @@ stops everything (all or nothing across the two passes)."""
 
 from __future__ import annotations
 
+import io
+import sys
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -241,3 +243,28 @@ def test_closing_the_dialog_during_an_import_cancels_it(
     dialog.show()
     dialog.import_button.click()
     assert count(ctx, Ticket) == 0 and dialog.isVisible()  # cancelled, not closed
+
+
+# -- the command line: progress on a terminal only -------------------------------------------
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_cli_shows_progress_on_a_terminal_and_nothing_in_a_pipe(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    monkeypatch.setattr(importer, "IMPORT_CHUNK_ROWS", 50)
+    path = write_csv(tmp_path / "t.csv", 120)
+    code, out, err = run_cli(capsys, "--db", str(tmp_path / "a.sqlite3"), "import", str(path),
+                             "--tz", "UTC")
+    assert code == 0 and err == "" and out.startswith("Imported 120 tickets")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["--db", str(tmp_path / "b.sqlite3"), "import", str(path), "--tz", "UTC"]) == 0
+    shown = terminal.getvalue()
+    assert "\rChecking: 41% (50 of 120 rows)" in shown
+    assert "\rChecking: 100% (120 of 120 rows)" in shown
+    assert "\rImporting: 100% (240 of 240 rows)" in shown
+    assert shown.endswith("\r\x1b[K")  # the line is cleared before the result is printed
