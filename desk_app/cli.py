@@ -32,6 +32,7 @@ from desk_app.domain.ticket import (
 )
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
+from desk_app.domain.limits import SEED_MAX_DAYS
 from desk_app.platform.redact import redact
 from desk_app.platform.timezone import local_zone_name
 from desk_app.store.db_errors import describe_failure
@@ -54,7 +55,6 @@ FIRST_DAY = "1900-01-01"
 LAST_DAY = "2999-12-31"
 # A report keeps a bucket per day: 1,100 years took 15-53 s and 250 MB on a 20-ticket desk.
 MAX_PERIOD_YEARS = 100
-MAX_SEED_DAYS = 36_500  # a century of generated history; timedelta overflows near 10**9
 LIST_COLUMNS = ("number", "priority", "status", "title", "requester", "organization",
                 "assignee", "created", "updated")
 
@@ -94,8 +94,8 @@ def _build_parser() -> _Parser:
                           parents=[db_options])
     seed.add_argument("--tickets", type=int, required=True, help="how many tickets")
     seed.add_argument("--seed", type=int, default=1, help="random seed (same seed, same desk)")
-    seed.add_argument("--days", type=_int_within(0, MAX_SEED_DAYS), default=90,
-                      help=f"spread over the last N days (0 to {MAX_SEED_DAYS:,})")
+    seed.add_argument("--days", type=_int_within(1, SEED_MAX_DAYS), default=90,
+                      help=f"spread over the last N days (1 to {SEED_MAX_DAYS:,})")
 
     tickets = sub.add_parser("tickets", help="list or add tickets", parents=[db_options])
     tsub = tickets.add_subparsers(dest="tickets_command", parser_class=_Parser, required=True)
@@ -280,6 +280,9 @@ def _open(args: argparse.Namespace, mode: OpenMode) -> AppContext:
 def _cmd_seed(args: argparse.Namespace) -> int:
     if args.tickets < 0:
         return _fail("--tickets must be zero or more", EXIT_USAGE)
+    from desk_app.services.seed import check_seed_size
+
+    check_seed_size(tickets=args.tickets, span_days=args.days)  # before a desk is created
     with _open(args, OpenMode.CHANGE) as ctx:
         started = time.perf_counter()
         report = ctx.generator.generate(tickets=args.tickets, seed=args.seed,

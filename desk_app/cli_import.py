@@ -79,7 +79,8 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
     with ctx:
         service = ctx.imports
         try:
-            report = service.dry_run(table, options, source=path.name)
+            report = service.dry_run(table, options, source=path.name,
+                                     progress=_progress("Checking"))
         except MappingError as exc:
             _err(f"desk-app: error: {exc}")
             return EXIT_PROBLEMS
@@ -88,6 +89,8 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
             _err(f"desk-app: {report.summary} ({report.file})")
             for problem in report.problems:
                 _err(problem.hinted(HINTS))
+            if report.unlisted:
+                _err(f"... and {plural(report.unlisted, 'more problem')} not listed")
             return EXIT_PROBLEMS
         if args.dry_run:
             print(f"{report.summary} ({report.file}); dry run, nothing written")
@@ -106,11 +109,14 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
             return 0
         actor = args.actor or os_user_name()
         try:
-            result = service.run(table, options, actor=actor, source=path.name)
+            result = service.run(table, options, actor=actor, source=path.name,
+                                 progress=_progress("Importing"))
         except ImportRefused as exc:  # the data changed between check and import
             for problem in exc.problems:
                 _err(problem.hinted(HINTS))
             return EXIT_PROBLEMS
+        finally:
+            _end_progress()
     numbers = (f" ({format_number(result.first_number)} to "
                f"{format_number(result.last_number or result.first_number)})"
                if result.first_number else "")
@@ -124,6 +130,26 @@ def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]
     if report.ignored:
         print(f"ignored columns: {', '.join(report.ignored)}")
     return 0
+
+
+def _progress(what: str) -> Callable[[int, int], None] | None:
+    """'Importing: 41% (12,000 of 29,000 rows)' rewritten in place on stderr, only when
+    stderr is a terminal (a log or a pipe gets the result lines alone)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        sys.stderr.write(f"\r{what}: {percent}% ({done:,} of {total:,} rows)\x1b[K")
+        sys.stderr.flush()
+
+    return show
+
+
+def _end_progress() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
 
 
 def _print_title(report: ImportReport) -> None:

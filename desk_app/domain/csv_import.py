@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,11 +31,12 @@ from desk_app.domain.import_fields import (
     auto_map,
     column_name,
 )
-from desk_app.domain.import_title import TitleProposal, propose_title
+from desk_app.domain.import_title import SAMPLE_ROWS, TitleProposal, propose_title
 from desk_app.domain.import_values import (
     DateFormat,
     WordSource,
-    detect_format,
+    best_format,
+    fitting_formats,
     fold,
     lookup_channel,
     lookup_priority,
@@ -69,11 +71,13 @@ class ImportRefused(DeskError):
     """The file cannot be imported as it is; `problems` says where and why (may be one
     whole-file problem with row None)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, total: int | None = None) -> None:
+        count = max(total or 0, len(problems))
         first = problems[0].text if problems else "nothing to import"
-        more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
+        more = f" (and {count - 1:,} more problems)" if count > 1 else ""
         super().__init__(f"{first}{more}")
         self.problems = problems
+        self.total = count  # `problems` may hold only the first IMPORT_MAX_PROBLEMS
 
 
 @dataclass(frozen=True)
@@ -192,7 +196,7 @@ class ImportPlan:
 @dataclass(frozen=True)
 class ImportedTicket:
     """One CSV row, checked and converted, ready for the service to store (not to be
-    confused with store.ticket_queries.TicketRow, a row of the ticket list)."""
+    confused with store.ticket_queries.ImportedTicket, a row of the ticket list)."""
 
     row: int
     title: str
@@ -233,39 +237,57 @@ def _cell(mapping: ColumnMapping, cells: tuple[str, ...], f: ImportField) -> str
 
 def make_plan(table: CsvTable, options: ImportOptions) -> ImportPlan:
     """Map the columns (proposing a title where no column is one), detect date formats and
-    collect the status, priority and channel words with our value for each."""
+    collect the status, priority and channel words with our value for each.
+
+    One pass over the records, holding counts rather than columns (the records may be
+    read from disk: csv_read.FileRecords), so a large file costs time, not memory."""
     mapping = auto_map(table.headers, options.columns)
     title = None
     if mapping.column_of(ImportField.TITLE) is None and ImportField.TITLE not in options.columns:
-        title = propose_title(table.headers, [r.cells for r in table.records], mapping)
+        sample = [r.cells for r in islice(table.records, SAMPLE_ROWS)]
+        title = propose_title(table.headers, sample, mapping)
         if title is not None:
             mapping = mapping.with_title(title.columns)
     tz = zone(options.tz)
+    date_fields = [f for f in DATE_FIELDS if mapping.column_of(f) is not None]
+    word_fields = [f for f in (ImportField.STATUS, ImportField.PRIORITY, ImportField.CHANNEL)
+                   if mapping.column_of(f) is not None]
+    fits = {f: dict.fromkeys(DateFormat, 0) for f in date_fields}
+    present = dict.fromkeys(date_fields, 0)
+    examples = dict.fromkeys(date_fields, "")
+    counts: dict[ImportField, Counter[str]] = {f: Counter() for f in word_fields}
+    unseen = set(mapping.ignored)  # ignored columns with no data seen yet
+    for record in table.records:
+        cells = record.cells
+        for f in date_fields:
+            value = _cell(mapping, cells, f)
+            if value:
+                present[f] += 1
+                examples[f] = examples[f] or value
+                for fmt, n in fitting_formats((value,), tz).items():
+                    fits[f][fmt] += n
+        for f in word_fields:
+            counts[f][_cell(mapping, cells, f)] += 1
+        if unseen:
+            unseen -= {i for i in unseen if i < len(cells) and cells[i].strip()}
     ignored = tuple(column_name(table.headers, i) for i in mapping.ignored
-                    if _has_data(table, i) or table.headers[i])
-
-    def column(f: ImportField) -> list[str]:
-        return [_cell(mapping, r.cells, f) for r in table.records]
+                    if i not in unseen or table.headers[i])
 
     dates = []
-    for f in DATE_FIELDS:
+    for f in date_fields:
         index = mapping.column_of(f)
-        if index is None:
-            continue
-        values = column(f)
-        detected, ambiguous = detect_format(values, tz)
+        assert index is not None  # date_fields holds the mapped ones
+        detected, ambiguous = best_format(fits[f]) if present[f] else (None, False)
         chosen = options.date_formats.get(f) or (None if ambiguous else detected)
-        example = next((v for v in values if v), "")
         dates.append(DateColumn(field=f, column=column_name(table.headers, index),
                                 detected=detected, ambiguous=ambiguous, chosen=chosen,
-                                example=example))
+                                example=examples[f]))
 
     def words(f: ImportField, resolve: Callable[[str], tuple[Any, WordSource]]
               ) -> tuple[WordChoice, ...]:
-        if mapping.column_of(f) is None:
+        if f not in counts:
             return ()
-        counts = Counter(column(f))
-        return tuple(WordChoice(w, n, *resolve(w)) for w, n in sorted(counts.items()) if w)
+        return tuple(WordChoice(w, n, *resolve(w)) for w, n in sorted(counts[f].items()) if w)
 
     return ImportPlan(
         mapping=mapping, headers=table.headers, ignored=ignored, dates=tuple(dates),
@@ -278,25 +300,32 @@ def make_plan(table: CsvTable, options: ImportOptions) -> ImportPlan:
         title=title)
 
 
-def _has_data(table: CsvTable, index: int) -> bool:
-    return any(index < len(r.cells) and r.cells[index].strip() for r in table.records)
-
-
 def convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *, now: datetime
             ) -> tuple[list[ImportedTicket], list[Problem]]:
-    """Every row as an ImportedTicket, and every problem found (all of them, not the first)."""
-    problems = _file_problems(table, plan)
-    if plan.mapping.column_of(ImportField.TITLE) is None or not table.records:
-        return [], problems
-    reading = _Reading.of(table, plan, options, now=now)
+    """Every row as a ImportedTicket, and every problem found (all of them, not the first).
+    Holds every row: for small tables; the importer streams with iter_convert."""
     rows: list[ImportedTicket] = []
-    for record in table.records:
-        row, found = _convert_record(record.row, record.cells, reading)
+    problems: list[Problem] = []
+    for row, found in iter_convert(table, plan, options, now=now):
         if row is None:
             problems.extend(found)
         else:
             rows.append(row)
     return rows, problems
+
+
+def iter_convert(table: CsvTable, plan: ImportPlan, options: ImportOptions, *,
+                 now: datetime) -> Iterator[tuple[ImportedTicket | None, list[Problem]]]:
+    """The whole-file problems first (as one item with no row), then each record as a
+    ImportedTicket, or None and its problems, one at a time: one pass, nothing held."""
+    problems = _file_problems(table, plan)
+    if problems:
+        yield None, problems
+    if plan.mapping.column_of(ImportField.TITLE) is None or not table.records:
+        return
+    reading = _Reading.of(table, plan, options, now=now)
+    for record in table.records:
+        yield _convert_record(record.row, record.cells, reading)
 
 
 @dataclass(frozen=True)

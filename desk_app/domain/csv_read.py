@@ -9,10 +9,17 @@ file, swallowing every row after it).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import overload
 
+from desk_app.domain import limits
 from desk_app.domain.errors import DeskError
 
 # Offered to the user as overrides, in this order; the key is Python's codec name.
@@ -52,7 +59,7 @@ class CsvTable:
     had_bom: bool
     delimiter: str
     headers: tuple[str, ...]
-    records: tuple[CsvRecord, ...]
+    records: Sequence[CsvRecord]  # a tuple, or FileRecords re-reading the file on each pass
 
     @property
     def description(self) -> str:
@@ -131,9 +138,29 @@ def sniff_delimiter(text: str) -> str:
 def parse(text: str, *, delimiter: str) -> tuple[tuple[str, ...], tuple[CsvRecord, ...]]:
     """Headers and records, strictly (RFC 4180 quoting with "" escapes). Blank lines are
     skipped; rows may have any number of cells (the caller checks them)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    headers: tuple[str, ...] | None = None
+    return _split_header(_parse_lines(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _split_header(parsed: Iterable[CsvRecord]) -> tuple[tuple[str, ...], tuple[CsvRecord, ...]]:
+    items = iter(parsed)
+    header = next(items, None)
+    if header is None:
+        raise CsvFormatError("the file is empty: no header line")
     records: list[CsvRecord] = []
+    for record in items:
+        if len(records) >= limits.IMPORT_MAX_ROWS:
+            raise CsvFormatError("the file has more than "
+                                 f"{limits.IMPORT_MAX_ROWS:,} rows (the limit)")
+        records.append(record)
+    return header.cells, tuple(records)
+
+
+def _parse_lines(lines: Iterable[str], *, delimiter: str) -> Iterator[CsvRecord]:
+    """The header (as row 1, its names' spaces collapsed), then each data record, parsed
+    strictly one by one: nothing but the current record is held."""
+    csv.field_size_limit(limits.IMPORT_MAX_CELL_CHARS)  # process-wide; only imports read CSV
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    header_seen = False
     row = 1
     next_line = 1
     while True:
@@ -147,14 +174,12 @@ def parse(text: str, *, delimiter: str) -> tuple[tuple[str, ...], tuple[CsvRecor
         next_line = reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
-        if headers is None:
-            headers = tuple(" ".join(c.split()) for c in cells)
+        if not header_seen:
+            header_seen = True
+            yield CsvRecord(row=1, line=start, cells=tuple(" ".join(c.split()) for c in cells))
             continue
         row += 1
-        records.append(CsvRecord(row=row, line=start, cells=tuple(cells)))
-    if headers is None:
-        raise CsvFormatError("the file is empty: no header line")
-    return headers, tuple(records)
+        yield CsvRecord(row=row, line=start, cells=tuple(cells))
 
 
 def _explain(message: str) -> str:
@@ -162,6 +187,9 @@ def _explain(message: str) -> str:
         return "a quoted cell that starts on this line is never closed (a missing \")"
     if "expected after" in message:
         return f"a quote inside a cell is not doubled ({message})"
+    if "field larger than field limit" in message:
+        return (f"a cell is longer than {limits.IMPORT_MAX_CELL_CHARS:,} characters "
+                "(the limit for one cell)")
     if "NUL" in message:
         return "the file contains NUL bytes: it is not a text CSV file (or not UTF-8/1252)"
     return message
@@ -176,3 +204,173 @@ def read_table(data: bytes, *, encoding: str | None = None,
     headers, records = parse(text, delimiter=chosen)
     return CsvTable(encoding=codec, had_bom=bom, delimiter=chosen, headers=headers,
                     records=records)
+
+
+# -- reading a file from disk, in passes ----------------------------------------------------
+
+_READ_BYTES = 1 << 20  # decoded and parsed a megabyte at a time
+_EOL = re.compile(r"(\r\n|\r|\n)")
+
+
+class _Undecodable(Exception):
+    def __init__(self, byte: int, line: int) -> None:
+        super().__init__(byte, line)
+        self.byte, self.line = byte, line
+
+
+def _text_chunks(path: Path, codec: str) -> Iterator[str]:
+    """The file's text a megabyte at a time; _Undecodable with the byte and its line."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    lines_before = 0
+    with path.open("rb") as f:
+        while True:
+            chunk = f.read(_READ_BYTES)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                at = max(0, min(exc.start, len(chunk) - 1))
+                byte = chunk[at] if chunk else 0
+                raise _Undecodable(byte, lines_before + chunk.count(b"\n", 0, at) + 1) \
+                    from exc
+            lines_before += chunk.count(b"\n")
+            if text:
+                yield text
+            if not chunk:
+                return
+
+
+def _lines(chunks: Iterable[str]) -> Iterator[str]:
+    """Physical lines with their endings (\\r\\n, \\r or \\n, as io.StringIO(newline="")
+    splits them), however the chunks cut them; a line longer than the limit is refused
+    rather than held (a file without line breaks)."""
+    pending = ""
+    line = 1
+    for text in chunks:
+        pending += text
+        held = "\r" if pending.endswith("\r") else ""  # a \n may follow in the next chunk
+        parts = _EOL.split(pending[:-1] if held else pending)
+        for i in range(0, len(parts) - 1, 2):
+            _check_length(parts[i], line)
+            yield parts[i] + parts[i + 1]
+            line += 1
+        pending = parts[-1] + held
+        _check_length(pending, line)
+    if pending:
+        yield pending
+
+
+def _check_length(text: str, line: int) -> None:
+    if len(text) > limits.IMPORT_MAX_LINE_CHARS:
+        raise CsvFormatError(f"the line is longer than {limits.IMPORT_MAX_LINE_CHARS:,} "
+                             "characters (the limit): is this a CSV file?", line=line)
+
+
+class FileRecords(Sequence[CsvRecord]):
+    """The records of a checked file, read again from disk on each pass: memory stays flat
+    in the file's size (issue 11: a 206 MB file held 3.25 GB when kept as a list). Indexing
+    reads from the start, for the preview's first rows only. A file changed on disk since
+    the check is refused rather than read differently."""
+
+    def __init__(self, path: Path, *, codec: str, delimiter: str, count: int,
+                 stamp: tuple[int, int]) -> None:
+        self._path, self._codec, self._delimiter = path, codec, delimiter
+        self._count, self._stamp = count, stamp
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[CsvRecord]:
+        if _stamp(self._path) != self._stamp:
+            raise CsvFormatError(f"{self._path.name} changed on disk since it was checked; "
+                                 "check it again")
+        parsed = _parse_lines(_lines(_text_chunks(self._path, self._codec)),
+                              delimiter=self._delimiter)
+        next(parsed, None)  # the header
+        try:
+            yield from parsed
+        except _Undecodable as exc:  # cannot happen to an unchanged file
+            raise CsvFormatError("the file changed on disk since it was checked",
+                                 line=exc.line) from exc
+
+    @overload
+    def __getitem__(self, index: int) -> CsvRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[CsvRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> CsvRecord | Sequence[CsvRecord]:
+        if isinstance(index, slice):
+            if index.step not in (None, 1) or (index.start or 0) < 0 \
+                    or (index.stop is not None and index.stop < 0):
+                raise IndexError("only a plain prefix or range of the records")
+            return tuple(islice(self, index.start or 0, index.stop))
+        if index < 0:
+            index += self._count
+        found = next(islice(self, index, index + 1), None)
+        if found is None:
+            raise IndexError(index)
+        return found
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
+
+
+def open_table(path: Path, *, encoding: str | None = None,
+               delimiter: str | None = None) -> CsvTable:
+    """Check a file on disk in one streaming pass (decoding, quoting, limits) and return it
+    with records that are read again on each later pass; OSError or CsvFormatError naming
+    the line at fault or the limit passed. The encoding and the delimiter are guessed from
+    the first 64 KB (a byte that is not UTF-8 further on switches to Windows-1252)."""
+    size = path.stat().st_size
+    if size > limits.IMPORT_MAX_BYTES:
+        raise CsvFormatError(f"the file is {size:,} bytes ({size / 1e6:,.1f} MB); the limit "
+                             f"is {limits.IMPORT_MAX_BYTES:,} bytes")
+    with path.open("rb") as f:
+        prefix = f.read(limits.SNIFF_BYTES)
+    stamp = _stamp(path)
+    if encoding:
+        codecs_to_try = ["utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8")
+                         else encoding]
+        bom = prefix.startswith(_BOMS.get(codecs_to_try[0], b"\0\0\0\0"))
+    elif prefix.startswith(b"\xef\xbb\xbf"):
+        codecs_to_try, bom = ["utf-8-sig"], True
+    elif prefix.startswith((b"\xff\xfe", b"\xfe\xff")):
+        codecs_to_try, bom = ["utf-16"], True
+    else:
+        codecs_to_try, bom = ["utf-8-sig", "cp1252"], False
+    try:
+        codecs.lookup(codecs_to_try[0])
+    except LookupError as exc:
+        raise CsvFormatError(f"unknown encoding '{codecs_to_try[0]}'") from exc
+    for codec in codecs_to_try:
+        try:
+            head = "".join(islice(_text_chunks(path, codec), 1))[:limits.SNIFF_BYTES]
+            chosen = delimiter or sniff_delimiter(head.removeprefix("\ufeff"))
+            headers, count = _check(path, codec, chosen)
+        except _Undecodable as exc:
+            if codec == codecs_to_try[-1]:
+                said = ("can be read neither as UTF-8 nor as Windows-1252; save the file as "
+                        "UTF-8, or choose its encoding") if len(codecs_to_try) > 1 else \
+                    f"is not valid {ENCODINGS.get(codec, codec)}; choose the file's encoding"
+                raise CsvFormatError(f"byte 0x{exc.byte:02X} {said}", line=exc.line) from None
+            continue
+        return CsvTable(encoding=codec, had_bom=bom, delimiter=chosen, headers=headers,
+                        records=FileRecords(path, codec=codec, delimiter=chosen, count=count,
+                                            stamp=stamp))
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _check(path: Path, codec: str, delimiter: str) -> tuple[tuple[str, ...], int]:
+    """The header and the number of records, reading the whole file once."""
+    parsed = _parse_lines(_lines(_text_chunks(path, codec)), delimiter=delimiter)
+    header = next(parsed, None)
+    if header is None:
+        raise CsvFormatError("the file is empty: no header line")
+    count = 0
+    for _record in parsed:
+        count += 1
+        if count > limits.IMPORT_MAX_ROWS:
+            raise CsvFormatError(f"the file has more than {limits.IMPORT_MAX_ROWS:,} rows "
+                                 "(the limit)")
+    return header.cells, count

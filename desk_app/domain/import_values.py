@@ -309,7 +309,12 @@ def detect_format(values: list[str], tz: ZoneInfo) -> tuple[DateFormat | None, b
     present = [v for v in values if v.strip()]
     if not present:
         return None, False
-    counts = fitting_formats(present, tz)
+    return best_format(fitting_formats(present, tz))
+
+
+def best_format(counts: Mapping[DateFormat, int]) -> tuple[DateFormat | None, bool]:
+    """detect_format's choice from counts gathered elsewhere (the import counts as it
+    streams through a file, keeping no column)."""
     best = max(DateFormat, key=lambda f: counts[f])
     if counts[best] == 0:
         return None, False

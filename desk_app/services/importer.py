@@ -21,10 +21,12 @@ clock is therefore never reported as met on a guess.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
+from threading import Event
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -39,12 +41,13 @@ from desk_app.domain.csv_import import (
     ImportPlan,
     ImportRefused,
     Problem,
-    convert,
+    iter_convert,
     make_plan,
 )
-from desk_app.domain.csv_read import CsvTable, plural, read_table
+from desk_app.domain.csv_read import CsvTable, open_table, plural
 from desk_app.domain.enums import EventKind, Impact, Priority, Status, Tier, Urgency
 from desk_app.domain.errors import DeskError
+from desk_app.domain.limits import IMPORT_CHUNK_ROWS, IMPORT_MAX_PROBLEMS
 from desk_app.domain.sla import SlaSetup
 from desk_app.domain.sla_clock import HistoryEvent, replay
 from desk_app.domain.ticket import creation_snapshot
@@ -96,10 +99,16 @@ class ImportReport:
     new_organizations: int
     new_technicians: int
     new_categories: tuple[str, ...]
+    problem_count: int = 0  # all of them; `problems` keeps the first IMPORT_MAX_PROBLEMS
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def unlisted(self) -> int:
+        """Problems found but not kept (past IMPORT_MAX_PROBLEMS)."""
+        return max(0, self.problem_count - len(self.problems))
 
     @property
     def ignored(self) -> tuple[str, ...]:
@@ -119,7 +128,8 @@ class ImportReport:
     @property
     def summary(self) -> str:
         if not self.ok:
-            return (f"{self.source}: {plural(len(self.problems), 'problem')} in "
+            found = max(self.problem_count, len(self.problems))
+            return (f"{self.source}: {plural(found, 'problem')} in "
                     f"{plural(self.rows, 'row')}; nothing imported")
         return (f"{self.source}: {plural(self.tickets, 'ticket')} ready to import, "
                 f"{plural(self.new_contacts, 'new contact')}, "
@@ -275,55 +285,86 @@ class ImportService:
 
     @staticmethod
     def read(path: Path, options: ImportOptions) -> CsvTable:
-        """The whole file, strictly parsed; OSError or CsvFormatError (with its line)."""
-        return read_table(path.read_bytes(), encoding=options.encoding,
-                          delimiter=options.delimiter)
+        """The file checked in one streaming pass (decoding, quoting, the limits of
+        domain/limits.py); its records are read again from disk on each later pass, so
+        memory stays flat in the file's size. OSError or CsvFormatError (with its line)."""
+        return open_table(path, encoding=options.encoding, delimiter=options.delimiter)
 
-    def dry_run(self, table: CsvTable, options: ImportOptions, *, source: str
+    def dry_run(self, table: CsvTable, options: ImportOptions, *, source: str,
+                progress: Progress | None = None, cancel: Event | None = None
                 ) -> ImportReport:
-        """Every problem with its row and column, and what the import would create; writes
-        nothing."""
+        """Every problem with its row and column (the first IMPORT_MAX_PROBLEMS kept, all
+        counted), and what the import would create; writes nothing."""
         plan = make_plan(table, options)
         now = self._clock()
-        rows, problems = convert(table, plan, options, now=now)
         with self._db.session_scope() as s:
             directory = _Directory.load(s)
-            for row in rows:
+        tally = _Tally()
+        problems = _Problems()
+        steps = _Steps(len(table.records), progress, cancel)
+        for row, found in iter_convert(table, plan, options, now=now):
+            if row is None:
+                problems.add(found)
+            else:
+                tally.add(row, options)
                 directory.requester(row)
                 directory.technician(row.assignee)
                 directory.category(row.category)
+            steps.step(found or row)
+        steps.advance(0)  # the last, partial batch
         return ImportReport(
             source=source, file=table.description, plan=plan, rows=len(table.records),
-            tickets=len(rows) if not problems else 0, problems=tuple(problems),
-            notes=_notes(rows, plan, options),
+            tickets=tally.rows if not problems.count else 0, problems=tuple(problems.kept),
+            notes=tally.notes(plan, options),
             new_contacts=len([p for p in directory.contacts if p.new]),
             new_organizations=len(directory.new_orgs),
             new_technicians=len(directory.new_techs),
-            new_categories=tuple(c["name"] for c in directory.new_categories))
+            new_categories=tuple(c["name"] for c in directory.new_categories),
+            problem_count=problems.count)
 
-    def run(self, table: CsvTable, options: ImportOptions, *, actor: str, source: str
-            ) -> ImportResult:
-        """Import every row or none: raises ImportRefused with all problems if there is
-        any, else writes everything in one transaction."""
+    def run(self, table: CsvTable, options: ImportOptions, *, actor: str, source: str,
+            progress: Progress | None = None, cancel: Event | None = None) -> ImportResult:
+        """Import every row or none: raises ImportRefused with the problems if there is
+        any, else writes everything in one transaction. Two passes over the file, a check
+        and a write, each holding one batch of rows at a time. `progress(done, total)` is
+        called after each batch (total: the rows times two passes); setting `cancel`
+        stops at the next batch with ImportCancelled, the transaction rolled back."""
         started = time.perf_counter()
         plan = make_plan(table, options)
         now = self._clock()
-        rows, problems = convert(table, plan, options, now=now)
-        if problems:
-            raise ImportRefused(problems)
+        steps = _Steps(2 * len(table.records), progress, cancel)
+        problems = _Problems()
+        for row, found in iter_convert(table, plan, options, now=now):
+            if row is None:
+                problems.add(found)
+            steps.step(found or row)
+        steps.advance(0)
+        if problems.count:
+            raise ImportRefused(problems.kept, total=problems.count)
         setup = self._sla.setup()
+
+        def rows() -> Iterator[ImportedTicket]:
+            for row, _found in iter_convert(table, plan, options, now=now):
+                if row is None:  # the file changed since the check pass
+                    raise ImportRefused(_found)
+                yield row
+
         try:
-            return self._write(rows, now=now, actor=actor, source=source, setup=setup,
-                               started=started)
+            return self._write(rows(), now=now, actor=actor, source=source, setup=setup,
+                               started=started, steps=steps)
         except (IntegrityError, OperationalError) as exc:
             raise ImportInterrupted(
                 f"The database was busy or changed while importing ({exc.orig}); nothing "
                 "was imported. Import again.") from exc
 
-    def _write(self, rows: list[ImportedTicket], *, now: datetime, actor: str, source: str,
-               setup: SlaSetup, started: float) -> ImportResult:
+    def _write(self, rows: Iterable[ImportedTicket], *, now: datetime, actor: str, source: str,
+               setup: SlaSetup, started: float, steps: _Steps | None = None
+               ) -> ImportResult:
         """One transaction holding the write lock from before the ids are chosen to the
-        commit: no other writer can take one of them meanwhile."""
+        commit: no other writer can take one of them meanwhile. The rows are written a
+        batch at a time (the contacts, organizations, technicians and categories a batch
+        needs just before it), so only one batch is ever held."""
+        steps = steps or _Steps(0, None, None)
         with self._db.session_scope() as s:
             lock_for_writing(s)
             directory = _Directory.load(s)
@@ -331,35 +372,106 @@ class ImportService:
             first_number = directory.next_ids["ticket_number"]
             if first_number == 1:  # no ticket yet: numbering starts at HD-1001
                 first_number = FIRST_NUMBER
-            tickets: list[dict[str, Any]] = []
-            events: list[dict[str, Any]] = []
-            for i, row in enumerate(rows):
-                ticket, history = _ticket(row, ticket_id=first_id + i,
-                                          number=first_number + i, directory=directory,
-                                          now=now, actor=actor, source=source, setup=setup)
-                tickets.append(ticket)
-                events.extend(history)
-            insert_rows(s, TABLES["organization"], directory.new_orgs)
-            insert_rows(s, TABLES["technician"], directory.new_techs)
-            insert_rows(s, TABLES["category"], directory.new_categories)
-            new_people = [p for p in directory.contacts if p.new]
-            insert_rows(s, TABLES["contact"], (
-                {"id": p.id, "name": p.name, "email": p.email, "phone": p.phone,
-                 "organization_id": p.organization_id} for p in new_people))
+            flushed = _Flushed(contacts=len(directory.contacts))
+            count = 0
+            for batch in batched(rows, IMPORT_CHUNK_ROWS):
+                tickets: list[dict[str, Any]] = []
+                events: list[dict[str, Any]] = []
+                for row in batch:
+                    ticket, history = _ticket(row, ticket_id=first_id + count,
+                                              number=first_number + count,
+                                              directory=directory, now=now, actor=actor,
+                                              source=source, setup=setup)
+                    count += 1
+                    tickets.append(ticket)
+                    events.extend(history)
+                flushed.flush(s, directory)
+                insert_rows(s, TABLES["ticket"], tickets)
+                insert_rows(s, TABLES["event"], events)
+                steps.advance(len(batch))
+            flushed.flush(s, directory)
             changed = [{"id": p.id, "email": p.email, "phone": p.phone,
                         "organization_id": p.organization_id}
-                       for p in directory.contacts if p.changed and not p.new]
+                       for p in directory.contacts if p.changed]
             if changed:
                 s.execute(update(Contact), changed)
-            insert_rows(s, TABLES["ticket"], tickets)
-            insert_rows(s, TABLES["event"], events)
+        new_people = sum(1 for p in directory.contacts if p.new)
         return ImportResult(
-            source=source, tickets=len(tickets), contacts=len(new_people),
+            source=source, tickets=count, contacts=new_people,
             organizations=len(directory.new_orgs), technicians=len(directory.new_techs),
             categories=len(directory.new_categories),
-            first_number=first_number if tickets else None,
-            last_number=first_number + len(tickets) - 1 if tickets else None,
+            first_number=first_number if count else None,
+            last_number=first_number + count - 1 if count else None,
             seconds=time.perf_counter() - started)
+
+
+Progress = Callable[[int, int], None]  # (rows done, rows in all the passes)
+
+
+class ImportCancelled(DeskError):
+    """The technician cancelled the import; its transaction was rolled back, so nothing
+    was imported."""
+
+    def __init__(self) -> None:
+        super().__init__("Import cancelled; nothing was imported.")
+
+
+class _Steps:
+    """Progress and cancellation, checked once per batch of rows (a cancel takes effect
+    within IMPORT_CHUNK_ROWS rows, well under a second)."""
+
+    def __init__(self, total: int, progress: Progress | None, cancel: Event | None) -> None:
+        self.total, self.done, self._pending = total, 0, 0
+        self._progress, self._cancel = progress, cancel
+
+    def step(self, _item: object = None) -> None:
+        self._pending += 1
+        if self._pending >= IMPORT_CHUNK_ROWS:
+            self.advance(0)
+
+    def advance(self, rows: int) -> None:
+        self.done += self._pending + rows
+        self._pending = 0
+        if self._cancel is not None and self._cancel.is_set():
+            raise ImportCancelled
+        if self._progress is not None:
+            self._progress(min(self.done, self.total), self.total)
+
+
+@dataclass
+class _Problems:
+    """The first IMPORT_MAX_PROBLEMS problems, and how many there are in all: a file with a
+    wrong column on every one of a million rows must not hold a million messages."""
+
+    kept: list[Problem] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, found: list[Problem]) -> None:
+        self.count += len(found)
+        room = IMPORT_MAX_PROBLEMS - len(self.kept)
+        if room > 0:
+            self.kept.extend(found[:room])
+
+
+@dataclass
+class _Flushed:
+    """How much of the directory's new entries is already inserted."""
+
+    contacts: int
+    orgs: int = 0
+    techs: int = 0
+    categories: int = 0
+
+    def flush(self, s: Session, directory: _Directory) -> None:
+        insert_rows(s, TABLES["organization"], directory.new_orgs[self.orgs:])
+        insert_rows(s, TABLES["technician"], directory.new_techs[self.techs:])
+        insert_rows(s, TABLES["category"], directory.new_categories[self.categories:])
+        insert_rows(s, TABLES["contact"], (
+            {"id": p.id, "name": p.name, "email": p.email, "phone": p.phone,
+             "organization_id": p.organization_id}
+            for p in directory.contacts[self.contacts:] if p.new))
+        self.orgs, self.techs = len(directory.new_orgs), len(directory.new_techs)
+        self.categories, self.contacts = len(directory.new_categories), len(directory.contacts)
 
 
 def _ticket(row: ImportedTicket, *, ticket_id: int, number: int, directory: _Directory,
@@ -427,25 +539,51 @@ def _ticket(row: ImportedTicket, *, ticket_id: int, number: int, directory: _Dir
 def _notes(rows: Iterable[ImportedTicket], plan: ImportPlan, options: ImportOptions
            ) -> tuple[str, ...]:
     """What the import will assume, said once each (not problems: nothing is wrong)."""
-    from desk_app.domain.import_fields import ImportField
+    tally = _Tally()
+    for row in rows:
+        tally.add(row, options)
+    return tally.notes(plan, options)
 
-    rows = list(rows)
-    notes = []  # the proposed title and the guessed words have their own lines
-    if plan.mapping.column_of(ImportField.CREATED) is None and rows:
-        notes.append("No Created column: the tickets are dated at the import time.")
-    unknown = sum(1 for r in rows if r.requester == options.default_requester)
-    if unknown:
-        notes.append(f"{plural(unknown, 'row')} name no requester: filed under "
-                     f"'{options.default_requester}'.")
-    undated = sum(1 for r in rows if not r.status.is_open and r.resolved_at is None
-                  and r.closed_at is None)
-    if undated:
-        notes.append(f"{plural(undated, 'resolved or closed ticket')} without a resolved "
-                     "or closed time: the move is recorded at the import time.")
-    moving = sum(1 for r in rows if r.status.is_open and r.status is not Status.NEW)
-    if moving:
-        notes.append(f"{plural(moving, 'ticket')} in progress or waiting: the file does "
-                     "not say since when, so the move is recorded at the import time.")
-    if plan.mapping.column_of(ImportField.CREATED) is not None:
-        notes.append(f"Times without a zone are read as {options.tz}.")
-    return tuple(notes)
+
+@dataclass
+class _Tally:
+    """The counts the notes need, gathered row by row as the file streams past."""
+
+    rows: int = 0
+    unknown: int = 0
+    undated: int = 0
+    moving: int = 0
+
+    def add(self, r: ImportedTicket, options: ImportOptions) -> None:
+        self.rows += 1
+        self.unknown += r.requester == options.default_requester
+        self.undated += (not r.status.is_open and r.resolved_at is None
+                         and r.closed_at is None)
+        self.moving += r.status.is_open and r.status is not Status.NEW
+
+    def notes(self, plan: ImportPlan, options: ImportOptions) -> tuple[str, ...]:
+        from desk_app.domain.import_fields import ImportField
+
+        notes = []  # the proposed title and the guessed words have their own lines
+        if plan.mapping.column_of(ImportField.CREATED) is None and self.rows:
+            notes.append("No Created column: the tickets are dated at the import time.")
+        if self.unknown:
+            notes.append(f"{plural(self.unknown, 'row')} name no requester: filed under "
+                         f"'{options.default_requester}'.")
+        if self.undated:
+            notes.append(f"{plural(self.undated, 'resolved or closed ticket')} without a "
+                         "resolved or closed time: the move is recorded at the import time.")
+        if self.moving:
+            notes.append(f"{plural(self.moving, 'ticket')} in progress or waiting: the file "
+                         "does not say since when, so the move is recorded at the import "
+                         "time.")
+        if plan.mapping.column_of(ImportField.CREATED) is not None:
+            notes.append(f"Times without a zone are read as {options.tz}.")
+        return tuple(notes)
+
+
+def batched(items: Iterable[ImportedTicket], size: int) -> Iterator[list[ImportedTicket]]:
+    """Lists of `size` items (the last shorter); itertools.batched arrives in Python 3.12."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch

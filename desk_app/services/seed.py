@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Tier, Urgency
+from desk_app.domain.errors import ValidationError
+from desk_app.domain.limits import SEED_MAX_DAYS, SEED_MAX_TICKETS
 from desk_app.domain.priority_matrix import priority_for
 from desk_app.domain.sla import SlaSetup
 from desk_app.domain.sla_clock import HistoryEvent, replay
@@ -171,8 +173,7 @@ class DeskGenerator:
     def generate(self, *, tickets: int, seed: int = 1, span_days: int = 90,
                  include_technician: str | None = None) -> SeedReport:
         """Add `tickets` tickets created over the last `span_days` days."""
-        if tickets < 0:
-            raise ValueError("tickets must be zero or more")
+        check_seed_size(tickets=tickets, span_days=span_days)
         now = self._clock()
         rng = random.Random(seed)
         directory = self._directory
@@ -344,3 +345,15 @@ def _tech_id(s: Any, name: str) -> int:
     tech = find_technician(s, name)
     assert tech is not None and tech.id is not None
     return tech.id
+
+
+def check_seed_size(*, tickets: int, span_days: int) -> None:
+    """ValidationError naming the limit, before anything is written: one run is one
+    transaction, and `--tickets 99999999999999999999` once wrote a 5 GB write-ahead log."""
+    if not 0 <= tickets <= SEED_MAX_TICKETS:
+        raise ValidationError("tickets", f"{tickets:,} is not between 0 and "
+                              f"{SEED_MAX_TICKETS:,} (the limit for one run; run seed again "
+                              "to add more)")
+    if not 1 <= span_days <= SEED_MAX_DAYS:
+        raise ValidationError("days", f"{span_days:,} is not between 1 and "
+                              f"{SEED_MAX_DAYS:,} (a hundred years)")

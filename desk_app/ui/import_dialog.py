@@ -16,6 +16,7 @@ import html
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from threading import Event
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -71,6 +72,8 @@ class ImportDialog(QDialog):
     """Builds ImportOptions from the user's choices; ImportService does the work."""
 
     sig_imported = Signal(object)  # ImportResult
+    # (rows done, rows in all), emitted from the import's thread: queued to the GUI thread
+    sig_progress = Signal(int, int)
 
     def __init__(self, service: ImportService, *, actor: str, runner: Runner,
                  parent: QWidget | None = None) -> None:
@@ -90,6 +93,7 @@ class ImportDialog(QDialog):
         # Checks run on a thread pool and may finish out of order: each one takes the next
         # generation, and only the latest one's result is shown.
         self._generation = 0
+        self._cancel: Event | None = None  # set by Cancel: the running import stops
 
         layout = QVBoxLayout(self)
         top = QGridLayout()
@@ -134,7 +138,7 @@ class ImportDialog(QDialog):
 
         bottom = QHBoxLayout()
         self.busy = QProgressBar()
-        self.busy.setRange(0, 0)  # indeterminate: the runner reports no progress
+        self.busy.setRange(0, 0)  # indeterminate until the import reports its progress
         self.busy.setMaximumWidth(160)
         self.busy.hide()
         self.status_label = PlainLabel("Choose a CSV file exported from a spreadsheet or another "
@@ -145,11 +149,17 @@ class ImportDialog(QDialog):
         self.import_button.setDefault(True)
         self.import_button.setEnabled(False)
         self.import_button.clicked.connect(self.start_import)
+        self.cancel_button = QPushButton("&Cancel import")
+        self.cancel_button.setToolTip("Stop the import; nothing is written")
+        self.cancel_button.clicked.connect(self.cancel_import)
+        self.cancel_button.hide()
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.reject)
+        self.sig_progress.connect(self._on_progress)
         bottom.addWidget(self.busy)
         bottom.addWidget(self.status_label, 1)
         bottom.addWidget(self.import_button)
+        bottom.addWidget(self.cancel_button)
         bottom.addWidget(self.close_button)
         layout.addLayout(bottom)
         self.tabs.setEnabled(False)
@@ -299,7 +309,7 @@ class ImportDialog(QDialog):
         self._busy(False, f"⚠ {exc}")
         self.import_button.setEnabled(False)
         if isinstance(exc, ImportRefused):
-            self._show_problems(exc.problems)
+            self._show_problems(exc.problems, total=exc.total)
             self.tabs.setCurrentIndex(3)
         elif isinstance(exc, CsvFormatError | OSError):  # nothing readable to show
             self._table = None
@@ -399,10 +409,47 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         self._set_choices_enabled(False)  # the import uses the choices made so far
         self._busy(True, f"Importing {plural(self.report.tickets, 'ticket')}…")
-        self._runner.run(lambda: service.run(table, options, actor=actor, source=name),
+        self._cancel = cancel = Event()
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
+        self.close_button.setEnabled(False)  # Cancel first: the import is one transaction
+        progress = self.sig_progress.emit
+        self._runner.run(lambda: service.run(table, options, actor=actor, source=name,
+                                             progress=progress, cancel=cancel),
                          self._on_imported, self._on_import_failed)
 
+    def reject(self) -> None:
+        """Closing while an import runs cancels it instead (it is one transaction, and
+        its thread must not outlive the dialog's callbacks)."""
+        if self._cancel is not None:
+            self.cancel_import()
+            return
+        super().reject()
+
+    def cancel_import(self) -> None:
+        """Stop the running import at its next batch; its transaction is rolled back."""
+        if self._cancel is not None:
+            self._cancel.set()
+            self.cancel_button.setEnabled(False)
+            self.status_label.setText("Cancelling…")
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if self._cancel is None or self._cancel.is_set():
+            return
+        self.busy.setRange(0, max(total, 1))
+        self.busy.setValue(done)
+        passes = "Checking" if done <= total // 2 else "Writing"
+        self.status_label.setText(f"{passes}… {done * 100 // max(total, 1)}% "
+                                  f"({done:,} of {total:,} rows, two passes)")
+
+    def _end_import(self) -> None:
+        self._cancel = None
+        self.cancel_button.hide()
+        self.close_button.setEnabled(True)
+        self.busy.setRange(0, 0)
+
     def _on_import_failed(self, exc: BaseException) -> None:
+        self._end_import()
         self._set_choices_enabled(True)
         self._on_failed(exc)
         # Nothing was written (one transaction), so a file whose last check was clean can
@@ -411,6 +458,7 @@ class ImportDialog(QDialog):
             self.import_button.setEnabled(True)
 
     def _on_imported(self, result: ImportResult) -> None:
+        self._end_import()
         self.imported = result
         self._set_choices_enabled(True)
         self._busy(False, self.imported_text)
@@ -556,7 +604,7 @@ class ImportDialog(QDialog):
         ignored = ", ".join(report.ignored)
         self.ignored_label.setText(f"Ignored columns: {ignored}" if ignored
                                    else "Every column is imported.")
-        self._show_problems(list(report.problems))
+        self._show_problems(list(report.problems), total=report.problem_count)
         guesses = report.plan.guesses
         notes = [*([f"{report.title_note}."] if report.title_note else []),
                  *([f"{plural(len(guesses), 'word')} guessed by meaning or given the neutral "
@@ -573,13 +621,15 @@ class ImportDialog(QDialog):
         self._busy(False, report.summary + ("" if report.ok else " — see the Check tab"))
         self.import_button.setEnabled(report.ok and self.imported is None)
 
-    def _show_problems(self, problems: list[Problem]) -> None:
+    def _show_problems(self, problems: list[Problem], *, total: int = 0) -> None:
+        """The problems kept (the first IMPORT_MAX_PROBLEMS); the tab counts them all."""
+        total = max(total, len(problems))
         self.problems.setRowCount(len(problems))
         for r, p in enumerate(problems):
             self.problems.setItem(r, 0, QTableWidgetItem(str(p.row) if p.row else "—"))
             self.problems.setItem(r, 1, QTableWidgetItem(p.column or "—"))
             self.problems.setItem(r, 2, QTableWidgetItem(p.hinted(HINTS, where=False)))
-        self.tabs.setTabText(3, f"4 · Check ({len(problems):,} ⚠)" if problems
+        self.tabs.setTabText(3, f"4 · Check ({total:,} ⚠)" if problems
                              else "4 · Check ✓")
 
     def _fill_preview(self, report: ImportReport) -> None:
