@@ -142,6 +142,19 @@ def _apply(e: HistoryEvent, facts: TicketFacts, status: Status) -> tuple[TicketF
     return facts, status
 
 
+def history_facts(events: Sequence[HistoryEvent], *, tier: Tier | None = None,
+                  product: str | None = None) -> set[TicketFacts]:
+    """Every set of facts the ticket has had, which alone decide its policies: a replay
+    under another setup can only differ if that setup picks another policy (or calendar)
+    for one of them. Walking the history for them costs a fraction of a replay."""
+    facts, status = _initial(events, tier, product)
+    seen = {facts}
+    for e in events[1:]:
+        facts, status = _apply(e, facts, status)
+        seen.add(facts)
+    return seen
+
+
 def replay(events: Sequence[HistoryEvent], setup: SlaSetup, now: datetime, *,
            tier: Tier | None = None, product: str | None = None) -> SlaReplay:
     """Both clocks of one ticket as of `now`, from its ordered events."""
