@@ -26,6 +26,7 @@ from desk_app.domain.enums import Priority, Status, Tier
 from desk_app.domain.sla import PolicyConditions, SlaPolicy, SlaSetup
 from desk_app.services.sla import OPEN_STATUSES, clock_columns
 from desk_app.services.sla_config import store_setup
+from desk_app.services.tickets import TicketEdit
 from desk_app.store.bulk import update_tickets
 from desk_app.store.models import Ticket
 from tests.conftest import FakeClock, make_draft
@@ -149,6 +150,21 @@ def _edits() -> dict[str, Callable[[SlaSetup], SlaSetup]]:
             "conditions": priorities}
 
 
+def _escalated_ticket(context: AppContext, clock: FakeClock) -> None:
+    """A P3 ticket (office hours) raised to P1 (24x7) two hours later: an edit of the
+    office-hours calendar moves its clocks only through the earlier part of its history."""
+    start = clock.now
+    clock.advance(hours=-3)
+    d = context.tickets.create(make_draft(title="Escalated"), actor=ME)
+    clock.advance(hours=2)
+    edit = TicketEdit(title=d.title, description=d.description, category=d.category,
+                      product=d.product, impact=d.impact, urgency=d.urgency,
+                      priority_override=Priority.P1, channel=d.channel, assignee=d.assignee,
+                      organization=d.organization)
+    context.tickets.edit(d.id, edit, expected_version=d.version, actor=ME)
+    clock.now = start
+
+
 @pytest.fixture(scope="module")
 def seeded_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("seeded") / "desk.sqlite3"
@@ -170,6 +186,7 @@ def test_stored_clocks_match_a_full_recompute(seeded_desk: Path, tmp_path: Path,
     results = {}
     for name, path in paths.items():
         context = open_context(path, clock=clock, user_tz="UTC")
+        _escalated_ticket(context, clock)
         old = context.sla.setup()
         _recompute_all(context, old)  # both desks start current as of `now`
         new = _edits()[edit](old)
