@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -22,12 +24,13 @@ from desk_app.domain.enums import EventKind, Status, Tier
 from desk_app.domain.risk import clock_risk, ticket_risk
 from desk_app.domain.sla import SlaSetup, TicketFacts, default_setup
 from desk_app.domain.sla_clock import (
+    FACT_FIELDS,
     ClockResult,
     ClockState,
     HistoryEvent,
     SlaReplay,
     duration_text,
-    history_facts,
+    facts_seen,
     replay,
 )
 from desk_app.services.clock import Clock
@@ -40,6 +43,7 @@ from desk_app.store.types import utc_from_driver
 log = logging.getLogger(__name__)
 D = TypeVar("D")  # an instant: a datetime, or the driver's text for one
 OPEN_STATUSES = [s.value for s in Status if s.is_open]
+_CHUNK = 5000  # ticket ids per IN list: well under SQLite's 32,766 bound parameters
 
 
 def clock_columns(r: SlaReplay, now: datetime) -> dict[str, Any]:
@@ -256,35 +260,54 @@ class SlaService:
 
     def _prepare(self, s: Session, new_setup: SlaSetup, now: datetime) -> _Prepared:
         """Replay, under the stored setup and under `new_setup`, only the open tickets
-        whose history holds facts for which the two pick a different policy or calendar:
-        for every other ticket both replays are equal by construction, and its stored
-        clocks (kept current by the monitor) stay as they are. Editing one policy's
-        target on a 89,000-ticket desk replays that policy's tickets, not all of them;
-        the events are read once for both setups."""
+        whose facts (now or earlier in their history) get a different policy or calendar
+        from the two: for every other ticket both replays are equal by construction, and
+        its stored clocks (kept current by the monitor) stay as they are. Finding them
+        reads only each ticket's creation snapshot and fact changes, a few rows instead
+        of its whole history; editing one policy on a 89,000-ticket desk then replays
+        that policy's tickets, each history read once for both setups."""
         marker = _desk_marker(s)
         # Never self.setup() here: it may write the defaults in a session of its own,
         # which would wait on the write lock `save_setup` holds.
         old_setup = load_setup(s) or self._setup or default_setup(self._user_tz)
         differs = _PolicyDiff(old_setup, new_setup)
+        is_open = col(Ticket.status).in_(OPEN_STATUSES)
+        facts = self._ticket_facts(s, is_open)
+        affected: list[int] = []
+        total = 0
+        stmt = (select(col(TicketEvent.ticket_id), col(TicketEvent.kind),
+                       col(TicketEvent.field), col(TicketEvent.new_value))
+                .where(col(TicketEvent.ticket_id).in_(select(col(Ticket.id)).where(is_open)),
+                       (col(TicketEvent.kind) == EventKind.CREATED.value)
+                       | ((col(TicketEvent.kind) == EventKind.FIELD_CHANGED.value)
+                          & col(TicketEvent.field).in_(FACT_FIELDS)))
+                .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at),
+                          col(TicketEvent.id)))
+        for ticket_id, rows in groupby(raw_rows(s, stmt), key=itemgetter(0)):
+            first, *changes = rows
+            total += 1
+            tier, product = facts.get(ticket_id, (None, None))
+            if first[1] != EventKind.CREATED.value or differs.any(facts_seen(
+                    first[3], ((r[2], r[3]) for r in changes), tier=tier, product=product)):
+                affected.append(ticket_id)
         columns: dict[int, tuple[Any, ...]] = {}
         keys: tuple[str, ...] = ()
-        total = moves = changes = 0
-        for ticket_id, events, tier, product in self._histories(
-                s, col(Ticket.status).in_(OPEN_STATUSES)):
-            total += 1
-            if not differs.any(history_facts(events, tier=tier, product=product)):
-                continue
-            before = replay(events, old_setup, now, tier=tier, product=product)
-            after = replay(events, new_setup, now, tier=tier, product=product)
-            b, a = _due_and_policy(before), _due_and_policy(after)
-            moves += b[:2] != a[:2]
-            changes += b[2] != a[2]
-            cols = clock_columns(after, now)
-            keys = keys or tuple(cols)
-            columns[ticket_id] = tuple(cols.values())
+        moves = changes_count = 0
+        for start in range(0, len(affected), _CHUNK):
+            chunk = affected[start:start + _CHUNK]
+            for ticket_id, events, tier, product in self._histories(
+                    s, is_open & col(Ticket.id).in_(chunk)):
+                before = replay(events, old_setup, now, tier=tier, product=product)
+                after = replay(events, new_setup, now, tier=tier, product=product)
+                b, a = _due_and_policy(before), _due_and_policy(after)
+                moves += b[:2] != a[:2]
+                changes_count += b[2] != a[2]
+                cols = clock_columns(after, now)
+                keys = keys or tuple(cols)
+                columns[ticket_id] = tuple(cols.values())
         return _Prepared(new=new_setup, marker=marker, now=now, keys=keys, columns=columns,
                          preview=SetupChangePreview(open_tickets=total, due_moves=moves,
-                                                    policy_changes=changes))
+                                                    policy_changes=changes_count))
 
     def replay_many(self, s: Session, where: Any, *, now: datetime,
                     setup: SlaSetup | None = None) -> Iterator[tuple[int, SlaReplay]]:
@@ -298,12 +321,9 @@ class SlaService:
                    ) -> Iterator[tuple[int, list[HistoryEvent], Tier | None, str | None]]:
         """(ticket id, ordered events, tier, product) of every ticket matching `where` that
         has events, from one streamed event query."""
-        facts = {r[0]: (r[1], r[2]) for r in s.execute(
-            select(col(Ticket.id), col(Ticket.organization_id), col(Ticket.product))
-            .where(where).execution_options(yield_per=2000))}
+        facts = self._ticket_facts(s, where)
         if not facts:
             return
-        tiers = dict(s.execute(select(col(Organization.id), col(Organization.tier))).all())
         stmt = (
             select(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.kind),
                    col(TicketEvent.field), col(TicketEvent.old_value),
@@ -315,14 +335,24 @@ class SlaService:
         for r in raw_rows(s, stmt):
             if r[0] != current:
                 if current is not None and events:
-                    org_id, product = facts[current]
-                    yield current, events, tiers.get(org_id), product
+                    yield current, events, *facts[current]
                 current, events = r[0], []
             events.append(HistoryEvent(at=_instant(r[1]), kind=_KINDS[r[2]], field=r[3],
                                        old_value=r[4], new_value=r[5]))
         if current is not None and events:
-            org_id, product = facts[current]
-            yield current, events, tiers.get(org_id), product
+            yield current, events, *facts[current]
+
+    def _ticket_facts(self, s: Session, where: Any
+                      ) -> dict[int, tuple[Tier | None, str | None]]:
+        """(tier, product) of every ticket matching `where`: the facts a replay takes as
+        they are now."""
+        tiers = dict(s.execute(select(col(Organization.id), col(Organization.tier))).all())
+        found: dict[Any, tuple[Tier | None, str | None]] = {}
+        for r in s.execute(select(col(Ticket.id), col(Ticket.organization_id),
+                                  col(Ticket.product))
+                           .where(where).execution_options(yield_per=2000)):
+            found[r[0]] = (tiers.get(r[1]), r[2])
+        return found
 
     def backfill(self, *, batch: int = 5000) -> int:
         """Compute clocks for tickets that have none yet (after the upgrade that added them).
