@@ -89,12 +89,11 @@ class SetupChangePreview:
 @dataclass(frozen=True)
 class _Prepared:
     """A preview's work, kept for the save that follows it: the clock columns (`keys` in
-    order) of every ticket the new setup changes, computed at `now`, valid while the desk
-    still reads `marker`."""
+    order) of every ticket the new setup changes, valid while the desk still reads
+    `marker`."""
 
     new: SlaSetup
     marker: tuple[Any, ...]
-    now: datetime
     keys: tuple[str, ...]
     columns: dict[int, tuple[Any, ...]]
     preview: SetupChangePreview
@@ -237,6 +236,13 @@ class SlaService:
             if prepared is None or prepared.new != new_setup \
                     or prepared.marker != _desk_marker(s):
                 prepared = self._prepare(s, new_setup, self._clock())
+            # Stamped with the save's instant even when the preview's replays are reused:
+            # the monitor's tick looks for crossings among rows computed since its last
+            # run, and a preview is usually older than that (the technician reads the
+            # question first). Nothing the replays read changed meanwhile (the marker);
+            # a threshold or due time passed meanwhile is next_change_at <= now, which the
+            # next tick recomputes.
+            now = self._clock()
             store_setup(s, new_setup)
             is_open = col(Ticket.status).in_(OPEN_STATUSES)
             old_policy = dict(s.execute(select(col(Ticket.id), col(Ticket.sla_policy))
@@ -244,10 +250,11 @@ class SlaService:
             updates: list[dict[str, Any]] = []
             for ticket_id, values in prepared.columns.items():
                 cols = dict(zip(prepared.keys, values, strict=True))
+                cols["sla_computed_at"] = now
                 updates.append({"id": ticket_id, **cols})
                 before = old_policy.get(ticket_id)
                 if before is not None and before != cols["sla_policy"]:
-                    s.add(TicketEvent(ticket_id=ticket_id, at=prepared.now, actor=actor,
+                    s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=actor,
                                       kind=EventKind.SLA_POLICY_CHANGED,
                                       field="sla_policy", old_value=before,
                                       new_value=cols["sla_policy"]))
@@ -305,7 +312,7 @@ class SlaService:
                 cols = clock_columns(after, now)
                 keys = keys or tuple(cols)
                 columns[ticket_id] = tuple(cols.values())
-        return _Prepared(new=new_setup, marker=marker, now=now, keys=keys, columns=columns,
+        return _Prepared(new=new_setup, marker=marker, keys=keys, columns=columns,
                          preview=SetupChangePreview(open_tickets=total, due_moves=moves,
                                                     policy_changes=changes_count))
 

@@ -204,3 +204,20 @@ def test_stored_clocks_match_a_full_recompute(seeded_desk: Path, tmp_path: Path,
                               OPEN_STATUSES).fetchone()[0]
     conn.close()
     assert open_count > 50
+
+
+def test_a_reused_preview_is_stamped_with_the_saves_instant(ctx: AppContext, db_path: Path,
+                                                            clock: FakeClock) -> None:
+    """The monitor's tick looks for crossings among rows computed since its last run: rows
+    the save writes must carry the save's instant, not the (older) preview's."""
+    ticket = ctx.tickets.create(make_draft(), actor=ME)
+    new_setup = _slower_p3(ctx.sla.setup())
+    ctx.sla.preview(new_setup)
+    saved_at = clock.advance(minutes=3)
+    ctx.sla.save_setup(new_setup, actor=ME)
+    conn = sqlite3.connect(db_path)
+    stamp, target = conn.execute("SELECT sla_computed_at, resolution_target_s FROM ticket "
+                                 "WHERE id = ?", (ticket.id,)).fetchone()
+    conn.close()
+    assert target == 25 * 3600
+    assert stamp == saved_at.strftime("%Y-%m-%d %H:%M:%S.%f")
