@@ -219,6 +219,12 @@ class SlaService:
             self._prepared = prepared
         return prepared.preview
 
+    def discard_preview(self) -> None:
+        """Drop the kept preview (the technician cancelled): on an edit that re-times every
+        ticket it holds some 90,000 rows of clock columns."""
+        with self._lock:
+            self._prepared = None
+
     def save_setup(self, new_setup: SlaSetup, *, actor: str) -> int:
         """Store the new calendars and policies and recompute the open tickets it affects,
         all in one transaction (batched updates). Returns how many open tickets were

@@ -400,6 +400,7 @@ class SlaSettingsDialog(QDialog):
 
     def _on_preview(self, setup: SlaSetup, preview: SetupChangePreview) -> None:
         if not self.confirm(preview.due_moves, preview.open_tickets, preview.policy_changes):
+            self._sla.discard_preview()
             self._busy(None)
             return
         self._busy(f"Recomputing {preview.open_tickets:,} open tickets…")
