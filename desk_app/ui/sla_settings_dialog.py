@@ -2,7 +2,7 @@
 
 Edits stay in the dialog until Save; saving validates everything (each message names the
 calendar or policy and the field), shows how many open tickets' due times would move, and
-only then applies the change, recomputing every open ticket in one transaction.
+only then applies the change, recomputing the open tickets it re-times in one transaction.
 """
 
 from __future__ import annotations
@@ -385,7 +385,8 @@ class SlaSettingsDialog(QDialog):
     def save(self) -> None:
         """Validate, preview the effect, apply on confirmation; keep everything on failure.
 
-        The preview and the recomputation replay every open ticket, so both run through
+        The preview replays the open tickets the edit can re-time, and the save stores
+        that work (replaying again only if the desk changed meanwhile); both run through
         the task runner (off the GUI thread on a large desk) with a busy note shown."""
         self._store_calendar_form()
         self._store_policy_form()
@@ -401,6 +402,7 @@ class SlaSettingsDialog(QDialog):
 
     def _on_preview(self, setup: SlaSetup, preview: SetupChangePreview) -> None:
         if not self.confirm(preview.due_moves, preview.open_tickets, preview.policy_changes):
+            self._sla.discard_preview()
             self._busy(None)
             return
         self._busy(f"Recomputing {preview.open_tickets:,} open tickets…")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from desk_app.app import AppContext
@@ -161,3 +162,28 @@ def test_a_calendar_chosen_in_the_policy_form_cannot_be_removed(ctx: AppContext,
     assert "Calendar 'New calendar' is used by P3 Medium" in dialog.banner.text()
     assert [c.name for c in dialog.calendars] == ["24x7", "Office hours", "New calendar"]
     assert dialog.pol_calendar.currentText() == "New calendar"
+
+
+def test_sla_editor_replays_each_ticket_once_per_setup(ctx: AppContext, qtbot: QtBot,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Preview then Apply: each re-timed ticket is replayed under the old and the new setup
+    in the preview, and the save stores that work instead of replaying again (issue 11)."""
+    import desk_app.services.sla as sla_module
+
+    for i in range(2):
+        ctx.tickets.create(make_draft(title=f"T{i}"), actor=ME)  # P3 Medium
+    calls: list[int] = []
+    real = sla_module.replay
+    monkeypatch.setattr(sla_module, "replay",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    dialog = SlaSettingsDialog(ctx.sla, actor=ME)
+    qtbot.addWidget(dialog)
+    dialog.runner = SyncRunner()
+    dialog.confirm = lambda *_: True
+    dialog.tabs.setCurrentIndex(1)
+    dialog.policy_list.setCurrentRow(2)
+    assert dialog.pol_name.text() == "P3 Medium"
+    dialog.pol_resolution.setText("30h")
+    dialog.save()
+    assert dialog.applied == 2
+    assert len(calls) == 4
