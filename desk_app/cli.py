@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from desk_app import __version__
 from desk_app.domain.enums import Channel, Impact, Priority, Status, Urgency, parse_enum
 from desk_app.domain.errors import DeskError, ValidationError, ValidationErrors
+from desk_app.domain.limits import SEED_MAX_DAYS
 from desk_app.domain.ticket import (
     RequesterInput,
     TicketDraft,
@@ -32,7 +33,6 @@ from desk_app.domain.ticket import (
 )
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
-from desk_app.domain.limits import SEED_MAX_DAYS
 from desk_app.platform.redact import redact
 from desk_app.platform.timezone import local_zone_name
 from desk_app.store.db_errors import describe_failure
