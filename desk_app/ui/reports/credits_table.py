@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from desk_app.domain.credits import TARGET_LABELS, OrgCredit
 from desk_app.domain.ticket import format_number
-from desk_app.ui.plain import plain_tooltip
+from desk_app.ui.common.plain import plain_tooltip
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -46,12 +46,12 @@ from desk_app.services.credits import CreditService
 from desk_app.services.export import CsvOptions
 from desk_app.services.period_export import ExportKind, ExportRequest, ExportService
 from desk_app.services.reports import ReportService
-from desk_app.ui.charts import ChartCard, ChartData, Series
-from desk_app.ui.credits_table import CreditsTable, money
-from desk_app.ui.errors import plain_reason
-from desk_app.ui.flow_layout import FlowLayout
-from desk_app.ui.plain import PlainLabel, rich_label
-from desk_app.ui.screen_fit import fit_to_screen
+from desk_app.ui.common.errors import plain_reason
+from desk_app.ui.common.flow_layout import FlowLayout
+from desk_app.ui.common.plain import PlainLabel, rich_label
+from desk_app.ui.common.screen_fit import fit_to_screen
+from desk_app.ui.reports.charts import ChartCard, ChartData, Series
+from desk_app.ui.reports.credits_table import CreditsTable, money
 from desk_app.workers.task_runner import Runner
 
 Index = QModelIndex | QPersistentModelIndex
