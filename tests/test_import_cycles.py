@@ -18,8 +18,8 @@ PACKAGE = "desk_app"
 
 
 def module_name(root: Path, path: Path) -> str:
-    """`desk_app/ui/sla_watch.py` → `desk_app.ui.sla_watch`; a package's `__init__.py` is the
-    package itself."""
+    """`desk_app/ui/sla/sla_watch.py` → `desk_app.ui.sla.sla_watch`; a package's `__init__.py`
+    is the package itself."""
     parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 

@@ -88,7 +88,7 @@ def test_the_static_check_finds_a_planted_violation(tmp_path: Path) -> None:
     (tmp_path / "desk_app" / "platform" / "adapter.py").write_text(
         "from PySide6.QtCore import QObject\n"  # allowed: platform may use Qt
         "def probe():\n"
-        "    from desk_app.ui import widgets\n"
+        "    from desk_app.ui.common import widgets\n"
         "    return widgets\n")
     (tmp_path / "desk_app" / "workers" / "job.py").write_text(
         "from typing import TYPE_CHECKING\n"
@@ -104,7 +104,7 @@ def test_the_static_check_finds_a_planted_violation(tmp_path: Path) -> None:
         "from . import enums\nfrom .. import ui\n")
     assert sorted(layer_violations(tmp_path)) == [
         "desk_app/domain/__init__.py:2 imports desk_app.ui",
-        "desk_app/platform/adapter.py:3 imports desk_app.ui.widgets",
+        "desk_app/platform/adapter.py:3 imports desk_app.ui.common.widgets",
         "desk_app/services/use_case.py:2 imports PySide6.QtGui",
         "desk_app/services/use_case.py:3 imports desk_app.workers",
         "desk_app/workers/job.py:3 imports desk_app.ui.main_window.MainWindow",
@@ -128,7 +128,7 @@ def test_pure_layers_import_without_pyside6() -> None:
 
 def test_the_check_itself_notices_qt() -> None:
     """Guards the guard: importing a ui module does pull PySide6 in."""
-    code = ("import sys, desk_app.ui.widgets\n"
+    code = ("import sys, desk_app.ui.common.widgets\n"
             "print('PySide6' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)

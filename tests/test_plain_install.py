@@ -51,7 +51,7 @@ from desk_app.app import open_context
 from desk_app.domain.risk import Risk
 from desk_app.services.alerts import Notice
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.ui_settings import UiSettings
+from desk_app.ui.settings.ui_settings import UiSettings
 
 here = Path(sys.argv[1])
 ctx = open_context(here / "desk.sqlite3", user_tz="UTC")

@@ -17,20 +17,20 @@ from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.store.db_errors import describe_failure
 from desk_app.store.migrate import MigrationError
 from desk_app.store.target import DatabaseUnusable
-from desk_app.ui.errors import install_excepthook
+from desk_app.ui.common.errors import install_excepthook
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.ui_settings import UiSettings
+from desk_app.ui.settings.ui_settings import UiSettings
 
 log = logging.getLogger(__name__)
 DEMO_TICKETS = 300
 
 
 def load_stylesheet() -> str:
-    return (resources.files("desk_app.ui") / "style.qss").read_text(encoding="utf-8")
+    return (resources.files("desk_app.ui.common") / "style.qss").read_text(encoding="utf-8")
 
 
 def app_icon() -> QIcon:
-    return QIcon(str(resources.files("desk_app.ui") / "icons" / "desk-app.svg"))
+    return QIcon(str(resources.files("desk_app.ui.common") / "icons" / "desk-app.svg"))
 
 
 def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int:
@@ -52,7 +52,7 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
         ctx = open_context(database, read_only=read_only)
     except (MigrationError, DatabaseUnusable, SQLAlchemyError, OSError) as exc:
         log.error("cannot open %s: %s", redact(database), redact(exc))
-        from desk_app.ui.plain import plain_message
+        from desk_app.ui.common.plain import plain_message
 
         # SQLAlchemy's own text carries the SQL and a link: say what it means instead.
         reason = describe_failure(exc) if isinstance(exc, SQLAlchemyError) else str(exc)

@@ -42,24 +42,24 @@ from desk_app.app import AppContext
 from desk_app.services.monitor import RowUpdate
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.services.views import TicketClocks
-from desk_app.ui.ask import Ask, ask_with_message_box
-from desk_app.ui.detail_pane import TicketDetailPane
-from desk_app.ui.errors import plain_reason
-from desk_app.ui.flow_layout import FlowLayout
-from desk_app.ui.new_ticket_dialog import NewTicketDialog
-from desk_app.ui.plain import PlainLabel, plain_message
-from desk_app.ui.settings_dialog import SettingsDialog
-from desk_app.ui.sla_legend import SlaLegendDialog
-from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
-from desk_app.ui.sla_watch import SlaWatchUi
-from desk_app.ui.ticket_table_model import (
+from desk_app.ui.common.ask import Ask, ask_with_message_box
+from desk_app.ui.common.errors import plain_reason
+from desk_app.ui.common.flow_layout import FlowLayout
+from desk_app.ui.common.plain import PlainLabel, plain_message
+from desk_app.ui.settings.settings_dialog import SettingsDialog
+from desk_app.ui.settings.ui_settings import UiSettings
+from desk_app.ui.sla.sla_legend import SlaLegendDialog
+from desk_app.ui.sla.sla_settings_dialog import SlaSettingsDialog
+from desk_app.ui.sla.sla_watch import SlaWatchUi
+from desk_app.ui.tickets.detail_pane import TicketDetailPane
+from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
+from desk_app.ui.tickets.ticket_table_model import (
     COLUMN_FOR_SORT,
     EXPORT_NAMES,
     HEADERS,
     Column,
     TicketTableModel,
 )
-from desk_app.ui.ui_settings import UiSettings
 from desk_app.workers.task_runner import Runner, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -520,7 +520,7 @@ class MainWindow(QMainWindow):
         """Organizations' service contracts and this month's credits (docs/credits.md)."""
         # Deferred, as AppContext defers the services: the dialog brings in the credits
         # and report services, which would add to the time before the first page.
-        from desk_app.ui.contracts_dialog import ContractsDialog
+        from desk_app.ui.reports.contracts_dialog import ContractsDialog
 
         dialog = ContractsDialog(self.ctx.credits,
                                  tz=self.ctx.sla.user_tz, runner=self.runner, parent=self)
@@ -531,7 +531,7 @@ class MainWindow(QMainWindow):
     def import_tickets(self) -> None:
         """The import dialog (docs/import.md); once it has written tickets, the list and the
         pick lists show them."""
-        from desk_app.ui.import_dialog import ImportDialog  # deferred: the import stack
+        from desk_app.ui.transfer.import_dialog import ImportDialog  # deferred: the import stack
 
         dialog = ImportDialog(self.ctx.imports,
                               actor=self.actor, runner=self.runner, parent=self)
@@ -589,7 +589,7 @@ class MainWindow(QMainWindow):
         self.reports_window.export(what)
 
     def open_reports(self) -> None:
-        from desk_app.ui.reports_view import open_reports  # deferred: the report stack
+        from desk_app.ui.reports.reports_view import open_reports  # deferred: the report stack
 
         self.reports_window = open_reports(self, self.ctx, self.runner,
                                            getattr(self, "reports_window", None))

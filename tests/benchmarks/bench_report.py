@@ -92,7 +92,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from desk_app.domain.periods import Preset
-    from desk_app.ui.reports_view import ReportsWindow
+    from desk_app.ui.reports.reports_view import ReportsWindow
     from desk_app.workers.task_runner import SyncRunner, TaskRunner
 
     app = QApplication([])

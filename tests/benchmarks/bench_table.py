@@ -31,8 +31,8 @@ app = QApplication([])
 from desk_app.app import open_context
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.ticket_table_model import Column
-from desk_app.ui.ui_settings import UiSettings
+from desk_app.ui.tickets.ticket_table_model import Column
+from desk_app.ui.settings.ui_settings import UiSettings
 from PySide6.QtCore import Qt
 
 from PySide6.QtCore import QEvent, QObject

@@ -19,12 +19,12 @@ from desk_app.app import AppContext
 from desk_app.domain.ticket import RequesterInput
 from desk_app.services.importer import ImportService
 from desk_app.services.monitor import MonitorService
-from desk_app.ui.alerts_dialog import NotificationsDialog
-from desk_app.ui.ask import Answer, Question, ask_with_message_box
-from desk_app.ui.import_dialog import ImportDialog
+from desk_app.ui.common.ask import Answer, Question, ask_with_message_box
+from desk_app.ui.common.plain import plain_message, plain_tooltip
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.plain import plain_message, plain_tooltip
-from desk_app.ui.ticket_table_model import Column
+from desk_app.ui.sla.alerts_dialog import NotificationsDialog
+from desk_app.ui.tickets.ticket_table_model import Column
+from desk_app.ui.transfer.import_dialog import ImportDialog
 from desk_app.workers.task_runner import SyncRunner
 from tests.conftest import FakeClock, make_draft
 from tests.ui.conftest import (  # noqa: F401 (fixtures)
@@ -150,11 +150,11 @@ def test_plain_tooltips_escape_markup_and_keep_plain_text_as_is() -> None:
 
 
 def test_no_widget_code_builds_a_label_that_guesses_rich_text() -> None:
-    """Source scan: labels are PlainLabel (ui/plain.py) or rich_label with escaped parts;
+    """Source scan: labels are PlainLabel (ui/common/plain.py) or rich_label with escaped parts;
     message boxes that can quote user text are built with plain_message."""
     ui = Path(desk_app.__file__).parent / "ui"
     offenders = []
-    for path in sorted(ui.glob("*.py")):
+    for path in sorted(ui.rglob("*.py")):
         if path.name == "plain.py":
             continue
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

@@ -24,7 +24,7 @@ from desk_app.domain.csv_read import CsvFormatError
 from desk_app.services import importer
 from desk_app.services.importer import ImportCancelled
 from desk_app.store.models import Contact, Organization, Ticket, TicketEvent
-from desk_app.ui.import_dialog import ImportDialog
+from desk_app.ui.transfer.import_dialog import ImportDialog
 from desk_app.workers.task_runner import SyncRunner
 
 OPTIONS = ImportOptions(tz="UTC")

@@ -88,7 +88,7 @@ def test_an_existing_log_file_is_tightened(tmp_path: Path, loose_umask: int) -> 
 
 
 def test_the_settings_folder_and_file_are_private(tmp_path: Path, loose_umask: int) -> None:
-    from desk_app.ui.ui_settings import UiSettings
+    from desk_app.ui.settings.ui_settings import UiSettings
 
     target = tmp_path / "config" / "settings.ini"
     settings = UiSettings(target)

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.app import AppContext
-from desk_app.ui.ask import Answer, Question
+from desk_app.ui.common.ask import Answer, Question
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.ui_settings import UiSettings
+from desk_app.ui.settings.ui_settings import UiSettings
 from tests.conftest import ME
 
 
@@ -21,7 +21,7 @@ def ui_settings(tmp_path: Path) -> UiSettings:
 
 
 class ScriptedAsk:
-    """Answers the app's Save / Discard / Cancel questions (ui/ask.py) without a modal loop:
+    """Answers the app's Save / Discard / Cancel questions (ui/common/ask.py) without a modal loop:
     the next scripted answer, or Discard once the script is used up (so closing a test's
     widgets at teardown never blocks). `asked` records every question, in order."""
 

@@ -14,8 +14,8 @@ from desk_app.domain.risk import Risk
 from desk_app.services.alerts import AlertRules, Scope
 from desk_app.services.monitor import MonitorService
 from desk_app.services.ticket_list import QuickFilter
-from desk_app.ui.alerts_dialog import NotificationsDialog
 from desk_app.ui.main_window import MainWindow
+from desk_app.ui.sla.alerts_dialog import NotificationsDialog
 from tests.conftest import ME, FakeClock, make_draft
 from tests.ui.conftest import when_modal
 

@@ -21,10 +21,10 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Status
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.store import engine as engine_module
-from desk_app.ui.busy_retry import BusyRetry
-from desk_app.ui.detail_pane import TicketDetailPane
+from desk_app.ui.common.busy_retry import BusyRetry
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.new_ticket_dialog import NewTicketDialog
+from desk_app.ui.tickets.detail_pane import TicketDetailPane
+from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
 from tests.conftest import make_draft
 from tests.ui.conftest import ME, ScriptedAsk
 

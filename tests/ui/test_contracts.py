@@ -17,9 +17,9 @@ from desk_app.domain.enums import Priority
 from desk_app.domain.metrics import Outcome, TicketOutcome
 from desk_app.domain.ticket import RequesterInput
 from desk_app.services.credits import CreditService
-from desk_app.ui.contracts_dialog import ContractsDialog
-from desk_app.ui.credits_table import CreditColumn, CreditsTable, CreditsTableModel
 from desk_app.ui.main_window import MainWindow
+from desk_app.ui.reports.contracts_dialog import ContractsDialog
+from desk_app.ui.reports.credits_table import CreditColumn, CreditsTable, CreditsTableModel
 from desk_app.workers.task_runner import SyncRunner
 from tests.conftest import ME, FakeClock, make_draft
 from tests.ui.conftest import when_modal

@@ -20,7 +20,7 @@ from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier, Urgency
 from desk_app.services.alerts import Notice
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.notification_center import NotificationCenter
+from desk_app.ui.sla.notification_center import NotificationCenter
 from tests.conftest import ME, make_draft
 
 WindowFactory = Callable[[], MainWindow]
@@ -236,7 +236,7 @@ def test_without_any_session_bus_nothing_raises() -> None:
         "app = QApplication([])\n"
         "from desk_app.platform.freedesktop import FreedesktopNotifier\n"
         "from desk_app.platform.notifier import PlyerNotifier, CallbackNotifier\n"
-        "from desk_app.ui.notification_center import NotificationCenter\n"
+        "from desk_app.ui.sla.notification_center import NotificationCenter\n"
         "from desk_app.services.alerts import Notice\n"
         "got = []\n"
         "c = NotificationCenter([FreedesktopNotifier(), PlyerNotifier(),\n"

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.app import AppContext
-from desk_app.ui.errors import install_excepthook
-from desk_app.ui.resolve_dialog import Resolution, ResolveDialog, ask_resolution_note
-from desk_app.ui.settings_dialog import SettingsDialog
+from desk_app.ui.common.errors import install_excepthook
+from desk_app.ui.settings.settings_dialog import SettingsDialog
+from desk_app.ui.tickets.resolve_dialog import Resolution, ResolveDialog, ask_resolution_note
 from tests.conftest import make_draft
 from tests.ui.conftest import when_modal
 

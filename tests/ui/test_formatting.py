@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from desk_app.ui.formatting import local_time, short_duration
+from desk_app.ui.common.formatting import local_time, short_duration
 
 
 @pytest.mark.parametrize(("delta", "text"), [

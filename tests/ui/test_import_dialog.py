@@ -17,8 +17,8 @@ from desk_app.domain.import_fields import ImportField
 from desk_app.domain.import_values import DateFormat
 from desk_app.services.importer import ImportInterrupted, ImportService
 from desk_app.store.models import Ticket
-from desk_app.ui.import_dialog import NOT_IMPORTED, PROPOSED, ImportDialog
 from desk_app.ui.main_window import MainWindow
+from desk_app.ui.transfer.import_dialog import NOT_IMPORTED, PROPOSED, ImportDialog
 from desk_app.workers.task_runner import SyncRunner, TaskRunner
 from tests.conftest import ME
 from tests.ui.conftest import when_modal
@@ -261,7 +261,7 @@ def test_timeline_says_where_an_imported_ticket_came_from() -> None:
 
     from desk_app.domain.enums import EventKind
     from desk_app.services.views import TimelineEntry
-    from desk_app.ui.timeline import describe, timeline_html
+    from desk_app.ui.tickets.timeline import describe, timeline_html
 
     entry = TimelineEntry(id=1, at=datetime(2026, 11, 16, 9, tzinfo=UTC), actor=ME,
                           kind=EventKind.IMPORTED, field=None, old_value=None,

@@ -16,10 +16,10 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Status
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui import main_window as main_window_module
-from desk_app.ui.ask import Answer
-from desk_app.ui.detail_pane import TicketDetailPane
+from desk_app.ui.common.ask import Answer
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.ticket_table_model import Column
+from desk_app.ui.tickets.detail_pane import TicketDetailPane
+from desk_app.ui.tickets.ticket_table_model import Column
 from tests.conftest import FakeClock, make_draft
 from tests.ui.conftest import ME, ScriptedAsk
 
@@ -169,12 +169,12 @@ def test_a_new_ticket_saved_over_unsaved_edits_asks_once(
 
 def _dialogs(window: MainWindow, ctx: AppContext) -> dict[str, QWidget]:
     """Every dialog and window reachable from the main window's menus, as it builds them."""
-    from desk_app.ui.contracts_dialog import ContractsDialog
-    from desk_app.ui.import_dialog import ImportDialog
-    from desk_app.ui.new_ticket_dialog import NewTicketDialog
-    from desk_app.ui.reports_view import ReportsWindow
-    from desk_app.ui.settings_dialog import SettingsDialog
-    from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
+    from desk_app.ui.reports.contracts_dialog import ContractsDialog
+    from desk_app.ui.reports.reports_view import ReportsWindow
+    from desk_app.ui.settings.settings_dialog import SettingsDialog
+    from desk_app.ui.sla.sla_settings_dialog import SlaSettingsDialog
+    from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
+    from desk_app.ui.transfer.import_dialog import ImportDialog
 
     return {
         "new ticket": NewTicketDialog(ctx.tickets, ctx.directory, actor=ME, parent=window),
@@ -193,7 +193,7 @@ def _dialogs(window: MainWindow, ctx: AppContext) -> dict[str, QWidget]:
 def test_every_dialog_fits_a_1024x700_screen(
         make_window: WindowFactory, ctx: AppContext, clock: FakeClock,
         qtbot: QtBot) -> None:
-    from desk_app.ui.screen_fit import FRAME_HEIGHT, FRAME_WIDTH, fit_to_screen
+    from desk_app.ui.common.screen_fit import FRAME_HEIGHT, FRAME_WIDTH, fit_to_screen
 
     window = _demo_window(make_window, ctx, clock, qtbot, SMALL)
     room = SMALL.adjusted(0, 0, -FRAME_WIDTH, -FRAME_HEIGHT)

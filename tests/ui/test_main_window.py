@@ -14,9 +14,9 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Priority, Status
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.new_ticket_dialog import NewTicketDialog
-from desk_app.ui.ticket_table_model import Column
-from desk_app.ui.ui_settings import UiSettings
+from desk_app.ui.settings.ui_settings import UiSettings
+from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
+from desk_app.ui.tickets.ticket_table_model import Column
 from tests.conftest import ME, make_draft, move
 from tests.ui.conftest import ScriptedAsk, activate, when_modal
 
@@ -127,7 +127,7 @@ def test_status_moves_from_the_detail_pane(make_window: WindowFactory, ctx: AppC
     qtbot.mouseClick(pane.action_buttons[Status.RESOLVED], Qt.MouseButton.LeftButton)
     assert ctx.tickets.detail(created.id).status is Status.IN_PROGRESS
 
-    from desk_app.ui.resolve_dialog import Resolution
+    from desk_app.ui.tickets.resolve_dialog import Resolution
 
     pane.resolution_prompt = lambda _parent: Resolution("Cleared the print queue.", 5,
                                                         "Great")

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from desk_app.app import AppContext
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.ticket_table_model import Column
-from desk_app.ui.ui_settings import UiSettings
+from desk_app.ui.settings.ui_settings import UiSettings
+from desk_app.ui.tickets.ticket_table_model import Column
 from tests.conftest import ME, make_draft
 
 WindowFactory = Callable[[], MainWindow]

@@ -16,8 +16,8 @@ from desk_app.domain.enums import Impact, Urgency
 from desk_app.domain.sla_clock import SlaReplay
 from desk_app.services import sla as sla_module
 from desk_app.services.views import TicketClocks
+from desk_app.ui.common.widgets import select_data
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.widgets import select_data
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
 from tests.conftest import ME, FakeClock, make_draft
 

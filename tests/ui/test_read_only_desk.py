@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from desk_app.app import AppContext, open_context
 from desk_app.domain.enums import Status
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.ui_settings import UiSettings
+from desk_app.ui.settings.ui_settings import UiSettings
 from tests.conftest import ME, FakeClock, make_draft
 from tests.store.test_target import forbid_writes_in_header
 from tests.ui.conftest import when_modal

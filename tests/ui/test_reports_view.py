@@ -19,7 +19,7 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Impact, Status, Urgency
 from desk_app.domain.periods import Preset
 from desk_app.services.reports import ReportService
-from desk_app.ui.reports_view import ReportsWindow
+from desk_app.ui.reports.reports_view import ReportsWindow
 from desk_app.workers.task_runner import SyncRunner, TaskRunner
 from tests.conftest import ME, FakeClock, make_draft, move
 

@@ -11,15 +11,15 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.risk import Risk
-from desk_app.ui import risk_style
-from desk_app.ui.risk_style import (
+from desk_app.ui.sla import risk_style
+from desk_app.ui.sla.risk_style import (
     LEGEND,
     MIN_SHAPE_CONTRAST,
     MIN_TINT_CONTRAST,
     contrast_ratio,
     risk_icon,
 )
-from desk_app.ui.sla_legend import SlaLegendDialog
+from desk_app.ui.sla.sla_legend import SlaLegendDialog
 
 SHOWN = [r for r in Risk if r is not Risk.NONE]
 pytestmark = pytest.mark.usefixtures("qapp")  # pixmaps need the application

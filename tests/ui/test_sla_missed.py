@@ -18,8 +18,8 @@ from desk_app.services.export import CsvOptions
 from desk_app.services.period_export import ExportKind, ExportRequest
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.risk_style import GLYPHS, tint
-from desk_app.ui.ticket_table_model import RISK_ROLE, Column, TicketTableModel
+from desk_app.ui.sla.risk_style import GLYPHS, tint
+from desk_app.ui.tickets.ticket_table_model import RISK_ROLE, Column, TicketTableModel
 from tests.conftest import ME, FakeClock, make_draft, move
 
 WindowFactory = Callable[[], MainWindow]

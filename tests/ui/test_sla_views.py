@@ -11,8 +11,8 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Status
 from desk_app.services.sla import clock_text
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.sla_settings_dialog import SlaSettingsDialog
-from desk_app.ui.ticket_table_model import Column
+from desk_app.ui.sla.sla_settings_dialog import SlaSettingsDialog
+from desk_app.ui.tickets.ticket_table_model import Column
 from desk_app.workers.task_runner import SyncRunner
 from tests.conftest import ME, FakeClock, make_draft, move
 

@@ -24,9 +24,9 @@ from desk_app.services.alerts import AlertLog, AlertRules, Notice, Scope, plan
 from desk_app.services.monitor import MonitorService
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.notification_center import NotificationCenter
-from desk_app.ui.risk_style import _TINTS, contrast_ratio
-from desk_app.ui.ticket_table_model import RISK_ROLE, Column
+from desk_app.ui.sla.notification_center import NotificationCenter
+from desk_app.ui.sla.risk_style import _TINTS, contrast_ratio
+from desk_app.ui.tickets.ticket_table_model import RISK_ROLE, Column
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
 from tests.conftest import ME, FakeClock, make_draft
 
@@ -81,7 +81,7 @@ def test_no_session_bus_at_all_falls_back_without_an_exception() -> None:
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication([])\n"
         "from desk_app.platform.notifier import PlyerNotifier, CallbackNotifier\n"
-        "from desk_app.ui.notification_center import NotificationCenter\n"
+        "from desk_app.ui.sla.notification_center import NotificationCenter\n"
         "from desk_app.services.alerts import Notice\n"
         "got = []\n"
         "c = NotificationCenter([PlyerNotifier(), CallbackNotifier('In-app banner',\n"
@@ -254,7 +254,7 @@ def test_tray_counts_in_the_tooltip(make_window: WindowFactory) -> None:
     watch.show_counts({Risk.BREACHED: 2, Risk.AT_RISK: 3, Risk.CRITICAL: 1, Risk.PAUSED: 4})
     assert watch.tray.toolTip() == "Desk App — 2 breached, 4 at risk"
     assert watch.tray.icon().cacheKey() != window.windowIcon().cacheKey()  # badge drawn
-    from desk_app.ui.sla_watch import badged_icon
+    from desk_app.ui.sla.sla_watch import badged_icon
 
     base = window.windowIcon()
     assert badged_icon(base, 0, urgent=False).cacheKey() == base.cacheKey()

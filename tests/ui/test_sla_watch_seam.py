@@ -13,8 +13,8 @@ from desk_app.app import AppContext
 from desk_app.domain.risk import Risk
 from desk_app.services.monitor import RowUpdate
 from desk_app.services.ticket_list import QuickFilter
-from desk_app.ui.sla_watch import SlaWatchUi
-from desk_app.ui.ui_settings import UiSettings
+from desk_app.ui.settings.ui_settings import UiSettings
+from desk_app.ui.sla.sla_watch import SlaWatchUi
 from tests.conftest import ME, FakeClock, make_draft
 
 

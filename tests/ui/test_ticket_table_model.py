@@ -7,7 +7,7 @@ from pytestqt.qtbot import QtBot
 from desk_app.app import AppContext
 from desk_app.domain.enums import Status
 from desk_app.services.ticket_list import QuickFilter, SortKey, TicketListQuery
-from desk_app.ui.ticket_table_model import (
+from desk_app.ui.tickets.ticket_table_model import (
     CACHE_ROWS,
     PAGE_SIZE,
     TICKET_ID_ROLE,
@@ -74,7 +74,7 @@ def test_refresh_rows_emits_data_changed_for_that_row_only(ctx: AppContext, cloc
 def test_every_column_sorts_both_ways(ctx: AppContext, clock: FakeClock) -> None:
     from PySide6.QtCore import Qt
 
-    from desk_app.ui.ticket_table_model import SORT_KEYS
+    from desk_app.ui.tickets.ticket_table_model import SORT_KEYS
 
     ctx.generator.generate(tickets=60, seed=9)
     model = TicketTableModel(ctx.lists, clock, sla=ctx.sla)

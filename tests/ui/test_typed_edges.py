@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 from desk_app.app import AppContext
 from desk_app.services.alerts import AlertRules
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.settings_dialog import SettingsDialog
-from desk_app.ui.ui_settings import UiSettings
+from desk_app.ui.settings.settings_dialog import SettingsDialog
+from desk_app.ui.settings.ui_settings import UiSettings
 from tests.ui.conftest import ME
 
 

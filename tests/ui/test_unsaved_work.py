@@ -16,11 +16,11 @@ from pytestqt.qtbot import QtBot
 from desk_app.app import AppContext, open_context
 from desk_app.domain.enums import Impact, Status
 from desk_app.services.ticket_list import QuickFilter
-from desk_app.ui.ask import Answer, Question, ask_with_message_box
+from desk_app.ui.common.ask import Answer, Question, ask_with_message_box
+from desk_app.ui.common.widgets import select_data
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.new_ticket_dialog import NewTicketDialog
-from desk_app.ui.ui_settings import UiSettings
-from desk_app.ui.widgets import select_data
+from desk_app.ui.settings.ui_settings import UiSettings
+from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
 from tests.conftest import ME, FakeClock, make_draft, move
 from tests.ui.conftest import ScriptedAsk, activate, when_modal
 

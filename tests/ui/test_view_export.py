@@ -20,7 +20,7 @@ from desk_app.domain.enums import Status
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.services.view_export import SLA_FIELDS
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.ticket_table_model import Column
+from desk_app.ui.tickets.ticket_table_model import Column
 from desk_app.workers.task_runner import SyncRunner
 from tests.conftest import ME, FakeClock, make_draft, move
 

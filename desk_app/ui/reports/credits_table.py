@@ -12,19 +12,13 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desk_app.domain.credits import TARGET_LABELS, OrgCredit
 from desk_app.domain.ticket import format_number
-from desk_app.ui.plain import plain_tooltip
-
-Index = QModelIndex | QPersistentModelIndex
+from desk_app.ui.common.list_table_model import ListTableModel
+from desk_app.ui.common.plain import plain_tooltip
 
 
 class CreditColumn(IntEnum):
@@ -89,36 +83,17 @@ def breakdown(r: OrgCredit) -> str:
     return "\n".join(lines)
 
 
-class CreditsTableModel(QAbstractTableModel):
+class CreditsTableModel(ListTableModel[OrgCredit]):
     """One row per organization with an active contract, in the order given."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[OrgCredit] = []
+        super().__init__([HEADERS[c] for c in CreditColumn], parent)
 
     def set_credits(self, results: Sequence[OrgCredit]) -> None:
-        self.beginResetModel()
-        self._rows = list(results)
-        self.endResetModel()
+        self.set_rows(results)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(CreditColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(CreditColumn):
-            return HEADERS[CreditColumn(section)]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        r = self._rows[index.row()]
-        column = CreditColumn(index.column())
+    def cell(self, r: OrgCredit, column_number: int, role: int) -> Any:
+        column = CreditColumn(column_number)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(r, column)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.services.alerts import AlertEntry, AlertGroup
-from desk_app.ui.notification_center import NotificationCenter
-from desk_app.ui.plain import plain_tooltip, rich_label
-from desk_app.ui.risk_style import risk_icon
+from desk_app.ui.common.plain import plain_tooltip, rich_label
+from desk_app.ui.sla.notification_center import NotificationCenter
+from desk_app.ui.sla.risk_style import risk_icon
 
 TICKET, ALERT, WHEN, ASSIGNEE = range(4)
 HEADERS = ("Ticket", "Latest alert", "When", "Assignee")

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.risk import Risk
-from desk_app.ui.plain import PlainLabel, rich_label
-from desk_app.ui.risk_style import LEGEND, risk_pixmap, shape_colour, tint
+from desk_app.ui.common.plain import PlainLabel, rich_label
+from desk_app.ui.sla.risk_style import LEGEND, risk_pixmap, shape_colour, tint
 
 SHAPE_PX = 20  # the list's 14 px shapes, enlarged so they can be told apart at a glance
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.ui.plain import plain_tooltip, rich_label
+from desk_app.ui.common.plain import plain_tooltip, rich_label
 
 PALETTE = ("#2563eb", "#16a34a", "#9333ea", "#ea580c")
 DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine,

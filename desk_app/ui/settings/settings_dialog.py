@@ -27,11 +27,11 @@ from desk_app.domain.errors import DeskError, ValidationError
 from desk_app.domain.risk import Risk
 from desk_app.services.alerts import AlertRules, Notice, Scope
 from desk_app.services.directory import DirectoryService
-from desk_app.ui.notification_center import NotificationCenter
-from desk_app.ui.plain import PlainLabel
-from desk_app.ui.screen_fit import fit_to_screen
-from desk_app.ui.ui_settings import UiSettings
-from desk_app.ui.widgets import FieldError
+from desk_app.ui.common.plain import PlainLabel
+from desk_app.ui.common.screen_fit import fit_to_screen
+from desk_app.ui.common.widgets import FieldError
+from desk_app.ui.settings.ui_settings import UiSettings
+from desk_app.ui.sla.notification_center import NotificationCenter
 
 
 class SettingsDialog(QDialog):

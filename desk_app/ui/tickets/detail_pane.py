@@ -51,22 +51,22 @@ from desk_app.services.drafts import DraftKind, DraftService
 from desk_app.services.sla import result_text
 from desk_app.services.tickets import TicketEdit, TicketService
 from desk_app.services.views import TicketClocks, TicketDetail
-from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
-from desk_app.ui.busy_retry import BusyRetry
-from desk_app.ui.errors import plain_reason
-from desk_app.ui.flow_layout import FlowLayout
-from desk_app.ui.formatting import full_time, local_time
-from desk_app.ui.plain import PlainLabel
-from desk_app.ui.resolve_dialog import Resolution, ask_resolution_note
-from desk_app.ui.risk_style import GLYPHS, shape_colour
-from desk_app.ui.timeline import timeline_html
-from desk_app.ui.widgets import (
+from desk_app.ui.common.ask import Answer, Ask, Question, ask_with_message_box
+from desk_app.ui.common.busy_retry import BusyRetry
+from desk_app.ui.common.errors import plain_reason
+from desk_app.ui.common.flow_layout import FlowLayout
+from desk_app.ui.common.formatting import full_time, local_time
+from desk_app.ui.common.plain import PlainLabel
+from desk_app.ui.common.widgets import (
     FieldError,
     current_enum,
     fill_enum_combo,
     select_data,
     select_text,
 )
+from desk_app.ui.sla.risk_style import GLYPHS, shape_colour
+from desk_app.ui.tickets.resolve_dialog import Resolution, ask_resolution_note
+from desk_app.ui.tickets.timeline import timeline_html
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class TicketDetailPane(QWidget):
         self.draft_timer.setInterval(DRAFT_SAVE_MS)
         self.draft_timer.timeout.connect(self.flush_draft)
         self.read_only = False  # set_read_only: a read-only desk shows, never saves
-        # A save, reply or move that finds the desk busy tries again (ui/busy_retry.py).
+        # A save, reply or move that finds the desk busy tries again (ui/common/busy_retry.py).
         self.busy = BusyRetry(self)
         # Replaced in tests; the real one opens ResolveDialog.
         self.resolution_prompt: Callable[[QWidget], Resolution | None] = \
@@ -593,7 +593,7 @@ class TicketDetailPane(QWidget):
 
     def _run(self, call: Callable[[TicketDetail], TicketDetail], *, keep_composer: bool,
              keep_edits: bool = False, again: Callable[[], object] | None = None) -> bool:
-        """`again` repeats the action when the desk is busy (see ui/busy_retry.py)."""
+        """`again` repeats the action when the desk is busy (see ui/common/busy_retry.py)."""
         assert self.detail is not None
         self.title_error.show_error(None)
         self.description_error.show_error(None)

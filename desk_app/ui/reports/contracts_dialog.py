@@ -55,11 +55,11 @@ from desk_app.domain.credits import (
 )
 from desk_app.domain.errors import DeskError, ValidationErrors
 from desk_app.services.credits import CreditService, OrgContract
-from desk_app.ui.credits_table import CreditsTable, money
-from desk_app.ui.errors import plain_reason
-from desk_app.ui.plain import PlainLabel, plain_message
-from desk_app.ui.screen_fit import fit_to_screen
-from desk_app.ui.widgets import FieldError
+from desk_app.ui.common.errors import plain_reason
+from desk_app.ui.common.plain import PlainLabel, plain_message
+from desk_app.ui.common.screen_fit import fit_to_screen
+from desk_app.ui.common.widgets import FieldError
+from desk_app.ui.reports.credits_table import CreditsTable, money
 from desk_app.workers.task_runner import Runner, TaskRunner
 
 log = logging.getLogger(__name__)

@@ -28,9 +28,9 @@ from desk_app.services.ticket_list import (
     TicketListService,
     TicketRow,
 )
-from desk_app.ui.formatting import full_time, local_time, short_duration
-from desk_app.ui.plain import plain_tooltip
-from desk_app.ui.risk_style import risk_icon, tint
+from desk_app.ui.common.formatting import full_time, local_time, short_duration
+from desk_app.ui.common.plain import plain_tooltip
+from desk_app.ui.sla.risk_style import risk_icon, tint
 
 PAGE_SIZE = 200
 _ROOT = QModelIndex()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -46,15 +46,15 @@ from desk_app.services.credits import CreditService
 from desk_app.services.export import CsvOptions
 from desk_app.services.period_export import ExportKind, ExportRequest, ExportService
 from desk_app.services.reports import ReportService
-from desk_app.ui.charts import ChartCard, ChartData, Series
-from desk_app.ui.credits_table import CreditsTable, money
-from desk_app.ui.errors import plain_reason
-from desk_app.ui.flow_layout import FlowLayout
-from desk_app.ui.plain import PlainLabel, rich_label
-from desk_app.ui.screen_fit import fit_to_screen
+from desk_app.ui.common.errors import plain_reason
+from desk_app.ui.common.flow_layout import FlowLayout
+from desk_app.ui.common.list_table_model import ListTableModel
+from desk_app.ui.common.plain import PlainLabel, rich_label
+from desk_app.ui.common.screen_fit import fit_to_screen
+from desk_app.ui.reports.charts import ChartCard, ChartData, Series
+from desk_app.ui.reports.credits_table import CreditsTable, money
 from desk_app.workers.task_runner import Runner
 
-Index = QModelIndex | QPersistentModelIndex
 ANY = "Any"
 FILTERS = (("priority", "Priority"), ("category", "Category"),
            ("organization", "Organization"), ("technician", "Technician"),
@@ -84,37 +84,15 @@ def _dur(seconds: float | None) -> str:
     return "–" if seconds is None else duration_text(seconds)
 
 
-class AttainmentModel(QAbstractTableModel):
+class AttainmentModel(ListTableModel[AttainmentRow]):
     """Attainment rows next to their goals; the verdict is a word and a mark, not a colour."""
 
     HEADERS = ("Group", "Target", "Met", "Missed", "Pending", "Attainment", "Goal", "Result")
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[AttainmentRow] = []
+        super().__init__(self.HEADERS, parent)
 
-    def set_rows(self, rows: list[AttainmentRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        r, column = self._rows[index.row()], index.column()
+    def cell(self, r: AttainmentRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (r.group, TARGET_NAMES.get(r.target, r.target), str(r.met), str(r.missed),
                     str(r.pending), _pct(r.attainment), _pct(r.goal),

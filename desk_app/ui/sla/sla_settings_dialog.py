@@ -47,9 +47,9 @@ from desk_app.domain.sla_drafts import (
 )
 from desk_app.services.clock import Clock, system_clock
 from desk_app.services.sla import SetupChangePreview, SlaService
-from desk_app.ui.errors import plain_reason
-from desk_app.ui.plain import PlainLabel
-from desk_app.ui.screen_fit import fit_to_screen
+from desk_app.ui.common.errors import plain_reason
+from desk_app.ui.common.plain import PlainLabel
+from desk_app.ui.common.screen_fit import fit_to_screen
 from desk_app.workers.task_runner import Runner, TaskRunner
 
 log = logging.getLogger(__name__)

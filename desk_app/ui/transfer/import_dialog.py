@@ -52,8 +52,8 @@ from desk_app.domain.enums import Channel, Priority, Status
 from desk_app.domain.import_fields import ImportField
 from desk_app.domain.import_values import DateFormat, WordSource, fold
 from desk_app.services.importer import ImportReport, ImportResult, ImportService
-from desk_app.ui.plain import PlainLabel, rich_label
-from desk_app.ui.screen_fit import fit_to_screen
+from desk_app.ui.common.plain import PlainLabel, rich_label
+from desk_app.ui.common.screen_fit import fit_to_screen
 from desk_app.workers.task_runner import Runner
 
 NOT_IMPORTED = "— not imported —"

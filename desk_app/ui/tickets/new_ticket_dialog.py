@@ -37,11 +37,11 @@ from desk_app.domain.ticket import (
 from desk_app.services.directory import ContactChoice, DirectoryService
 from desk_app.services.tickets import TicketService
 from desk_app.services.views import TicketDetail
-from desk_app.ui.ask import Answer, Ask, Question, ask_with_message_box
-from desk_app.ui.busy_retry import BusyRetry
-from desk_app.ui.errors import plain_reason
-from desk_app.ui.plain import PlainLabel
-from desk_app.ui.widgets import (
+from desk_app.ui.common.ask import Answer, Ask, Question, ask_with_message_box
+from desk_app.ui.common.busy_retry import BusyRetry
+from desk_app.ui.common.errors import plain_reason
+from desk_app.ui.common.plain import PlainLabel
+from desk_app.ui.common.widgets import (
     FieldError,
     current_enum,
     fill_enum_combo,
@@ -65,7 +65,7 @@ class NewTicketDialog(QDialog):
         self._tickets = tickets
         self._actor = actor
         self.created: TicketDetail | None = None
-        # Save on a busy desk tries again (ui/busy_retry.py).
+        # Save on a busy desk tries again (ui/common/busy_retry.py).
         self.busy = BusyRetry(self)
         self._contacts: dict[str, ContactChoice] = {}
 
@@ -241,7 +241,7 @@ class NewTicketDialog(QDialog):
         self._save_attempt()
 
     def _save_attempt(self) -> None:
-        """One try; a busy desk schedules the next (ui/busy_retry.py)."""
+        """One try; a busy desk schedules the next (ui/common/busy_retry.py)."""
         self._show_errors({})
         draft = self.draft()
         if len(draft.description) > DESCRIPTION_MAX:

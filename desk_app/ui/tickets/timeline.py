@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from desk_app.domain.enums import EventKind, Status
 from desk_app.services.views import TimelineEntry
-from desk_app.ui.formatting import full_time
+from desk_app.ui.common.formatting import full_time
 
 FIELD_LABELS = {
     "title": "title", "description": "description", "category": "category",

@@ -29,10 +29,10 @@ from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
 from desk_app.services.alerts import KEEP, plan
 from desk_app.services.monitor import TickResult
 from desk_app.services.ticket_list import QuickFilter
-from desk_app.ui.alerts_dialog import NotificationsDialog
-from desk_app.ui.notification_center import NotificationCenter
-from desk_app.ui.plain import PlainLabel, plain_tooltip
-from desk_app.ui.ui_settings import UiSettings
+from desk_app.ui.common.plain import PlainLabel, plain_tooltip
+from desk_app.ui.settings.ui_settings import UiSettings
+from desk_app.ui.sla.alerts_dialog import NotificationsDialog
+from desk_app.ui.sla.notification_center import NotificationCenter
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.ui.plain import PlainLabel
+from desk_app.ui.common.plain import PlainLabel
 
 
 @dataclass(frozen=True)

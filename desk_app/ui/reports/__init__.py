@@ -1,0 +1,1 @@
+"""The Reports window, its charts and credits table, and the contracts dialog."""

@@ -1,0 +1,1 @@
+"""Settings: the dialog and the per-workstation preferences it edits."""

@@ -1,0 +1,1 @@
+"""Moving tickets in and out of the desk: the CSV import dialog."""
