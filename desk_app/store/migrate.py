@@ -137,15 +137,7 @@ def backup_sqlite(path: Path, *, now: datetime, label: str) -> Path:
     while not create_private_file(target):
         target = path.with_name(f"{path.name}.{label}-{stamp}-{suffix}.bak")
         suffix += 1
-    source = sqlite3.connect(read_only_uri(path), uri=True)
-    try:
-        dest = sqlite3.connect(target)
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
-    finally:
-        source.close()
+    _copy_sqlite(path, target, read_only=True)
     return target
 
 
@@ -380,9 +372,11 @@ def _restore_and_upgrade(path: Path, *, now: datetime, head: str, current: str,
         "backup of it upgrades cleanly; it has not been changed.") from error
 
 
-def _copy_sqlite(source: Path, target: Path) -> None:
-    """SQLite's backup API, so a WAL is folded in and the target's own WAL is honoured."""
-    src = sqlite3.connect(source)
+def _copy_sqlite(source: Path, target: Path, *, read_only: bool = False) -> None:
+    """SQLite's backup API, so a WAL is folded in and the target's own WAL is honoured.
+    `read_only` opens the source with mode=ro: a backup must never write to the desk."""
+    src = (sqlite3.connect(read_only_uri(source), uri=True) if read_only
+           else sqlite3.connect(source))
     try:
         dest = sqlite3.connect(target)
         try:
