@@ -15,6 +15,7 @@ again. What was notified is stored, so a restart repeats nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,7 +77,12 @@ class TickResult:
 
     def clocks(self) -> dict[int, TicketClocks]:
         """The watched tickets' clocks by ticket id, as this tick replayed them."""
-        return {u.ticket_id: u.clocks for u in self.updates if u.clocks is not None}
+        return replayed_clocks(self.updates)
+
+
+def replayed_clocks(updates: Sequence[RowUpdate]) -> dict[int, TicketClocks]:
+    """The clocks the tick replayed (only the watched ticket carries them), by ticket id."""
+    return {u.ticket_id: u.clocks for u in updates if u.clocks is not None}
 
 
 class MonitorService:

@@ -39,7 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app import __version__
 from desk_app.app import AppContext
-from desk_app.services.monitor import RowUpdate
+from desk_app.services.monitor import RowUpdate, replayed_clocks
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.services.views import TicketClocks
 from desk_app.ui.common.ask import Ask, ask_with_message_box
@@ -601,8 +601,7 @@ class MainWindow(QMainWindow):
         """The monitor changed these tickets' SLA columns: repaint their rows only, and
         show the open ticket's clocks if the tick replayed them (off the GUI thread)."""
         self.model.refresh_rows([u.ticket_id for u in updates])
-        self.detail_refresh_if_shown(
-            {u.ticket_id: u.clocks for u in updates if u.clocks is not None})
+        self.detail_refresh_if_shown(replayed_clocks(updates))
 
     def detail_refresh_if_shown(self, clocks: Mapping[int, TicketClocks]) -> None:
         """Show the open ticket's new clocks when the monitor changed them: the tick
