@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.app import AppContext
@@ -78,3 +80,34 @@ def when_modal(callback: Callable[[QWidget], None], *, attempts: int = 500) -> N
             QTimer.singleShot(10, lambda: poll(left - 1))
 
     QTimer.singleShot(0, lambda: poll(attempts))
+
+
+def fill_the_disk(db_path: Path, table: str = "ticket") -> None:
+    """Every insert into `table` fails as SQLite does on a full disk (a trigger raising
+    its words), so a test can provoke the failure without filling a real disk."""
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"CREATE TRIGGER full BEFORE INSERT ON {table} "
+                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    conn.commit()
+    conn.close()
+
+
+def launch_and_read(database: str) -> tuple[int, list[str]]:
+    """Run `launch` on `database` and return its exit status and the text of every message
+    box it showed (each closed as it opens); the excepthook it installs is undone."""
+    from desk_app.ui.launch import launch
+
+    shown: list[str] = []
+
+    def read(box: QWidget) -> None:
+        assert isinstance(box, QMessageBox)
+        shown.append(box.text())
+        box.close()
+
+    when_modal(read)
+    saved_hook = sys.excepthook
+    try:
+        status = launch(database)
+    finally:
+        sys.excepthook = saved_hook
+    return status, shown

@@ -26,7 +26,7 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.tickets.detail_pane import TicketDetailPane
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
 from tests.conftest import make_draft
-from tests.ui.conftest import ME, ScriptedAsk
+from tests.ui.conftest import ME, ScriptedAsk, fill_the_disk
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -178,11 +178,7 @@ def test_a_new_ticket_on_a_busy_desk_keeps_the_dialog_and_saves_once_free(
 def test_another_failure_is_not_retried(ctx: AppContext, db_path: Path,
                                         qtbot: QtBot) -> None:
     """Only a busy desk is worth waiting for: a full disk says so at once."""
-    conn = sqlite3.connect(db_path)
-    conn.execute("CREATE TRIGGER full BEFORE INSERT ON ticket "
-                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
-    conn.commit()
-    conn.close()
+    fill_the_disk(db_path)
     dialog = NewTicketDialog(ctx.tickets, ctx.directory, actor=ME, ask=ScriptedAsk())
     qtbot.addWidget(dialog)
     dialog.show()

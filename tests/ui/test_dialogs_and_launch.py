@@ -15,7 +15,7 @@ from desk_app.ui.common.errors import install_excepthook
 from desk_app.ui.settings.settings_dialog import SettingsDialog
 from desk_app.ui.tickets.resolve_dialog import Resolution, ResolveDialog, ask_resolution_note
 from tests.conftest import make_draft
-from tests.ui.conftest import when_modal
+from tests.ui.conftest import launch_and_read, when_modal
 
 
 def test_resolve_dialog_needs_a_note(qtbot: QtBot) -> None:
@@ -134,7 +134,6 @@ def test_demo_start_up_fills_a_fresh_database_and_opens_the_window(tmp_path: Pat
 def test_start_up_on_a_newer_database_explains_and_exits(tmp_path: Path,
                                                          qtbot: QtBot) -> None:
     from desk_app.app import open_context
-    from desk_app.ui.launch import launch
     from tests.conftest import FakeClock
 
     db = tmp_path / "newer.sqlite3"
@@ -143,16 +142,6 @@ def test_start_up_on_a_newer_database_explains_and_exits(tmp_path: Path,
     conn.execute("UPDATE alembic_version SET version_num='9999'")
     conn.commit()
     conn.close()
-    shown: list[str] = []
-
-    def read(box: QWidget) -> None:
-        shown.append(box.text())  # type: ignore[attr-defined]
-        box.close()
-
-    when_modal(read)
-    saved_hook = sys.excepthook
-    try:
-        assert launch(str(db)) == 1
-    finally:
-        sys.excepthook = saved_hook
+    status, shown = launch_and_read(str(db))
+    assert status == 1
     assert "newer version of Desk App" in shown[0]

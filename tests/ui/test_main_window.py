@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.tickets.ticket_table_model import Column
 from tests.conftest import ME, make_draft, move
-from tests.ui.conftest import ScriptedAsk, activate, when_modal
+from tests.ui.conftest import ScriptedAsk, activate, fill_the_disk, when_modal
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -90,11 +89,7 @@ def test_inline_validation_shows_beside_the_field_and_keeps_the_text(
 
 def test_a_failed_save_keeps_the_dialog_open_with_everything_typed(
         ctx: AppContext, db_path: Path, qtbot: QtBot) -> None:
-    conn = sqlite3.connect(db_path)
-    conn.execute("CREATE TRIGGER full BEFORE INSERT ON ticket "
-                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
-    conn.commit()
-    conn.close()
+    fill_the_disk(db_path)
     dialog = NewTicketDialog(ctx.tickets, ctx.directory, actor=ME, ask=ScriptedAsk())
     qtbot.addWidget(dialog)
     dialog.show()

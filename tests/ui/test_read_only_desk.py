@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QPushButton, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.app import AppContext, open_context
@@ -20,7 +20,7 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.settings.ui_settings import UiSettings
 from tests.conftest import ME, FakeClock, make_draft
 from tests.store.test_target import forbid_writes_in_header
-from tests.ui.conftest import when_modal
+from tests.ui.conftest import launch_and_read, when_modal
 
 
 def _desk(path: Path, clock: FakeClock) -> Path:
@@ -146,22 +146,9 @@ def test_the_contracts_dialog_cannot_save_on_a_read_only_desk(
 ])
 def test_an_impossible_path_is_one_line_before_any_window(
         where: object, reason: str, tmp_path: Path, qtbot: QtBot) -> None:
-    from desk_app.ui.launch import launch
-
     path = where(tmp_path)  # type: ignore[operator]
-    shown: list[str] = []
-
-    def read(box: QWidget) -> None:
-        assert isinstance(box, QMessageBox)
-        shown.append(box.text())
-        box.close()
-
-    when_modal(read)
-    saved_hook = sys.excepthook
-    try:
-        assert launch(str(path)) == 1
-    finally:
-        sys.excepthook = saved_hook
+    status, shown = launch_and_read(str(path))
+    assert status == 1
     first_line = shown[0].splitlines()[0]
     assert first_line.startswith(f"cannot use {path}: ") and reason in first_line
 

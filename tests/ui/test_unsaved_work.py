@@ -22,7 +22,7 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
 from tests.conftest import ME, FakeClock, make_draft, move
-from tests.ui.conftest import ScriptedAsk, activate, when_modal
+from tests.ui.conftest import ScriptedAsk, activate, fill_the_disk, when_modal
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -341,11 +341,7 @@ def test_a_draft_that_cannot_be_stored_keeps_the_technician_on_the_ticket(
         answers: ScriptedAsk) -> None:
     first, second = _two_tickets(ctx)
     window = _window_on(make_window, first)
-    conn = sqlite3.connect(db_path)
-    conn.execute("CREATE TRIGGER full BEFORE INSERT ON message_draft "
-                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
-    conn.commit()
-    conn.close()
+    fill_the_disk(db_path, "message_draft")
     pane = window.detail
     qtbot.keyClicks(pane.composer, "Only copy of this text")
     answers.then(Answer.CANCEL)
