@@ -343,6 +343,14 @@ class MainWindow(QMainWindow):
         if text != self.model.query.search:
             self._run_query(replace(self.model.query, search=text))
 
+    def _set_search_quietly(self, text: str) -> None:
+        """Put `text` in the search box without its debounced re-query: the caller runs
+        the query itself, and a late one would move the selection away from its ticket."""
+        self._search_timer.stop()
+        self.search.blockSignals(True)
+        self.search.setText(text)
+        self.search.blockSignals(False)
+
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
@@ -391,10 +399,7 @@ class MainWindow(QMainWindow):
         self.filter_buttons[previous.quick_filter].setChecked(True)
         self.settings.last_filter = previous.quick_filter
         if self.search.text().strip() != previous.search:
-            self._search_timer.stop()
-            self.search.blockSignals(True)
-            self.search.setText(previous.search)
-            self.search.blockSignals(False)
+            self._set_search_quietly(previous.search)
         self._reselect(ticket_id)
 
     def _reselect(self, ticket_id: int) -> None:
@@ -473,9 +478,7 @@ class MainWindow(QMainWindow):
                 f"Logged {created.display_number}: {created.title}; still on "
                 f"{shown.display_number} with its unsaved changes", 8000)
             return
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
+        self._set_search_quietly("")
         query = replace(self.model.query, search="")
         if query.quick_filter not in (QuickFilter.OPEN, QuickFilter.ALL,
                                       QuickFilter.UNASSIGNED, QuickFilter.MINE):
@@ -629,12 +632,7 @@ class MainWindow(QMainWindow):
         self.show_from_tray()
         if self.select_ticket(ticket_id):
             return
-        # Clear the box without its debounced re-query, which would run after this one and
-        # move the selection away from the ticket.
-        self._search_timer.stop()
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
+        self._set_search_quietly("")
         self.filter_buttons[QuickFilter.ALL].setChecked(True)
         self.settings.last_filter = QuickFilter.ALL
         self._run_query(replace(self.model.query, quick_filter=QuickFilter.ALL, search="",
