@@ -45,7 +45,7 @@ from desk_app.services.views import TicketClocks
 from desk_app.ui.common.ask import Ask, ask_with_message_box
 from desk_app.ui.common.errors import plain_reason
 from desk_app.ui.common.flow_layout import FlowLayout
-from desk_app.ui.common.plain import PlainLabel, plain_message
+from desk_app.ui.common.plain import PlainLabel, plain_message, rich_label
 from desk_app.ui.settings.settings_dialog import SettingsDialog
 from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.sla.sla_legend import SlaLegendDialog
@@ -669,12 +669,11 @@ class MainWindow(QMainWindow):
     def set_read_only(self, reason: str) -> None:
         """Say at the top that the desk is read-only and why; disable every action that
         writes to it. Reading, searching, reports and exports keep working."""
-        self.read_only_banner = PlainLabel(
+        self.read_only_banner = rich_label(
             f"<b>Read-only desk</b> — {html.escape(reason)}. You can read, search, report "
             "and export; nothing can be changed, and SLA alerts are not watched.")
         self.read_only_banner.setObjectName("readOnlyBanner")
         self.read_only_banner.setWordWrap(True)
-        self.read_only_banner.setTextFormat(Qt.TextFormat.RichText)
         self.read_only_banner.setStyleSheet(
             "#readOnlyBanner { background: #fff4ce; color: #3d2f00; padding: 6px 10px;"
             " border-bottom: 1px solid #d9c37a; }")
