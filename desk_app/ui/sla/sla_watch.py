@@ -29,7 +29,7 @@ from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
 from desk_app.services.alerts import KEEP, plan
 from desk_app.services.monitor import TickResult
 from desk_app.services.ticket_list import QuickFilter
-from desk_app.ui.common.plain import PlainLabel, plain_tooltip
+from desk_app.ui.common.plain import PlainLabel, plain_tooltip, rich_label
 from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.sla.alerts_dialog import NotificationsDialog
 from desk_app.ui.sla.notification_center import NotificationCenter
@@ -73,10 +73,9 @@ class SlaWatchUi(QObject):
         self.monitor: SlaMonitor | None = None
         self.snoozed_until: datetime | None = None
 
-        self.banner = PlainLabel()
+        self.banner = rich_label()  # the notice's title and body are escaped
         self.banner.setObjectName("alertBanner")
         self.banner.setWordWrap(True)
-        self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.linkActivated.connect(self._on_banner_link)
         self._banner_count = 0
         self._banner_tickets: set[int] = set()  # what the banner announced, to be read
@@ -104,9 +103,8 @@ class SlaWatchUi(QObject):
         self.center.sig_unread_changed.connect(self._on_unread)
         self._on_unread(0)
 
-        self.summary = PlainLabel()
+        self.summary = rich_label()  # counts and links only
         self.summary.setObjectName("riskSummary")
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.linkActivated.connect(self._on_summary_link)
         self.error_label = PlainLabel()
         self.error_label.setObjectName("monitorError")
