@@ -207,9 +207,7 @@ class SlaWatchUi(QObject):
             self.reload_alerts(new_only=True)  # the crossings were stored with the tick
 
     def _emit_risk_counts(self, counts: dict[Risk, int]) -> None:
-        """The "At risk" quick filter holds critical tickets too."""
-        self.sig_risk_counts.emit(counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0),
-                                  counts.get(Risk.BREACHED, 0))
+        self.sig_risk_counts.emit(*_at_risk_and_breached(counts))
 
     def on_failed(self, message: str, failures: int) -> None:
         self.error_label.setText(f"⚠ SLA monitor: {failures} error"
@@ -230,8 +228,7 @@ class SlaWatchUi(QObject):
             parts.append(f"<a href='{link}'>{text}</a>" if link else text)
         self.summary.setText(" · ".join(parts) or "No SLA alerts")
         if self.tray is not None:
-            breached = counts.get(Risk.BREACHED, 0)
-            at_risk = counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0)
+            at_risk, breached = _at_risk_and_breached(counts)
             self.tray.setToolTip(f"Desk App — {breached} breached, {at_risk} at risk")
             self.tray.setIcon(badged_icon(self._icon, breached + at_risk,
                                           urgent=breached > 0))
@@ -332,6 +329,13 @@ class SlaWatchUi(QObject):
             self.dialog.exec()
         finally:
             self.dialog = None
+
+
+def _at_risk_and_breached(counts: dict[Risk, int]) -> tuple[int, int]:
+    """The "At risk" and "Breached" totals; "At risk" holds critical tickets too (as its
+    quick filter does), for the filter counts and the tray alike."""
+    return (counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0),
+            counts.get(Risk.BREACHED, 0))
 
 
 def badged_icon(base: QIcon, count: int, *, urgent: bool) -> QIcon:
