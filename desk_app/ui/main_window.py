@@ -504,7 +504,7 @@ class MainWindow(QMainWindow):
         self.actor = dialog.chosen_technician
         self.settings.technician = self.actor
         self.detail.actor = self.actor
-        self.me_id = self.ctx.directory.ensure_technician(self.actor)
+        self.me_id = dialog.chosen_technician_id
         self.watch.apply_settings(me_id=self.me_id)
         self.refresh()
 
