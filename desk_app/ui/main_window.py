@@ -45,7 +45,7 @@ from desk_app.services.views import TicketClocks
 from desk_app.ui.common.ask import Ask, ask_with_message_box
 from desk_app.ui.common.errors import plain_reason
 from desk_app.ui.common.flow_layout import FlowLayout
-from desk_app.ui.common.plain import PlainLabel, plain_message
+from desk_app.ui.common.plain import PlainLabel, plain_message, rich_label
 from desk_app.ui.settings.settings_dialog import SettingsDialog
 from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.sla.sla_legend import SlaLegendDialog
@@ -343,6 +343,14 @@ class MainWindow(QMainWindow):
         if text != self.model.query.search:
             self._run_query(replace(self.model.query, search=text))
 
+    def _set_search_quietly(self, text: str) -> None:
+        """Put `text` in the search box without its debounced re-query: the caller runs
+        the query itself, and a late one would move the selection away from its ticket."""
+        self._search_timer.stop()
+        self.search.blockSignals(True)
+        self.search.setText(text)
+        self.search.blockSignals(False)
+
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
@@ -391,10 +399,7 @@ class MainWindow(QMainWindow):
         self.filter_buttons[previous.quick_filter].setChecked(True)
         self.settings.last_filter = previous.quick_filter
         if self.search.text().strip() != previous.search:
-            self._search_timer.stop()
-            self.search.blockSignals(True)
-            self.search.setText(previous.search)
-            self.search.blockSignals(False)
+            self._set_search_quietly(previous.search)
         self._reselect(ticket_id)
 
     def _reselect(self, ticket_id: int) -> None:
@@ -473,9 +478,7 @@ class MainWindow(QMainWindow):
                 f"Logged {created.display_number}: {created.title}; still on "
                 f"{shown.display_number} with its unsaved changes", 8000)
             return
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
+        self._set_search_quietly("")
         query = replace(self.model.query, search="")
         if query.quick_filter not in (QuickFilter.OPEN, QuickFilter.ALL,
                                       QuickFilter.UNASSIGNED, QuickFilter.MINE):
@@ -501,7 +504,7 @@ class MainWindow(QMainWindow):
         self.actor = dialog.chosen_technician
         self.settings.technician = self.actor
         self.detail.actor = self.actor
-        self.me_id = self.ctx.directory.ensure_technician(self.actor)
+        self.me_id = dialog.chosen_technician_id
         self.watch.apply_settings(me_id=self.me_id)
         self.refresh()
 
@@ -628,12 +631,7 @@ class MainWindow(QMainWindow):
         self.show_from_tray()
         if self.select_ticket(ticket_id):
             return
-        # Clear the box without its debounced re-query, which would run after this one and
-        # move the selection away from the ticket.
-        self._search_timer.stop()
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
+        self._set_search_quietly("")
         self.filter_buttons[QuickFilter.ALL].setChecked(True)
         self.settings.last_filter = QuickFilter.ALL
         self._run_query(replace(self.model.query, quick_filter=QuickFilter.ALL, search="",
@@ -670,12 +668,11 @@ class MainWindow(QMainWindow):
     def set_read_only(self, reason: str) -> None:
         """Say at the top that the desk is read-only and why; disable every action that
         writes to it. Reading, searching, reports and exports keep working."""
-        self.read_only_banner = PlainLabel(
+        self.read_only_banner = rich_label(
             f"<b>Read-only desk</b> — {html.escape(reason)}. You can read, search, report "
             "and export; nothing can be changed, and SLA alerts are not watched.")
         self.read_only_banner.setObjectName("readOnlyBanner")
         self.read_only_banner.setWordWrap(True)
-        self.read_only_banner.setTextFormat(Qt.TextFormat.RichText)
         self.read_only_banner.setStyleSheet(
             "#readOnlyBanner { background: #fff4ce; color: #3d2f00; padding: 6px 10px;"
             " border-bottom: 1px solid #d9c37a; }")

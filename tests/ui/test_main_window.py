@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -13,6 +14,7 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Priority, Status
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
+from desk_app.ui.settings.settings_dialog import SettingsDialog
 from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.tickets.ticket_table_model import Column
@@ -267,3 +269,30 @@ def test_file_export_writes_the_csv_chosen_in_the_dialog(
     rows = list(csv.DictReader(target.read_text(encoding="utf-8-sig").splitlines()))
     assert [r["title"] for r in rows] == ["'=2+2"]
     assert window.statusBar().currentMessage() == f"Exported 1 tickets to {target}"
+
+
+def test_settings_switch_technician_once_and_my_tickets_follow(
+        make_window: WindowFactory, ctx: AppContext, qtbot: QtBot,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """OK in Settings writes the technician once (the dialog's own ensure_technician) and
+    the window's "My tickets" use the id that call returned."""
+    window = make_window()
+    calls: list[str] = []
+    ensure = ctx.directory.ensure_technician
+
+    def counting(name: str) -> int:
+        calls.append(name)
+        return ensure(name)
+
+    monkeypatch.setattr(ctx.directory, "ensure_technician", counting)
+
+    def choose(dialog: QWidget) -> None:
+        assert isinstance(dialog, SettingsDialog)
+        dialog.technician.setCurrentText("Ravi Patel")
+        dialog.apply()
+
+    when_modal(choose)
+    window.open_settings()
+    assert window.actor == "Ravi Patel"
+    assert calls == ["Ravi Patel"]
+    assert window.me_id == ctx.directory.technician_id("Ravi Patel")

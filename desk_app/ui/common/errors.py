@@ -13,16 +13,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.platform.redact import redact
 
+# What went wrong, for a message a technician reads: the driver's own first line without
+# SQL, parameters or links; a DeskError's message as it is. One implementation, shared with
+# the command line, in store/db_errors.
+from desk_app.store.db_errors import driver_reason as plain_reason
+
+__all__ = ["install_excepthook", "plain_reason"]
+
 log = logging.getLogger(__name__)
-
-
-def plain_reason(exc: BaseException) -> str:
-    """What went wrong, for a message a technician reads: the driver's own words ('database
-    is locked', 'disk I/O error') without SQL, parameters or links; a DeskError's message
-    as it is."""
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc)
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def install_excepthook(log_path: Path) -> None:

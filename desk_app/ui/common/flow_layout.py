@@ -26,13 +26,6 @@ class FlowLayout(QLayout):
     def addItem(self, item: QLayoutItem) -> None:
         self._items.append(item)
 
-    def insertWidget(self, index: int, widget: QWidget) -> None:
-        """Put `widget` at `index` in reading order (addWidget appends)."""
-        self.addWidget(widget)
-        item = self._items.pop()
-        self._items.insert(max(0, min(index, len(self._items))), item)
-        self.invalidate()
-
     def count(self) -> int:
         return len(self._items)
 

@@ -226,7 +226,7 @@ class SettingsDialog(QDialog):
         self.categories_error.show_error(None)
         name = self.technician.currentText().strip()
         try:
-            self._directory.ensure_technician(name)
+            technician_id = self._directory.ensure_technician(name)
         except ValidationError as exc:
             self.technician_error.show_error(exc.reason)
             return
@@ -236,6 +236,7 @@ class SettingsDialog(QDialog):
             self.categories_error.show_error(getattr(exc, "reason", str(exc)))
             return
         self.chosen_technician = name
+        self.chosen_technician_id = technician_id  # the window's "My tickets" need not ask again
         if self._ui_settings is not None:
             self._ui_settings.set_alert_rules(self.current_rules())
             self._ui_settings.tick_seconds = self.tick.value()

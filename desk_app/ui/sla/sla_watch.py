@@ -29,7 +29,7 @@ from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
 from desk_app.services.alerts import KEEP, plan
 from desk_app.services.monitor import TickResult
 from desk_app.services.ticket_list import QuickFilter
-from desk_app.ui.common.plain import PlainLabel, plain_tooltip
+from desk_app.ui.common.plain import PlainLabel, plain_tooltip, rich_label
 from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.sla.alerts_dialog import NotificationsDialog
 from desk_app.ui.sla.notification_center import NotificationCenter
@@ -73,10 +73,9 @@ class SlaWatchUi(QObject):
         self.monitor: SlaMonitor | None = None
         self.snoozed_until: datetime | None = None
 
-        self.banner = PlainLabel()
+        self.banner = rich_label()  # the notice's title and body are escaped
         self.banner.setObjectName("alertBanner")
         self.banner.setWordWrap(True)
-        self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.linkActivated.connect(self._on_banner_link)
         self._banner_count = 0
         self._banner_tickets: set[int] = set()  # what the banner announced, to be read
@@ -104,9 +103,8 @@ class SlaWatchUi(QObject):
         self.center.sig_unread_changed.connect(self._on_unread)
         self._on_unread(0)
 
-        self.summary = PlainLabel()
+        self.summary = rich_label()  # counts and links only
         self.summary.setObjectName("riskSummary")
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.linkActivated.connect(self._on_summary_link)
         self.error_label = PlainLabel()
         self.error_label.setObjectName("monitorError")
@@ -209,9 +207,7 @@ class SlaWatchUi(QObject):
             self.reload_alerts(new_only=True)  # the crossings were stored with the tick
 
     def _emit_risk_counts(self, counts: dict[Risk, int]) -> None:
-        """The "At risk" quick filter holds critical tickets too."""
-        self.sig_risk_counts.emit(counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0),
-                                  counts.get(Risk.BREACHED, 0))
+        self.sig_risk_counts.emit(*_at_risk_and_breached(counts))
 
     def on_failed(self, message: str, failures: int) -> None:
         self.error_label.setText(f"⚠ SLA monitor: {failures} error"
@@ -232,8 +228,7 @@ class SlaWatchUi(QObject):
             parts.append(f"<a href='{link}'>{text}</a>" if link else text)
         self.summary.setText(" · ".join(parts) or "No SLA alerts")
         if self.tray is not None:
-            breached = counts.get(Risk.BREACHED, 0)
-            at_risk = counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0)
+            at_risk, breached = _at_risk_and_breached(counts)
             self.tray.setToolTip(f"Desk App — {breached} breached, {at_risk} at risk")
             self.tray.setIcon(badged_icon(self._icon, breached + at_risk,
                                           urgent=breached > 0))
@@ -334,6 +329,13 @@ class SlaWatchUi(QObject):
             self.dialog.exec()
         finally:
             self.dialog = None
+
+
+def _at_risk_and_breached(counts: dict[Risk, int]) -> tuple[int, int]:
+    """The "At risk" and "Breached" totals; "At risk" holds critical tickets too (as its
+    quick filter does), for the filter counts and the tray alike."""
+    return (counts.get(Risk.AT_RISK, 0) + counts.get(Risk.CRITICAL, 0),
+            counts.get(Risk.BREACHED, 0))
 
 
 def badged_icon(base: QIcon, count: int, *, urgent: bool) -> QIcon:

@@ -56,7 +56,7 @@ from desk_app.ui.common.busy_retry import BusyRetry
 from desk_app.ui.common.errors import plain_reason
 from desk_app.ui.common.flow_layout import FlowLayout
 from desk_app.ui.common.formatting import full_time, local_time
-from desk_app.ui.common.plain import PlainLabel
+from desk_app.ui.common.plain import PlainLabel, rich_label
 from desk_app.ui.common.widgets import (
     FieldError,
     current_enum,
@@ -136,11 +136,10 @@ class TicketDetailPane(QWidget):
         self.action_buttons: dict[Status, QPushButton] = {}
         self.sla_box = QGroupBox("Service level")
         sla_layout = QFormLayout(self.sla_box)
-        self.response_clock = PlainLabel()
-        self.resolution_clock = PlainLabel()
+        self.response_clock = rich_label()  # the clock's words and icon, no user text
+        self.resolution_clock = rich_label()
         for label in (self.response_clock, self.resolution_clock):
             label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.RichText)
         sla_layout.addRow("First response", self.response_clock)
         sla_layout.addRow("Resolution", self.resolution_clock)
         self.message = PlainLabel()
