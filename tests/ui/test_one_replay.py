@@ -131,3 +131,19 @@ def test_clocks_older_than_the_shown_detail_are_not_shown(
     assert pane.response_clock.text() == shown
     pane.show_clocks(TicketClocks(None, clock.now, error="as new"))
     assert pane.response_clock.text() == "⚠ could not compute: as new"
+
+
+def test_the_reason_a_replay_failed_is_shown_as_text(
+        make_window: WindowFactory, ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock label renders rich text; the error may quote stored data, so it is escaped."""
+    ticket = ctx.tickets.create(make_draft(title="Broken history"), actor=ME)
+
+    def broken(*_args: object, **_kwargs: object) -> SlaReplay:
+        raise ValueError('bad status "<img src=/tmp/p.png>"')
+
+    monkeypatch.setattr(sla_module, "replay", broken)
+    window = make_window()
+    assert window.select_ticket(ticket.id)
+    text = window.detail.response_clock.text()
+    assert "<img" not in text
+    assert "&lt;img src=/tmp/p.png&gt;" in text

@@ -434,7 +434,7 @@ class TicketDetailPane(QWidget):
             self.detail = replace(self.detail, clocks=clocks)
         result = clocks.replay
         if result is None:
-            self.response_clock.setText(f"⚠ could not compute: {clocks.error}")
+            self.response_clock.setText(f"⚠ could not compute: {html.escape(clocks.error)}")
             self.resolution_clock.setText("")
             return
         self.sla_box.show()
