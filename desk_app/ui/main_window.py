@@ -506,7 +506,9 @@ class MainWindow(QMainWindow):
         self.detail.actor = self.actor
         self.me_id = dialog.chosen_technician_id
         self.watch.apply_settings(me_id=self.me_id)
-        self.refresh()
+        self.detail.reload_lists()
+        # "My tickets" is now the new technician's: the query carries whose they are.
+        self._run_query(replace(self.model.query, me_technician_id=self.me_id))
 
     def open_sla_settings(self) -> None:
         dialog = SlaSettingsDialog(self.ctx.sla, actor=self.actor, clock=self.ctx.clock,

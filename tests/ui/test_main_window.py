@@ -296,3 +296,22 @@ def test_settings_switch_technician_once_and_my_tickets_follow(
     assert window.actor == "Ravi Patel"
     assert calls == ["Ravi Patel"]
     assert window.me_id == ctx.directory.technician_id("Ravi Patel")
+
+
+def test_my_tickets_follow_a_technician_switch_in_settings(
+        make_window: WindowFactory, ctx: AppContext, qtbot: QtBot) -> None:
+    ctx.directory.ensure_technician("Ravi Patel")
+    ctx.tickets.create(make_draft(title="Ravi's printer", assignee="Ravi Patel"), actor=ME)
+    window = make_window()
+    window.set_filter(QuickFilter.MINE)
+    assert window.model.rowCount() == 0  # nothing is assigned to ME
+
+    def choose(dialog: QWidget) -> None:
+        assert isinstance(dialog, SettingsDialog)
+        dialog.technician.setCurrentText("Ravi Patel")
+        dialog.apply()
+
+    when_modal(choose)
+    window.open_settings()
+    assert window.model.query.quick_filter is QuickFilter.MINE
+    assert window.model.rowCount() == 1
