@@ -536,15 +536,6 @@ def _ticket(row: ImportedTicket, *, ticket_id: int, number: int, directory: _Dir
     return ticket, history
 
 
-def _notes(rows: Iterable[ImportedTicket], plan: ImportPlan, options: ImportOptions
-           ) -> tuple[str, ...]:
-    """What the import will assume, said once each (not problems: nothing is wrong)."""
-    tally = _Tally()
-    for row in rows:
-        tally.add(row, options)
-    return tally.notes(plan, options)
-
-
 @dataclass
 class _Tally:
     """The counts the notes need, gathered row by row as the file streams past."""
