@@ -444,13 +444,6 @@ def urgent_clock(*, response_state: str | None, response_due_at: D | None,
     return RESOLUTION, resolution_state, resolution_due_at
 
 
-def over_target(used_s: float | None, target_s: float | None) -> float | None:
-    """Business seconds used beyond the target (None when either is unknown)."""
-    if used_s is None or target_s is None:
-        return None
-    return used_s - target_s
-
-
 def time_left_text(sla: SlaService | None, policy: str | None, state: str | None,
                    due: datetime | None, now: datetime, *, label: str = RESOLUTION,
                    over_s: float | None = None) -> str:
