@@ -52,10 +52,6 @@ class ClockState(StrEnum):
     BREACHED = "breached"  # still running (or paused) and over target
     BREACHED_STOPPED = "breached_stopped"  # stopped after the target passed
 
-    @property
-    def stopped(self) -> bool:
-        return self in (ClockState.MET, ClockState.BREACHED_STOPPED)
-
 
 @dataclass(frozen=True)
 class HistoryEvent:
