@@ -19,7 +19,3 @@ SNIFF_BYTES = 65_536  # the prefix the encoding and the delimiter are guessed fr
 SEED_MAX_TICKETS = 1_000_000
 SEED_MAX_DAYS = 36_500  # a hundred years back
 
-
-def too_many(what: str, value: int, limit: int) -> str:
-    """'the file has 1,000,001 rows; the limit is 1,000,000'."""
-    return f"{what} {value:,}; the limit is {limit:,}"

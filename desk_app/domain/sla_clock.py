@@ -52,10 +52,6 @@ class ClockState(StrEnum):
     BREACHED = "breached"  # still running (or paused) and over target
     BREACHED_STOPPED = "breached_stopped"  # stopped after the target passed
 
-    @property
-    def stopped(self) -> bool:
-        return self in (ClockState.MET, ClockState.BREACHED_STOPPED)
-
 
 @dataclass(frozen=True)
 class HistoryEvent:
@@ -325,3 +321,11 @@ def duration_text(seconds: float, *, coarse: bool = False) -> str:
     if coarse:
         return f"{days} d"
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def over_target(used_s: float | None, target_s: float | None) -> float | None:
+    """Business seconds used beyond the target ("Missed by 2 h"); None when either is
+    unknown. The ticket table's rows and the view export both read it this way."""
+    if used_s is None or target_s is None:
+        return None
+    return used_s - target_s

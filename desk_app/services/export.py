@@ -103,17 +103,10 @@ def open_for_csv(path: Path) -> Iterator[IO[str]]:
         partial.unlink(missing_ok=True)
 
 
-def ticket_rows(db: Database, *, tz: str, created_from: datetime | None = None,
-                created_to: datetime | None = None) -> Iterator[list[str]]:
-    """Rows in TICKET_COLUMNS order, every cell already safe, streamed from the database in
-    chunks."""
-    for batch in ticket_batches(db, tz=tz, created_from=created_from, created_to=created_to):
-        yield from batch
-
-
 def ticket_batches(db: Database, *, tz: str, created_from: datetime | None = None,
                    created_to: datetime | None = None) -> Iterator[list[list[str]]]:
-    """`ticket_rows` a chunk (_CHUNK rows) at a time, for `write_safe_csv`.
+    """Rows in TICKET_COLUMNS order, every cell already safe, streamed from the database a
+    chunk (_CHUNK rows) at a time, for `write_safe_csv`.
 
     Read straight from the driver's cursor (store.bulk.raw_batches): SQLAlchemy's
     per-value result processing (datetime parsing, enum lookups) cost more than the

@@ -47,6 +47,7 @@ from desk_app.domain.csv_import import (
 from desk_app.domain.csv_read import CsvTable, open_table, plural
 from desk_app.domain.enums import EventKind, Impact, Priority, Status, Tier, Urgency
 from desk_app.domain.errors import DeskError
+from desk_app.domain.import_fields import ImportField
 from desk_app.domain.limits import IMPORT_CHUNK_ROWS, IMPORT_MAX_PROBLEMS
 from desk_app.domain.sla import SlaSetup
 from desk_app.domain.sla_clock import HistoryEvent, replay
@@ -536,15 +537,6 @@ def _ticket(row: ImportedTicket, *, ticket_id: int, number: int, directory: _Dir
     return ticket, history
 
 
-def _notes(rows: Iterable[ImportedTicket], plan: ImportPlan, options: ImportOptions
-           ) -> tuple[str, ...]:
-    """What the import will assume, said once each (not problems: nothing is wrong)."""
-    tally = _Tally()
-    for row in rows:
-        tally.add(row, options)
-    return tally.notes(plan, options)
-
-
 @dataclass
 class _Tally:
     """The counts the notes need, gathered row by row as the file streams past."""
@@ -562,8 +554,6 @@ class _Tally:
         self.moving += r.status.is_open and r.status is not Status.NEW
 
     def notes(self, plan: ImportPlan, options: ImportOptions) -> tuple[str, ...]:
-        from desk_app.domain.import_fields import ImportField
-
         notes = []  # the proposed title and the guessed words have their own lines
         if plan.mapping.column_of(ImportField.CREATED) is None and self.rows:
             notes.append("No Created column: the tickets are dated at the import time.")

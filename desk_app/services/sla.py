@@ -240,9 +240,9 @@ class SlaService:
         # setup()/business_seconds (table painting on the GUI thread) must not wait for it.
         with self._db.session_scope() as s:
             lock_for_writing(s)
-            if prepared is None or prepared.new != new_setup \
-                    or prepared.marker != _desk_marker(s):
-                prepared = self._prepare(s, new_setup, self._clock())
+            marker = _desk_marker(s)
+            if prepared is None or prepared.new != new_setup or prepared.marker != marker:
+                prepared = self._prepare(s, new_setup, self._clock(), marker=marker)
             # Stamped with the save's instant even when the preview's replays are reused:
             # the monitor's tick looks for crossings among rows computed since its last
             # run, and a preview is usually older than that (the technician reads the
@@ -272,7 +272,8 @@ class SlaService:
             self._setup = load_setup(s) or new_setup
         return prepared.preview.open_tickets
 
-    def _prepare(self, s: Session, new_setup: SlaSetup, now: datetime) -> _Prepared:
+    def _prepare(self, s: Session, new_setup: SlaSetup, now: datetime, *,
+                 marker: tuple[Any, ...] | None = None) -> _Prepared:
         """Replay, under the stored setup and under `new_setup`, only the open tickets
         whose facts (now or earlier in their history) get a different policy or calendar
         from the two: for every other ticket both replays are equal by construction, and
@@ -280,7 +281,8 @@ class SlaService:
         reads only each ticket's creation snapshot and fact changes, a few rows instead
         of its whole history; editing one policy on a 89,000-ticket desk then replays
         that policy's tickets, each history read once for both setups."""
-        marker = _desk_marker(s)
+        if marker is None:  # save_setup passes the one it has just read
+            marker = _desk_marker(s)
         # Never self.setup() here: it may write the defaults in a session of its own,
         # which would wait on the write lock `save_setup` holds.
         old_setup = load_setup(s) or self._setup or default_setup(self._user_tz)
@@ -440,13 +442,6 @@ def urgent_clock(*, response_state: str | None, response_due_at: D | None,
     if response_state == _MISSED and resolution_state not in (*_LIVE, _MISSED):
         return FIRST_RESPONSE, response_state, response_due_at
     return RESOLUTION, resolution_state, resolution_due_at
-
-
-def over_target(used_s: float | None, target_s: float | None) -> float | None:
-    """Business seconds used beyond the target (None when either is unknown)."""
-    if used_s is None or target_s is None:
-        return None
-    return used_s - target_s
 
 
 def time_left_text(sla: SlaService | None, policy: str | None, state: str | None,

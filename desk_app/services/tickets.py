@@ -44,6 +44,7 @@ from desk_app.services.directory import (
 )
 from desk_app.services.sla import SlaService
 from desk_app.services.views import TicketClocks, TicketDetail, TimelineEntry
+from desk_app.store.db_errors import is_busy
 from desk_app.store.engine import Database
 from desk_app.store.models import (
     Category,
@@ -54,7 +55,7 @@ from desk_app.store.models import (
     Ticket,
     TicketEvent,
 )
-from desk_app.store.numbering import is_busy, lock_ticket_numbers, next_ticket_number
+from desk_app.store.numbering import lock_ticket_numbers, next_ticket_number
 
 log = logging.getLogger(__name__)
 FIRST_NUMBER = 1001

@@ -20,6 +20,7 @@ from sqlalchemy import column, table
 from sqlmodel import col
 
 from desk_app.domain.csv_cells import InstantText, safe_text
+from desk_app.domain.sla_clock import over_target
 from desk_app.services.export import (
     TICKET_COLUMNS,
     CsvOptions,
@@ -31,7 +32,6 @@ from desk_app.services.export import (
 from desk_app.services.sla import (
     FIRST_RESPONSE,
     SlaService,
-    over_target,
     time_left_text,
     urgent_clock,
 )

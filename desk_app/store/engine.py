@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desk_app.platform.private import create_private_file
 from desk_app.platform.redact import redact
-from desk_app.store.target import read_only_uri
+from desk_app.store.target import DatabaseUnusable, read_only_uri
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -30,8 +30,6 @@ def database_url(target: str | Path) -> str:
 
     Raises DatabaseUnusable for an empty target or a URL SQLAlchemy cannot parse.
     """
-    from desk_app.store.target import DatabaseUnusable
-
     text = str(target)
     if not text.strip():
         raise DatabaseUnusable("cannot use an empty database path (--db or $DESK_APP_DB)")
@@ -111,8 +109,6 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
 def _create_engine(url: str, **kwargs: Any) -> Engine:
     """create_engine, with an unknown kind of database or a missing driver said in one
     line (SQLAlchemy imports the driver here) and the password never shown."""
-    from desk_app.store.target import DatabaseUnusable
-
     try:
         return create_engine(url, **kwargs)
     except NoSuchModuleError as exc:

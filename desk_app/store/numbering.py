@@ -13,12 +13,11 @@ read the same maximum (store/bulk.py), stay in step with no extra bookkeeping.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from desk_app.store.bulk import lock_for_writing
-from desk_app.store.models import Ticket
+from desk_app.store.ticket_queries import max_ticket_number
 
 # Any fixed 64-bit key; it names "the right to pick ticket numbers" on a PostgreSQL server.
 TICKET_NUMBER_LOCK = 0x6465736B_6E756D  # "desknum"
@@ -37,11 +36,6 @@ def lock_ticket_numbers(s: Session) -> None:
 def next_ticket_number(s: Session, first: int) -> int:
     """The number after the highest one stored (`first` for an empty desk); only safe
     after `lock_ticket_numbers` in the same transaction."""
-    top = s.execute(select(func.max(Ticket.number))).scalar()
+    top = max_ticket_number(s)
     return first if top is None else int(top) + 1
 
-
-def is_busy(exc: OperationalError) -> bool:
-    """SQLite's "another writer held the lock for longer than the busy timeout"."""
-    message = str(exc.orig).lower()
-    return "locked" in message or "busy" in message

@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from desk_app.domain.enums import Priority, Status
 from desk_app.domain.risk import Risk
-from desk_app.domain.sla_clock import ClockState
+from desk_app.domain.sla_clock import ClockState, over_target
 from desk_app.domain.ticket import parse_number
 from desk_app.store.bulk import raw_rows
 from desk_app.store.models import Contact, Organization, Technician, Ticket
@@ -261,8 +261,8 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
                         created_at=r[8], updated_at=r[9], sla_policy=r[10],
                         response_state=r[11], response_due_at=r[12], resolution_state=r[13],
                         resolution_due_at=r[14], urgent_due_at=r[15], risk=r[16],
-                        response_over_s=_over(r[17], r[18]),
-                        resolution_over_s=_over(r[19], r[20]))
+                        response_over_s=over_target(r[17], r[18]),
+                        resolution_over_s=over_target(r[19], r[20]))
         for r in session.execute(stmt)
     }
 
@@ -270,11 +270,6 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
 def max_ticket_number(session: Session) -> int | None:
     """The highest ticket number on the desk (the unique index answers it directly)."""
     return session.execute(select(func.max(Ticket.number))).scalar()
-
-
-def _over(used_s: float | None, target_s: int | None) -> float | None:
-    """Business seconds used beyond the target ("Missed by 2 h")."""
-    return None if used_s is None or target_s is None else used_s - target_s
 
 
 def count_by_filter(session: Session, me_technician_id: int | None) -> dict[QuickFilter, int]:
