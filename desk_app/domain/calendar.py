@@ -41,7 +41,9 @@ class CalendarError(ValueError):
     """A calendar that cannot answer (no working time at all, naive datetimes…)."""
 
 
-def _to_us(at: datetime) -> int:
+def to_us(at: datetime) -> int:
+    """An aware instant as whole microseconds since the Unix epoch: the integer form every
+    calendar operation works in (replays convert each event's instant once)."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise CalendarError(f"{at!r} has no time zone; pass an aware datetime")
     delta = at - _EPOCH
@@ -121,7 +123,7 @@ class BusinessCalendar:
 
     def between(self, start: datetime, end: datetime, pauses: Iterable[Pause] = ()) -> float:
         """Working, unpaused seconds in [start, end); negative when end < start."""
-        a, b = _to_us(start), _to_us(end)
+        a, b = to_us(start), to_us(end)
         if b < a:
             return -self.between(end, start, pauses)
         return self._between_us(a, b, _merge_pauses(pauses, a, b)) / _US
@@ -129,8 +131,22 @@ class BusinessCalendar:
     def between_us(self, start: datetime, end: datetime) -> int:
         """`between` in whole microseconds, for callers that sum many spans: integers add
         up exactly, where floats summed over segments can land a hair under a target."""
-        a, b = _to_us(start), _to_us(end)
+        return self.working_us(to_us(start), to_us(end))
+
+    def working_us(self, a: int, b: int) -> int:
+        """`between_us` over instants already in microseconds (`to_us`): a replay converts
+        each event's instant once and measures its segments on every calendar from that."""
         return self._working_us(a, b) if a <= b else -self._working_us(b, a)
+
+    def add_many_us(self, start: datetime, goals: Sequence[int]) -> list[datetime]:
+        """`add_us(start, goal)` for several goals at once (a running clock's due time and
+        its next warning), sharing the one look-up of `start` in the year's table."""
+        if any(goal < 0 for goal in goals):
+            raise CalendarError("add() needs seconds >= 0")
+        a = to_us(start)
+        base = self._cumulative(a)
+        return [start.astimezone(self.zone) if goal == 0
+                else _from_us(self._add_us(a, goal, base), self.zone) for goal in goals]
 
     def add(self, start: datetime, seconds: float, pauses: Iterable[Pause] = ()) -> datetime:
         """The earliest instant t >= start with between(start, t) >= seconds."""
@@ -142,7 +158,7 @@ class BusinessCalendar:
         """`add` with the working time in whole microseconds (no rounding on the way)."""
         if goal < 0:
             raise CalendarError("add() needs seconds >= 0")
-        a = _to_us(start)
+        a = to_us(start)
         if goal == 0:
             return start.astimezone(self.zone)
         cursor = a
@@ -158,7 +174,7 @@ class BusinessCalendar:
 
     def is_working(self, at: datetime) -> bool:
         """Whether this instant is inside working hours (ignoring pauses)."""
-        us = _to_us(at)
+        us = to_us(at)
         starts, ends, _ = self._year(self._year_of(us))
         i = bisect_right(starts, us) - 1
         return i >= 0 and us < ends[i]
@@ -188,8 +204,8 @@ class BusinessCalendar:
                 return year
         year = (_EPOCH + timedelta(microseconds=us)).astimezone(self.zone).year
         self._spans[year] = (
-            _to_us(datetime(year, 1, 1, tzinfo=self.zone)),
-            _to_us(datetime(year + 1, 1, 1, tzinfo=self.zone)))
+            to_us(datetime(year, 1, 1, tzinfo=self.zone)),
+            to_us(datetime(year + 1, 1, 1, tzinfo=self.zone)))
         return year
 
     def _cumulative(self, us: int) -> tuple[int, int]:
@@ -214,8 +230,8 @@ class BusinessCalendar:
             total += cum[-1] if cum else 0
         return total + wb
 
-    def _add_us(self, a: int, goal: int) -> int:
-        year, wa = self._cumulative(a)
+    def _add_us(self, a: int, goal: int, base: tuple[int, int] | None = None) -> int:
+        year, wa = base or self._cumulative(a)
         target = wa + goal
         for _ in range(_MAX_YEARS_SEARCHED):
             _starts, ends, cum = self._year(year)
@@ -247,8 +263,8 @@ class BusinessCalendar:
         # Keep only what starts inside this year so adjacent years never double count; a
         # range that runs over New Year is clipped there and the rest is given to the next
         # year by the same rule applied there.
-        lo = _to_us(datetime(year, 1, 1, tzinfo=self.zone))
-        hi = _to_us(datetime(year + 1, 1, 1, tzinfo=self.zone))
+        lo = to_us(datetime(year, 1, 1, tzinfo=self.zone))
+        hi = to_us(datetime(year + 1, 1, 1, tzinfo=self.zone))
         clipped_s: list[int] = []
         clipped_e: list[int] = []
         for s, e in zip(starts, ends, strict=True):
@@ -345,7 +361,7 @@ def _merge_pauses(pauses: Iterable[Pause], lo: int, hi: int | None) -> list[tupl
     """Pauses as sorted, non-overlapping µs ranges, clipped to [lo, hi)."""
     spans = []
     for p_start, p_end in pauses:
-        s, e = _to_us(p_start), _to_us(p_end)
+        s, e = to_us(p_start), to_us(p_end)
         if hi is not None:
             e = min(e, hi)
         s = max(s, lo)

@@ -27,7 +27,7 @@ from sqlmodel import col
 from desk_app.domain.risk import Risk, clock_risk
 from desk_app.domain.sla_clock import ClockKind, SlaReplay
 from desk_app.domain.ticket import format_number
-from desk_app.services.sla import OPEN_STATUSES, SlaService, clock_columns
+from desk_app.services.sla import OPEN_STATUSES, SlaService, clock_columns, stale_or_due
 from desk_app.services.views import TicketClocks
 from desk_app.store.bulk import update_tickets
 from desk_app.store.engine import Database
@@ -141,7 +141,7 @@ class MonitorService:
         self._sla.reload()
         if full:
             return self._run(now, col(Ticket.status).in_(OPEN_STATUSES))
-        stale = _stale_or_due(now)
+        stale = stale_or_due(now)
         return self._run(now, col(Ticket.status).in_(OPEN_STATUSES) & stale)
 
     def counts(self) -> dict[Risk, int]:
@@ -160,7 +160,7 @@ class MonitorService:
         deciding notifications (for reports run while no window watches). Returns how many
         were examined."""
         self._sla.reload()
-        stale = _stale_or_due(now)
+        stale = stale_or_due(now)
         return self._run(now, col(Ticket.status).in_(OPEN_STATUSES) & stale,
                          notify=False).examined
 
@@ -233,14 +233,6 @@ class MonitorService:
                                     due_at=clock.due_at, assignee_id=assignee_id,
                                     assignee=assignee or ""))
         return out
-
-
-def _stale_or_due(now: datetime) -> Any:
-    """Stored clocks missing, older than the ticket's last change (written by something that
-    did not recompute them), or with their next change due."""
-    return (col(Ticket.sla_computed_at).is_(None)
-            | (col(Ticket.sla_computed_at) < col(Ticket.updated_at))
-            | (col(Ticket.sla_next_change_at) <= now))
 
 
 def _counts(s: Session, levels: tuple[Risk, ...] | None = None) -> dict[Risk, int]:

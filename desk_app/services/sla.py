@@ -68,6 +68,19 @@ def clock_columns(r: SlaReplay, now: datetime) -> dict[str, Any]:
     return out
 
 
+def stale_or_due(now: datetime) -> Any:
+    """Stored clocks missing, older than the ticket's last change (written by something that
+    did not recompute them), or with their next change due: the rows the monitor replays.
+    Every other row holds exactly what a replay under the stored setup gives now, save a
+    paused clock's due time ("if resumed now"), which moves with the clock."""
+    # NULL-safe throughout (a paused or stopped clock has no next change), so that its
+    # negation, which `_settled_dues` takes, is true or false and never NULL.
+    return (col(Ticket.sla_computed_at).is_(None)
+            | (col(Ticket.sla_computed_at) < col(Ticket.updated_at))
+            | (col(Ticket.sla_next_change_at).is_not(None)
+               & (col(Ticket.sla_next_change_at) <= now)))
+
+
 def history(s: Session, ticket_id: int) -> list[HistoryEvent]:
     rows = s.execute(select(col(TicketEvent.at), col(TicketEvent.kind), col(TicketEvent.field),
                             col(TicketEvent.old_value), col(TicketEvent.new_value))
@@ -311,11 +324,15 @@ class SlaService:
         moves = changes_count = 0
         for start in range(0, len(affected), _CHUNK):
             chunk = affected[start:start + _CHUNK]
+            # The stored clocks are the old setup's replay, checkpointed: where they cannot
+            # have moved since, they stand in for it, and each ticket is replayed once.
+            stored = _settled_dues(s, chunk, now) if load_setup(s) == old_setup else {}
             for ticket_id, events, tier, product in self._histories(
                     s, is_open & col(Ticket.id).in_(chunk)):
-                before = replay(events, old_setup, now, tier=tier, product=product)
                 after = replay(events, new_setup, now, tier=tier, product=product)
-                b, a = _due_and_policy(before), _due_and_policy(after)
+                b = stored.get(ticket_id) or _due_and_policy(
+                    replay(events, old_setup, now, tier=tier, product=product))
+                a = _due_and_policy(after)
                 moves += b[:2] != a[:2]
                 changes_count += b[2] != a[2]
                 cols = clock_columns(after, now)
@@ -344,7 +361,8 @@ class SlaService:
             select(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.kind),
                    col(TicketEvent.field), col(TicketEvent.old_value),
                    col(TicketEvent.new_value))
-            .where(col(TicketEvent.ticket_id).in_(select(col(Ticket.id)).where(where)))
+            .where(col(TicketEvent.ticket_id).in_(select(col(Ticket.id)).where(where)),
+                   _REPLAYED_EVENTS)
             .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id)))
         current: int | None = None
         events: list[HistoryEvent] = []
@@ -464,12 +482,39 @@ def result_text(result: ClockResult | None, now: datetime) -> str:
                       over_s=-result.left_s)
 
 
+def _settled_dues(s: Session, ids: list[int], now: datetime
+                  ) -> dict[int, tuple[datetime | None, datetime | None, str | None]]:
+    """(first response due, resolution due, policy) as stored, for the tickets among `ids`
+    whose stored clocks are what a replay under the stored setup gives at `now`: neither
+    stale nor due (`stale_or_due`) and neither clock paused (its due time moves with now).
+    On a desk the monitor keeps current that is nearly every open ticket."""
+    paused = ClockState.PAUSED.value
+    found: dict[int, tuple[datetime | None, datetime | None, str | None]] = {}
+    for ticket_id, r_state, r_due, s_state, s_due, policy in s.execute(
+            select(col(Ticket.id), col(Ticket.response_state), col(Ticket.response_due_at),
+                   col(Ticket.resolution_state), col(Ticket.resolution_due_at),
+                   col(Ticket.sla_policy))
+            .where(col(Ticket.id).in_(ids), ~stale_or_due(now))):
+        if ticket_id is not None and r_state != paused and s_state != paused:
+            found[ticket_id] = (r_due, s_due, policy)
+    return found
+
+
 def _due_and_policy(r: SlaReplay) -> tuple[datetime | None, datetime | None, str | None]:
     return (r.first_response.due_at if r.first_response else None,
             r.resolution.due_at if r.resolution else None, r.policy)
 
 
 _KINDS = {k.value: k for k in EventKind}
+# The events a replay reads (sla_clock.replay): the creation, status moves, public replies
+# (a first response) and changes of the facts that pick a policy. Assignments, notes, other
+# field edits and policy-switch records change no clock; leaving them in SQL skips about a
+# third of a desk's events (307,573 → 215,095 on the 89,740 open tickets of the benchmark).
+_REPLAYED_EVENTS = (
+    col(TicketEvent.kind).in_([EventKind.CREATED.value, EventKind.STATUS_CHANGED.value,
+                               EventKind.PUBLIC_REPLY.value])
+    | ((col(TicketEvent.kind) == EventKind.FIELD_CHANGED.value)
+       & col(TicketEvent.field).in_(FACT_FIELDS)))
 
 
 def _instant(value: Any) -> datetime:

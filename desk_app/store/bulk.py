@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Urgency
@@ -115,10 +115,39 @@ TABLES = {
 
 
 def update_tickets(s: Session, rows: list[dict[str, Any]], batch: int = 500) -> int:
-    """Bulk UPDATE of ticket rows by primary key (each dict has "id"), in small batches:
-    one statement of 90,000 rows would hold the GIL, and so the window, for a while."""
+    """Bulk UPDATE of ticket rows by primary key (each dict has "id" and the same other
+    keys), in small batches: one statement of 90,000 rows would hold the GIL, and so the
+    window, for a while.
+
+    The statement is compiled once for the connection's dialect and each value converted
+    by its column type's own bind processor, then handed to the driver's executemany. The
+    ORM's bulk update by primary key spent about 4 of its 5.5 s building and checking each
+    row's parameters when a calendar edit rewrote 89,000 tickets (17 columns each)."""
+    if not rows:
+        return 0
+    table = TABLES["ticket"]
+    keys = [k for k in rows[0] if k != "id"]
+    conn = s.connection()
+    dialect = conn.dialect
+    compiled = (update(table).where(table.c.id == bindparam("row_id"))
+                .values({k: bindparam(k) for k in keys})).compile(dialect=dialect)
+    names = list(compiled.positiontup or ()) if compiled.positional \
+        else list(compiled.binds)
+    types = {"row_id": table.c.id.type, **{k: table.c[k].type for k in keys}}
+    # The processors SQLAlchemy itself applies (the column type, then the dialect's form of
+    # its impl): SQLite's DATETIME writes "2026-11-16 12:10:00.000000", and only that text
+    # sorts and compares right against the rest of the column. The type's plain
+    # bind_processor would leave the driver's own format, without the microseconds.
+    procs = [(name, types[name]._cached_bind_processor(dialect)) for name in names]
     for start in range(0, len(rows), batch):
-        s.execute(update(Ticket), rows[start:start + batch])
+        params = []
+        for r in rows[start:start + batch]:
+            values = [r["id"] if name == "row_id" else r[name] for name, _ in procs]
+            values = [v if p is None or v is None else p(v)
+                      for v, (_, p) in zip(values, procs, strict=True)]
+            params.append(tuple(values) if compiled.positional
+                          else dict(zip(names, values, strict=True)))
+        conn.exec_driver_sql(compiled.string, params)
     return len(rows)
 
 

@@ -28,7 +28,7 @@ from desk_app.services.sla import OPEN_STATUSES, clock_columns
 from desk_app.services.sla_config import store_setup
 from desk_app.services.tickets import TicketEdit
 from desk_app.store.bulk import update_tickets
-from desk_app.store.models import Ticket
+from desk_app.store.models import Organization, Ticket
 from tests.conftest import FakeClock, make_draft
 
 ME = "Alex Morgan"
@@ -221,3 +221,71 @@ def test_a_reused_preview_is_stamped_with_the_saves_instant(ctx: AppContext, db_
     conn.close()
     assert target == 25 * 3600
     assert stamp == saved_at.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@pytest.mark.parametrize("edit", list(_edits()))
+def test_preview_counts_match_replaying_every_ticket_under_both_setups(
+        seeded_desk: Path, tmp_path: Path, edit: str) -> None:
+    """The preview takes the old setup's due times from the stored clocks where they cannot
+    have moved (the checkpoint) and replays the rest: paused clocks (their due time moves
+    with now), rows due for a change, rows written without their clocks. Its counts must be
+    what replaying every open ticket under both setups gives. Two tickets whose due time
+    does move get the new due time planted in their stored row, one paused, one marked
+    changed after its clocks were stored: were either row trusted, it would count as not
+    moving."""
+    from datetime import UTC
+
+    from desk_app.domain.sla_clock import ClockState, replay
+    from desk_app.services.sla import history
+
+    path = tmp_path / "desk.sqlite3"
+    shutil.copy(seeded_desk, path)
+    clock = FakeClock()
+    clock.advance(days=2, hours=5)
+    context = open_context(path, clock=clock, user_tz="UTC")
+    old = context.sla.setup()
+    _recompute_all(context, old)
+    clock.advance(minutes=50)  # some thresholds pass: those rows are due, not settled
+    new = _edits()[edit](old)
+    now = clock.now
+    moves = changes = total = 0
+    moved: dict[ClockState, tuple[int, list[str | None]]] = {}
+    with context.db.session_scope() as s:
+        for ticket in s.query(Ticket).where(col(Ticket.status).in_(OPEN_STATUSES)):
+            assert ticket.id is not None
+            org = s.get(Organization, ticket.organization_id) if ticket.organization_id \
+                else None
+            tier = org.tier if org else None
+            events = history(s, ticket.id)
+            before, after = (replay(events, setup, now, tier=tier, product=ticket.product)
+                             for setup in (old, new))
+            dues = [tuple(c.due_at if c else None for c in (r.first_response, r.resolution))
+                    for r in (before, after)]
+            total += 1
+            moves += dues[0] != dues[1]
+            changes += before.policy != after.policy
+            state = before.resolution.state if before.resolution else None
+            if dues[0] != dues[1] and before.policy == after.policy and state in (
+                    ClockState.RUNNING, ClockState.PAUSED) and state not in moved:
+                moved[state] = (ticket.id, [
+                    d.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if d else None
+                    for d in dues[1]])
+    conn = sqlite3.connect(path)
+    due = conn.execute("SELECT count(*) FROM ticket WHERE sla_next_change_at <= ?",
+                       (now.strftime("%Y-%m-%d %H:%M:%S.%f"),)).fetchone()[0]
+    assert due, "some rows are due for a change"
+    for state, (ticket_id, new_dues) in moved.items():
+        conn.execute("UPDATE ticket SET response_due_at = ?, resolution_due_at = ? "
+                     "WHERE id = ?", (*new_dues, ticket_id))
+        if state is ClockState.RUNNING:
+            conn.execute("UPDATE ticket SET updated_at = '2099-01-01 00:00:00.000000' "
+                         "WHERE id = ?", (ticket_id,))
+    conn.commit()
+    conn.close()
+    preview = context.sla.preview(new)
+    context.close()
+    assert (preview.open_tickets, preview.due_moves, preview.policy_changes) \
+        == (total, moves, changes)
+    assert moves > 0
+    if edit in ("target", "calendar"):
+        assert set(moved) == {ClockState.RUNNING, ClockState.PAUSED}

@@ -27,3 +27,43 @@ def test_raw_rows_are_raw_batches_one_row_at_a_time(ctx: AppContext) -> None:
         assert [len(b) for b in batches][:-1] == [2] * (len(batches) - 1)
         assert [tuple(r) for b in batches for r in b] == expected
         assert [tuple(r) for r in raw_rows(s, stmt, chunk=2)] == expected
+
+
+def test_update_tickets_stores_exactly_what_the_orm_stores(ctx: AppContext) -> None:
+    """The bulk update hands the driver pre-converted values: each must be the text the
+    ORM writes for it (SQLite instants with their six microsecond digits, enums as their
+    value), or stored instants would stop sorting and comparing with the rest of the
+    column. Ticket 1 goes through the ORM, ticket 2 through update_tickets."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import text
+
+    from desk_app.domain.risk import Risk
+    from desk_app.domain.sla_clock import ClockState
+    from desk_app.store.bulk import update_tickets
+    from desk_app.store.models import Ticket
+    from tests.conftest import make_draft
+
+    first = ctx.tickets.create(make_draft(), actor="me").id
+    second = ctx.tickets.create(make_draft(), actor="me").id
+    values = {"sla_computed_at": datetime(2026, 11, 16, 12, 10, tzinfo=UTC),
+              "response_due_at": datetime(2026, 11, 16, 15, 0, 0, 5,
+                                          tzinfo=ZoneInfo("Europe/Berlin")),
+              "response_state": ClockState.PAUSED, "sla_risk": Risk.BREACHED,
+              "response_used_s": 11400.5, "response_breached": True,
+              "sla_policy": "P3 Medium", "sla_next_change_at": None}
+    with ctx.db.session_scope() as s:
+        ticket = s.get(Ticket, first)
+        assert ticket is not None
+        for key, value in values.items():
+            setattr(ticket, key, value)
+    with ctx.db.session_scope() as s:
+        assert update_tickets(s, [{"id": second, **values}], batch=1) == 1
+        assert update_tickets(s, []) == 0
+    names = ", ".join(values)
+    with ctx.db.session_scope() as s:
+        rows = s.execute(text(f"SELECT {names} FROM ticket WHERE id IN (:a, :b) ORDER BY id"),
+                         {"a": first, "b": second}).all()
+    assert rows[0] == rows[1]
+    assert rows[1][0] == "2026-11-16 12:10:00.000000"
