@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,33 @@ from desk_app.platform.redact import redact
 from desk_app.store.target import DatabaseUnusable, read_only_uri
 
 BUSY_TIMEOUT_MS = 5000
+# How long a session opened in this context waits for another writer's lock (SQLite's
+# busy_timeout, set at each checkout): BUSY_TIMEOUT_MS unless `waiting_for_lock_at_most`
+# says less. A new thread starts with the default, whatever the thread that started it set.
+_LOCK_WAIT_MS: ContextVar[int | None] = ContextVar("lock_wait_ms", default=None)
+
+
+@contextmanager
+def waiting_for_lock_at_most(ms: int) -> Iterator[None]:
+    """Sessions opened inside wait at most `ms` for the write lock, then fail as busy.
+
+    For the window's own writes: a Save on the GUI thread that waited out SQLite's 5 s
+    froze the window that long on every try; with a short wait the window stays live and
+    its retry timer (ui/common/busy_retry.py) does the waiting, with a message on screen."""
+    token = _LOCK_WAIT_MS.set(ms)
+    try:
+        yield
+    finally:
+        _LOCK_WAIT_MS.reset(token)
+
+
+def _set_lock_wait(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        wait = _LOCK_WAIT_MS.get()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS if wait is None else wait}")
+    finally:
+        cursor.close()
 
 
 def database_url(target: str | Path) -> str:
@@ -62,7 +90,7 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         # lost, which a help desk can live with for ten times fewer fsyncs.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # busy_timeout: at each checkout (_set_lock_wait), as the session's context asks.
         # 32 MB page cache (default 2 MB): sorting and searching 100,000 tickets stay in memory.
         cursor.execute("PRAGMA cache_size=-32768")
     finally:
@@ -75,7 +103,6 @@ def _set_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA query_only=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA cache_size=-32768")
     finally:
         cursor.close()
@@ -103,6 +130,7 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect",
                      _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
+        event.listen(engine, "checkout", _set_lock_wait)
     return engine
 
 

@@ -594,10 +594,11 @@ class TicketDetailPane(QWidget):
              keep_edits: bool = False, again: Callable[[], object] | None = None) -> bool:
         """`again` repeats the action when the desk is busy (see ui/common/busy_retry.py)."""
         assert self.detail is not None
+        current = self.detail
         self.title_error.show_error(None)
         self.description_error.show_error(None)
         try:
-            detail = call(self.detail)
+            detail = self.busy.attempt(lambda: call(current))
         except ValidationErrors as exc:
             errors = exc.by_field()
             self.title_error.show_error(errors.get("Title"))

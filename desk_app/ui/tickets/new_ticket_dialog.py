@@ -248,7 +248,8 @@ class NewTicketDialog(QDialog):
             self._show_errors({"Description": f"at most {DESCRIPTION_MAX:,} characters"})
             return
         try:
-            self.created = self._tickets.create(draft, actor=self._actor)
+            self.created = self.busy.attempt(
+                lambda: self._tickets.create(draft, actor=self._actor))
         except ValidationErrors as exc:
             self._show_errors(exc.by_field())
             return
