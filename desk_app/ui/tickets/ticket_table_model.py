@@ -356,13 +356,15 @@ class TicketTableModel(QAbstractTableModel):
 
 
 
+# A due column shows the word for these states instead of the due time.
+_DUE_WORDS = {ClockState.MET: "Met", ClockState.BREACHED_STOPPED: "Missed",
+              ClockState.PAUSED: "Paused"}
+
+
 def _due_text(state: ClockState | None, due: datetime | None, now: datetime) -> str:
     if state is None:
         return ""
-    if state == ClockState.MET:
-        return "Met"
-    if state == ClockState.BREACHED_STOPPED:
-        return "Missed"
-    if state == ClockState.PAUSED:
-        return "Paused"
+    word = _DUE_WORDS.get(state)
+    if word is not None:
+        return word
     return local_time(due, now) if due is not None else ""
