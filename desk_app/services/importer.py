@@ -214,38 +214,39 @@ class _Directory:
         self.next_ids[kind] += 1
         return value
 
-    def organization(self, name: str) -> int | None:
+    def _id_for(self, known: dict[str, int], kind: str, name: str,
+                add: Callable[[int, str], None]) -> int | None:
+        """The id of `name` in `known` (matched case-insensitively), else a new id of `kind`
+        that `add` records for the insert; None when the file leaves the name empty."""
         if not name:
             return None
         key = name.lower()
-        if key not in self.orgs:
-            oid = self._take("organization")
-            self.orgs[key] = oid
-            self.tiers[oid] = Tier.STANDARD
-            self.new_orgs.append({"id": oid, "name": name, "tier": Tier.STANDARD})
-        return self.orgs[key]
+        if key not in known:
+            new_id = self._take(kind)
+            known[key] = new_id
+            add(new_id, name)
+        return known[key]
+
+    def organization(self, name: str) -> int | None:
+        return self._id_for(self.orgs, "organization", name, self._add_organization)
 
     def technician(self, name: str) -> int | None:
-        if not name:
-            return None
-        key = name.lower()
-        if key not in self.techs:
-            tid = self._take("technician")
-            self.techs[key] = tid
-            self.new_techs.append({"id": tid, "name": name, "email": None, "active": True})
-        return self.techs[key]
+        return self._id_for(self.techs, "technician", name, self._add_technician)
 
     def category(self, name: str) -> int | None:
-        if not name:
-            return None
-        key = name.lower()
-        if key not in self.categories:
-            cid = self._take("category")
-            self.categories[key] = cid
-            self.new_categories.append({"id": cid, "name": name,
-                                        "position": self.category_position})
-            self.category_position += 1
-        return self.categories[key]
+        return self._id_for(self.categories, "category", name, self._add_category)
+
+    def _add_organization(self, oid: int, name: str) -> None:
+        self.tiers[oid] = Tier.STANDARD
+        self.new_orgs.append({"id": oid, "name": name, "tier": Tier.STANDARD})
+
+    def _add_technician(self, tid: int, name: str) -> None:
+        self.new_techs.append({"id": tid, "name": name, "email": None, "active": True})
+
+    def _add_category(self, cid: int, name: str) -> None:
+        self.new_categories.append({"id": cid, "name": name,
+                                    "position": self.category_position})
+        self.category_position += 1
 
     def requester(self, row: ImportedTicket) -> tuple[int, int | None]:
         """(contact id, organization id) as directory.resolve_requester would choose."""

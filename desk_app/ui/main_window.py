@@ -362,11 +362,7 @@ class MainWindow(QMainWindow):
     def _run_query(self, query: TicketListQuery) -> None:
         keep = self.selected_ticket_id()
         previous = self.model.query
-        try:
-            self.model.set_query(query)
-        except SQLAlchemyError as exc:
-            log.exception("ticket query failed")
-            self.statusBar().showMessage(f"Could not read tickets: {plain_reason(exc)}", 10000)
+        if not self._set_query(query):
             return
         shown = self.detail.detail
         if shown is not None and self.model.row_of(shown.id) is None \
@@ -387,14 +383,21 @@ class MainWindow(QMainWindow):
         if first is None or not self.select_ticket(first):
             self.detail.show_ticket(None)
 
-    def _undo_query(self, previous: TicketListQuery, ticket_id: int) -> None:
-        """The technician chose to stay on an edited ticket the new filter or search would
-        hide: put the list, the filter buttons and the search box back as they were."""
+    def _set_query(self, query: TicketListQuery) -> bool:
+        """Show `query` in the list; False if the database could not be read, with the reason
+        in the status bar, so each caller only decides what to skip."""
         try:
-            self.model.set_query(previous)
+            self.model.set_query(query)
         except SQLAlchemyError as exc:
             log.exception("ticket query failed")
             self.statusBar().showMessage(f"Could not read tickets: {plain_reason(exc)}", 10000)
+            return False
+        return True
+
+    def _undo_query(self, previous: TicketListQuery, ticket_id: int) -> None:
+        """The technician chose to stay on an edited ticket the new filter or search would
+        hide: put the list, the filter buttons and the search box back as they were."""
+        if not self._set_query(previous):
             return
         self.filter_buttons[previous.quick_filter].setChecked(True)
         self.settings.last_filter = previous.quick_filter

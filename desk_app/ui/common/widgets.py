@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, TypeVar
 
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 E = TypeVar("E", bound=Enum)
 
@@ -29,6 +29,22 @@ class FieldError(QLabel):
         else:
             self.clear()
             self.hide()
+
+
+def with_error(field: QWidget, error: FieldError, *, spacing: int | None = None) -> QWidget:
+    """The field with its error message right under it, as one form cell.
+
+    A form row holds one widget; this keeps the message inside the field's row, so it lines
+    up with the field rather than opening a row of its own under the label.
+    """
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    if spacing is not None:
+        layout.setSpacing(spacing)
+    layout.addWidget(field)
+    layout.addWidget(error)
+    return box
 
 
 def fill_enum_combo(combo: QComboBox, enum_type: type[Enum], current: Enum | None = None

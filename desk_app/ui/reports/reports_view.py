@@ -277,14 +277,14 @@ class ReportsWindow(QWidget):
         self.age_table = _readonly_table()
         quality = QWidget()
         q = QGridLayout(quality)
-        q.addWidget(rich_label("<b>Business time to first response and resolution</b>"), 0, 0)
-        q.addWidget(self.times_table, 1, 0)
-        q.addWidget(rich_label("<b>Rates and satisfaction</b>"), 0, 1)
-        q.addWidget(self.rates_table, 1, 1)
-        q.addWidget(rich_label("<b>Waiting on the customer's side, per organization</b>"), 2, 0)
-        q.addWidget(self.waiting_table, 3, 0)
-        q.addWidget(rich_label("<b>Age of the open backlog at the period's end</b>"), 2, 1)
-        q.addWidget(self.age_table, 3, 1)
+        # Each table under its bold title, two by two.
+        for title, table, r, col in (
+                ("Business time to first response and resolution", self.times_table, 0, 0),
+                ("Rates and satisfaction", self.rates_table, 0, 1),
+                ("Waiting on the customer's side, per organization", self.waiting_table, 2, 0),
+                ("Age of the open backlog at the period's end", self.age_table, 2, 1)):
+            q.addWidget(rich_label(f"<b>{title}</b>"), r, col)
+            q.addWidget(table, r + 1, col)
         q.setColumnStretch(0, 3)
         q.setColumnStretch(1, 2)
 

@@ -14,6 +14,8 @@ each tint meets WCAG AA (4.5:1) against the text, stands out from the empty back
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
@@ -34,31 +36,34 @@ from desk_app.domain.risk import Risk
 MIN_TINT_CONTRAST = 1.3
 MIN_SHAPE_CONTRAST = 3.0  # WCAG 1.4.11 for graphics that carry meaning
 
-# (light-theme tint, dark-theme tint); on track has no tint, only its shape.
+
+@dataclass(frozen=True)
+class _Look:
+    """One level's colours, each as (light theme, dark theme), and its glyph.
+
+    One row per level, so a new level cannot get a tint without a shape or a glyph.
+    """
+
+    tint: tuple[str, str] | None  # on track has no tint, only its shape
+    shape: tuple[str, str]
+    glyph: str
+
+
+_LOOKS: dict[Risk, _Look] = {
+    Risk.BREACHED: _Look(("#f4b4b4", "#7e2a2a"), ("#c62828", "#ef5350"), "⊗"),
+    Risk.CRITICAL: _Look(("#f8c49b", "#6e3d17"), ("#c43e00", "#ff8a3d"), "◆"),
+    Risk.AT_RISK: _Look(("#f5dc7a", "#5e4f12"), ("#8a6500", "#f2c230"), "▲"),
+    Risk.APPROACHING: _Look(("#c4d9f6", "#24507f"), ("#1e6fd0", "#64a8f0"), "●"),
+    Risk.ON_TRACK: _Look(None, ("#5f6b73", "#aab4ba"), "○"),
+    Risk.MISSED: _Look(("#e2cccc", "#5a4646"), ("#8e3b3b", "#d69a9a"), "⊘"),
+    Risk.PAUSED: _Look(("#d3d9de", "#48525a"), ("#546e7a", "#a7b6bf"), "‖"),
+    Risk.MET: _Look(("#c2e5c8", "#22512d"), ("#2e7d32", "#66bb6a"), "✓"),
+}
 _TINTS: dict[Risk, tuple[str, str]] = {
-    Risk.BREACHED: ("#f4b4b4", "#7e2a2a"),
-    Risk.CRITICAL: ("#f8c49b", "#6e3d17"),
-    Risk.AT_RISK: ("#f5dc7a", "#5e4f12"),
-    Risk.APPROACHING: ("#c4d9f6", "#24507f"),
-    Risk.MISSED: ("#e2cccc", "#5a4646"),
-    Risk.PAUSED: ("#d3d9de", "#48525a"),
-    Risk.MET: ("#c2e5c8", "#22512d"),
+    risk: look.tint for risk, look in _LOOKS.items() if look.tint is not None
 }
-# (light-theme shape colour, dark-theme shape colour)
-_SHAPE_COLOURS: dict[Risk, tuple[str, str]] = {
-    Risk.BREACHED: ("#c62828", "#ef5350"),
-    Risk.CRITICAL: ("#c43e00", "#ff8a3d"),
-    Risk.AT_RISK: ("#8a6500", "#f2c230"),
-    Risk.APPROACHING: ("#1e6fd0", "#64a8f0"),
-    Risk.ON_TRACK: ("#5f6b73", "#aab4ba"),
-    Risk.MISSED: ("#8e3b3b", "#d69a9a"),
-    Risk.PAUSED: ("#546e7a", "#a7b6bf"),
-    Risk.MET: ("#2e7d32", "#66bb6a"),
-}
-GLYPHS: dict[Risk, str] = {
-    Risk.BREACHED: "⊗", Risk.CRITICAL: "◆", Risk.AT_RISK: "▲", Risk.APPROACHING: "●",
-    Risk.ON_TRACK: "○", Risk.PAUSED: "‖", Risk.MET: "✓", Risk.MISSED: "⊘",
-}
+_SHAPE_COLOURS: dict[Risk, tuple[str, str]] = {risk: look.shape for risk, look in _LOOKS.items()}
+GLYPHS: dict[Risk, str] = {risk: look.glyph for risk, look in _LOOKS.items()}
 ICON_SIZE = 14
 _ICONS: dict[tuple[Risk, bool], QIcon] = {}
 

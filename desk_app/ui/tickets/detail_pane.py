@@ -63,6 +63,7 @@ from desk_app.ui.common.widgets import (
     fill_enum_combo,
     select_data,
     select_text,
+    with_error,
 )
 from desk_app.ui.sla.risk_style import GLYPHS, shape_colour
 from desk_app.ui.tickets.resolve_dialog import Resolution, ask_resolution_note
@@ -189,12 +190,7 @@ class TicketDetailPane(QWidget):
         fields = QGroupBox("Details")
         form = QFormLayout(fields)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        title_box = QWidget()
-        tl = QVBoxLayout(title_box)
-        tl.setContentsMargins(0, 0, 0, 0)
-        tl.addWidget(self.title)
-        tl.addWidget(self.title_error)
-        form.addRow("Title", title_box)
+        form.addRow("Title", with_error(self.title, self.title_error))
         form.addRow("Impact", self.impact)
         form.addRow("Urgency", self.urgency)
         form.addRow("Priority", self.priority)
@@ -203,12 +199,7 @@ class TicketDetailPane(QWidget):
         form.addRow("Organization", self.organization)
         form.addRow("Channel", self.channel)
         form.addRow("Product", self.product)
-        desc_box = QWidget()
-        dl = QVBoxLayout(desc_box)
-        dl.setContentsMargins(0, 0, 0, 0)
-        dl.addWidget(self.description)
-        dl.addWidget(self.description_error)
-        form.addRow("Description", desc_box)
+        form.addRow("Description", with_error(self.description, self.description_error))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.revert_button)

@@ -47,6 +47,7 @@ from desk_app.ui.common.widgets import (
     fill_enum_combo,
     select_data,
     select_text,
+    with_error,
 )
 
 log = logging.getLogger(__name__)
@@ -118,13 +119,7 @@ class NewTicketDialog(QDialog):
             if error_key is None:
                 form.addRow(label, widget)
                 return
-            box = QWidget()
-            lay = QVBoxLayout(box)
-            lay.setContentsMargins(0, 0, 0, 0)
-            lay.setSpacing(2)
-            lay.addWidget(widget)
-            lay.addWidget(self.errors[error_key])
-            form.addRow(label, box)
+            form.addRow(label, with_error(widget, self.errors[error_key], spacing=2))
 
         row("&Title", self.title, "Title")
         row("&Requester", self.requester, "Requester")

@@ -54,29 +54,25 @@ class Column(IntEnum):
     UPDATED = 11
 
 
-HEADERS = {
-    Column.NUMBER: "Number", Column.PRIORITY: "Priority", Column.TITLE: "Title",
-    Column.REQUESTER: "Requester", Column.ORGANIZATION: "Organization",
-    Column.STATUS: "Status", Column.TIME_LEFT: "Time left",
-    Column.RESPONSE_DUE: "Response due", Column.RESOLUTION_DUE: "Resolution due",
-    Column.ASSIGNEE: "Assignee", Column.AGE: "Age", Column.UPDATED: "Updated",
+# One row per column: its header, its name in a "Tickets in this view" export
+# (services/view_export.py, docs/exports.md) and the SQL sort it asks for.
+_COLUMNS: dict[Column, tuple[str, str, SortKey]] = {
+    Column.NUMBER: ("Number", "number", SortKey.NUMBER),
+    Column.PRIORITY: ("Priority", "priority", SortKey.PRIORITY),
+    Column.TITLE: ("Title", "title", SortKey.TITLE),
+    Column.REQUESTER: ("Requester", "requester", SortKey.REQUESTER),
+    Column.ORGANIZATION: ("Organization", "organization", SortKey.ORGANIZATION),
+    Column.STATUS: ("Status", "status", SortKey.STATUS),
+    Column.TIME_LEFT: ("Time left", "time_left", SortKey.SLA),
+    Column.RESPONSE_DUE: ("Response due", "response_due_at", SortKey.RESPONSE_DUE),
+    Column.RESOLUTION_DUE: ("Resolution due", "resolution_due_at", SortKey.RESOLUTION_DUE),
+    Column.ASSIGNEE: ("Assignee", "assignee", SortKey.ASSIGNEE),
+    Column.AGE: ("Age", "created_at", SortKey.AGE),
+    Column.UPDATED: ("Updated", "updated_at", SortKey.UPDATED),
 }
-# Column names in a "Tickets in this view" export (services/view_export.py, docs/exports.md).
-EXPORT_NAMES = {
-    Column.NUMBER: "number", Column.PRIORITY: "priority", Column.TITLE: "title",
-    Column.REQUESTER: "requester", Column.ORGANIZATION: "organization",
-    Column.STATUS: "status", Column.TIME_LEFT: "time_left",
-    Column.RESPONSE_DUE: "response_due_at", Column.RESOLUTION_DUE: "resolution_due_at",
-    Column.ASSIGNEE: "assignee", Column.AGE: "created_at", Column.UPDATED: "updated_at",
-}
-SORT_KEYS = {
-    Column.NUMBER: SortKey.NUMBER, Column.PRIORITY: SortKey.PRIORITY,
-    Column.TITLE: SortKey.TITLE, Column.REQUESTER: SortKey.REQUESTER,
-    Column.ORGANIZATION: SortKey.ORGANIZATION, Column.STATUS: SortKey.STATUS,
-    Column.ASSIGNEE: SortKey.ASSIGNEE, Column.AGE: SortKey.AGE,
-    Column.UPDATED: SortKey.UPDATED, Column.TIME_LEFT: SortKey.SLA,
-    Column.RESPONSE_DUE: SortKey.RESPONSE_DUE, Column.RESOLUTION_DUE: SortKey.RESOLUTION_DUE,
-}
+HEADERS = {column: header for column, (header, _, _) in _COLUMNS.items()}
+EXPORT_NAMES = {column: name for column, (_, name, _) in _COLUMNS.items()}
+SORT_KEYS = {column: key for column, (_, _, key) in _COLUMNS.items()}
 COLUMN_FOR_SORT = {v: k for k, v in SORT_KEYS.items()}
 PRIORITY_NAMES = {p: p.label for p in Priority}
 # A coloured mark beside the priority text (the text stays: colour is never the only cue).
@@ -360,13 +356,15 @@ class TicketTableModel(QAbstractTableModel):
 
 
 
+# A due column shows the word for these states instead of the due time.
+_DUE_WORDS = {ClockState.MET: "Met", ClockState.BREACHED_STOPPED: "Missed",
+              ClockState.PAUSED: "Paused"}
+
+
 def _due_text(state: ClockState | None, due: datetime | None, now: datetime) -> str:
     if state is None:
         return ""
-    if state == ClockState.MET:
-        return "Met"
-    if state == ClockState.BREACHED_STOPPED:
-        return "Missed"
-    if state == ClockState.PAUSED:
-        return "Paused"
+    word = _DUE_WORDS.get(state)
+    if word is not None:
+        return word
     return local_time(due, now) if due is not None else ""

@@ -141,10 +141,8 @@ class ImportDialog(QDialog):
         self.busy.setRange(0, 0)  # indeterminate until the import reports its progress
         self.busy.setMaximumWidth(160)
         self.busy.hide()
-        self.status_label = PlainLabel("Choose a CSV file exported from a spreadsheet or another "
-                                   "help desk.")
-        self.status_label.setObjectName("importStatus")
-        self.status_label.setWordWrap(True)
+        self.status_label = _wrapped_label(
+            "importStatus", "Choose a CSV file exported from a spreadsheet or another help desk.")
         self.import_button = QPushButton("&Import")
         self.import_button.setDefault(True)
         self.import_button.setEnabled(False)
@@ -169,9 +167,7 @@ class ImportDialog(QDialog):
     def _build_columns_tab(self) -> QWidget:
         page = QWidget()
         outer = QVBoxLayout(page)
-        self.title_note = PlainLabel("")
-        self.title_note.setObjectName("importTitleNote")
-        self.title_note.setWordWrap(True)
+        self.title_note = _wrapped_label("importTitleNote")
         self.title_note.hide()
         outer.addWidget(self.title_note)
         row = QHBoxLayout()
@@ -194,8 +190,7 @@ class ImportDialog(QDialog):
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview.verticalHeader().setDefaultSectionSize(22)
         right.addWidget(self.preview, 1)
-        self.ignored_label = PlainLabel("")
-        self.ignored_label.setWordWrap(True)
+        self.ignored_label = _wrapped_label()
         right.addWidget(self.ignored_label)
         row.addLayout(right, 1)
         return page
@@ -203,9 +198,7 @@ class ImportDialog(QDialog):
     def _build_values_tab(self) -> QWidget:
         page = QWidget()
         outer = QVBoxLayout(page)
-        self.guesses_label = PlainLabel("")
-        self.guesses_label.setObjectName("importGuesses")
-        self.guesses_label.setWordWrap(True)
+        self.guesses_label = _wrapped_label("importGuesses")
         outer.addWidget(self.guesses_label)
         grid = QGridLayout()
         outer.addLayout(grid, 1)
@@ -264,8 +257,7 @@ class ImportDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         box.addWidget(self.problems, 1)
-        self.notes_label = PlainLabel("")
-        self.notes_label.setWordWrap(True)
+        self.notes_label = _wrapped_label()
         box.addWidget(self.notes_label)
         return page
 
@@ -656,3 +648,13 @@ class ImportDialog(QDialog):
         self.preview.resizeColumnsToContents()
         for c in range(len(fields)):
             self.preview.setColumnWidth(c, min(self.preview.columnWidth(c), 260))
+
+
+def _wrapped_label(object_name: str = "", text: str = "") -> PlainLabel:
+    """A word-wrapped plain label for what the dialog found in the file (its notes run to
+    several lines); the object name is what style.qss styles it by."""
+    label = PlainLabel(text)
+    if object_name:
+        label.setObjectName(object_name)
+    label.setWordWrap(True)
+    return label
