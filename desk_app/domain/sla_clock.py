@@ -272,11 +272,12 @@ def _clock(kind: ClockKind, segments: Sequence[_Segment], setup: SlaSetup,
         outside += wall - counted
     if kind is ClockKind.FIRST_RESPONSE and stop_at is not None and stop_at <= now:
         stopped_at = stop_at
-    switched = _policy_switch_time(segments, current)
-    if breached_at is not None and switched is not None and breached_at < switched:
-        # The time was already used up when a change of policy lowered the target: the
-        # ticket became breached at the change, not before it.
-        breached_at = switched
+    if breached_at is not None:
+        switched = _policy_switch_time(segments, current)
+        if switched is not None and breached_at < switched:
+            # The time was already used up when a change of policy lowered the target: the
+            # ticket became breached at the change, not before it.
+            breached_at = switched
     marks = [round(t * target) for t in current.thresholds]  # warning levels, in µs used
     level = sum(1 for m in marks if used >= m)
     if stopped_at is not None:

@@ -371,8 +371,8 @@ class SlaService:
                 if current is not None and events:
                     yield current, events, *facts[current]
                 current, events = r[0], []
-            events.append(HistoryEvent(at=_instant(r[1]), kind=_KINDS[r[2]], field=r[3],
-                                       old_value=r[4], new_value=r[5]))
+            # Positional: a named tuple is made faster so, 215,000 times on a big desk.
+            events.append(HistoryEvent(_instant(r[1]), _KINDS[r[2]], r[3], r[4], r[5]))
         if current is not None and events:
             yield current, events, *facts[current]
 
