@@ -124,6 +124,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             indirect=True)
 
 
+# For a test in a `both_engines` module that is about SQLite itself (its file, its locks).
+sqlite_only = pytest.mark.parametrize("desk_engine", ["sqlite"], indirect=True)
+
+
 def _on_postgresql(item: pytest.Item) -> bool:
     return ("postgresql" in item.keywords
             or "postgres_server" in getattr(item, "fixturenames", ()))

@@ -18,7 +18,10 @@ from desk_app.domain.ticket import RequesterInput
 from desk_app.services.importer import ImportInterrupted, ImportService
 from desk_app.store.engine import Database, make_engine
 from desk_app.store.models import Category, Contact, Organization, Technician, Ticket
-from tests.conftest import make_draft
+from tests.conftest import make_draft, sqlite_only
+
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "import"
 UTC_OPTIONS = ImportOptions(tz="UTC")
@@ -371,6 +374,7 @@ def _db_file(ctx: AppContext) -> str:
     return path
 
 
+@sqlite_only  # SQLite's write lock, taken by another connection to the file
 def test_the_write_lock_is_held_before_the_ids_are_chosen(
         ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
     """A technician saving while the import picks its ids waits for the import instead of
@@ -423,14 +427,16 @@ def test_a_clash_while_writing_says_so_and_imports_nothing(
         service(ctx).run(table(DESK_EXPORT), UTC_OPTIONS, actor="Alex Morgan",
                          source="d.csv")
     message = str(caught.value)
-    assert message.startswith("The database was busy or changed while importing (UNIQUE "
-                              "constraint failed: ")
+    clash = ("UNIQUE constraint failed: " if ctx.db.engine.dialect.name == "sqlite"
+             else "duplicate key value violates unique constraint ")
+    assert message.startswith(f"The database was busy or changed while importing ({clash}")
     assert message.endswith("); nothing was imported. Import again.")
     assert "SQL" not in message and "sqlalche.me" not in message
     assert saved[0] == 1  # the technician's ticket
     assert [count(ctx, m) for m in models] == saved  # and nothing of the import
 
 
+@sqlite_only  # SQLite's busy timeout and BEGIN IMMEDIATE
 def test_a_database_locked_by_another_writer_is_reported_and_nothing_written(
         ctx: AppContext) -> None:
     db = Database(make_engine(str(ctx.db.engine.url)))

@@ -5,10 +5,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from desk_app.app import open_context
 from desk_app.domain.enums import Status
 from desk_app.domain.workflow import check_transition
 from tests.conftest import FakeClock
+
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
 
 
 def _generate(path: Path, seed: int, tickets: int = 400) -> None:

@@ -1,13 +1,17 @@
-"""store.bulk on a real SQLite file: ids for generated rows, raw reads in chunks."""
+"""store.bulk on both engines: ids for generated rows, raw reads in chunks."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import insert, select
 from sqlmodel import col
 
 from desk_app.app import AppContext
 from desk_app.store.bulk import TABLES, max_ids, raw_batches, raw_rows
 from desk_app.store.models import Category
+
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
 
 
 def test_max_ids_knows_every_table_bulk_inserts_into(ctx: AppContext) -> None:
