@@ -366,6 +366,22 @@ def test_a_guessed_word_mapped_otherwise_takes_effect(ctx: AppContext) -> None:
     assert (webshop.title, webshop.status) == ("1202", Status.IN_PROGRESS)
 
 
+def test_tickets_people_and_names_can_be_created_after_an_import(ctx: AppContext) -> None:
+    """The import writes its own ids; on PostgreSQL the next ticket, contact, organization,
+    technician or category failed on its primary key until the sequences were advanced."""
+    result = service(ctx).run(table(DESK_EXPORT), UTC_OPTIONS, actor="Alex Morgan",
+                              source="desk.csv")
+    ctx.directory.set_categories([*ctx.directory.categories(), "Fresh category"])
+    ctx.directory.ensure_technician("Fresh Technician")
+    created = ctx.tickets.create(make_draft(
+        requester=RequesterInput(name="After Import", email="after@import.example",
+                                 organization="Fresh Org"), category="Fresh category",
+        assignee="Fresh Technician"), actor="Alex Morgan")
+    assert created.number == result.last_number + 1
+    assert (created.requester, created.organization, created.category, created.assignee) \
+        == ("After Import", "Fresh Org", "Fresh category", "Fresh Technician")
+
+
 # -- other writers during the import ------------------------------------------------------------
 
 def _db_file(ctx: AppContext) -> str:

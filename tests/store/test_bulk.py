@@ -7,8 +7,8 @@ from sqlalchemy import insert, select
 from sqlmodel import col
 
 from desk_app.app import AppContext
-from desk_app.store.bulk import TABLES, max_ids, raw_batches, raw_rows
-from desk_app.store.models import Category
+from desk_app.store.bulk import TABLES, insert_rows, max_ids, raw_batches, raw_rows
+from desk_app.store.models import Category, Contact
 
 # Runs on SQLite and on PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.both_engines
@@ -31,3 +31,32 @@ def test_raw_rows_are_raw_batches_one_row_at_a_time(ctx: AppContext) -> None:
         assert [len(b) for b in batches][:-1] == [2] * (len(batches) - 1)
         assert [tuple(r) for b in batches for r in b] == expected
         assert [tuple(r) for r in raw_rows(s, stmt, chunk=2)] == expected
+
+
+def test_rows_saved_without_an_id_after_a_bulk_insert_get_new_ids(ctx: AppContext) -> None:
+    """PostgreSQL's id sequences do not see ids written explicitly: insert_rows advances
+    them, or the next contact saved in the window fails on contact_pkey."""
+    with ctx.db.session_scope() as s:
+        top = max_ids(s)["contact"]
+        written = insert_rows(s, TABLES["contact"], [
+            {"id": top + i, "name": f"Bulk {i}", "email": None, "phone": None,
+             "organization_id": None} for i in (1, 2, 3)], batch=2)
+    assert written == 3
+    with ctx.db.session_scope() as s:
+        saved = Contact(name="Saved one by one")
+        s.add(saved)
+        s.flush()
+        assert saved.id == top + 4
+
+
+def test_rows_without_ids_leave_the_sequence_alone(ctx: AppContext) -> None:
+    with ctx.db.session_scope() as s:
+        first = Contact(name="First")
+        s.add(first)
+        s.flush()
+        insert_rows(s, TABLES["contact"], [{"name": "No id", "email": None, "phone": None,
+                                             "organization_id": None}])
+        after = Contact(name="After")
+        s.add(after)
+        s.flush()
+        assert first.id is not None and after.id == first.id + 2
