@@ -64,14 +64,25 @@ def advance_id_sequence(s: Session, table: Any) -> None:
         f"(SELECT MAX(id) FROM {table.name}) IS NOT NULL)"), {"table": table.name})
 
 
+# Any fixed 64-bit key; it names "the right to pick ticket numbers and bulk ids" on a
+# PostgreSQL server (store/numbering.py takes it for every ticket created).
+WRITE_LOCK_KEY = 0x6465736B_6E756D  # "desknum"
+
+
 def lock_for_writing(s: Session) -> None:
     """Take the database's write lock at the start of `s`'s transaction, before ids are
     read with `max_ids`: SQLite otherwise locks only at the first INSERT, and a ticket or
     contact saved in between would take an id already chosen here. Waits up to the busy
     timeout for another writer, then raises OperationalError ("database is locked").
-    Other databases: nothing here; a clash fails the INSERT and the transaction rolls back.
+    PostgreSQL: the transaction-scoped advisory lock every ticket creation takes, so a
+    ticket saved during an import or a seed waits for it (and then gets the next number
+    and, the sequences advanced, the next id) instead of clashing with the rows chosen here.
     """
     connection = s.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": WRITE_LOCK_KEY})
+        return
     if connection.dialect.name != "sqlite":
         return
     driver = connection.connection.dbapi_connection

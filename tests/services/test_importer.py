@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -388,6 +389,40 @@ def _db_file(ctx: AppContext) -> str:
     path = ctx.db.engine.url.database
     assert path
     return path
+
+
+def test_a_ticket_created_during_an_import_waits_for_it_and_is_not_lost(
+        ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A technician saving a ticket while the import has chosen its ids and numbers waits
+    for the import (SQLite's write lock, PostgreSQL's advisory lock), then gets the next
+    number; before, on PostgreSQL, one of the two failed on a duplicate key."""
+    import desk_app.services.importer as importer
+
+    real_load = importer._Directory.load
+    outcome: list[object] = []
+
+    def create_elsewhere() -> None:
+        try:
+            outcome.append(ctx.tickets.create(make_draft(title="Meanwhile"),
+                                              actor="Alex Morgan").number)
+        except Exception as exc:
+            outcome.append(exc)
+
+    technician = threading.Thread(target=create_elsewhere)
+
+    def load_then_start_a_save(s):  # type: ignore[no-untyped-def]
+        directory = real_load(s)
+        technician.start()
+        technician.join(0.5)
+        assert technician.is_alive(), "the save did not wait for the import"
+        return directory
+
+    monkeypatch.setattr(importer._Directory, "load", staticmethod(load_then_start_a_save))
+    result = service(ctx).run(table(DESK_EXPORT), UTC_OPTIONS, actor="Alex Morgan",
+                              source="d.csv")
+    technician.join(10)
+    assert outcome == [result.last_number + 1]
+    assert count(ctx, Ticket) == 4
 
 
 @sqlite_only  # SQLite's write lock, taken by another connection to the file
