@@ -1,4 +1,6 @@
-"""Shared fixtures. Qt runs offscreen; every test gets its own real SQLite file."""
+"""Shared fixtures. Qt runs offscreen; every test gets its own real SQLite file, and tests
+marked `both_engines` run once more on a fresh database of a real PostgreSQL server
+(tests/helpers/postgres.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,6 +20,12 @@ from desk_app.app import AppContext, open_context
 from desk_app.domain.enums import Channel, Impact, Status, Urgency
 from desk_app.domain.ticket import RequesterInput, TicketDraft
 from desk_app.services.tickets import TicketDetail, TicketEdit
+from tests.helpers.postgres import (
+    PostgresServer,
+    PostgresUnavailable,
+    pgpass_for,
+    start_server,
+)
 
 # The technician the tests act as; the `ctx` fixture creates them (and a colleague).
 ME = "Alex Morgan"
@@ -93,9 +102,136 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "desk.sqlite3"
 
 
+# --- the two engines ---------------------------------------------------------------------
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `both_engines` that uses the desk (`desk_engine`, so `ctx` or
+    `desk_target`) runs once per engine, with ids [sqlite] and [postgresql]."""
+    if (metafunc.definition.get_closest_marker("both_engines") is not None
+            and "desk_engine" in metafunc.fixturenames
+            and not any("desk_engine" in m.args[0] for m in
+                        metafunc.definition.iter_markers("parametrize"))):
+        metafunc.parametrize("desk_engine", [
+            pytest.param("sqlite", id="sqlite"),
+            pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql)],
+            indirect=True)
+
+
+# For a test in a `both_engines` module that is about SQLite itself (its file, its locks).
+sqlite_only = pytest.mark.parametrize("desk_engine", ["sqlite"], indirect=True)
+
+
+def _on_postgresql(item: pytest.Item) -> bool:
+    return ("postgresql" in item.keywords
+            or "postgres_server" in getattr(item, "fixturenames", ()))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Iterator[None]:
+    """Under CI=true a PostgreSQL test that skips is a failure: a CI run that silently
+    tested one engine would claim what it did not check."""
+    report = yield
+    if not _on_postgresql(item):
+        return report
+    report.keywords["postgresql"] = 1  # for the summary line below
+    if report.skipped and _in_ci() and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"PostgreSQL test skipped under CI=true: {report.longrepr}"
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying how many tests ran on PostgreSQL, and how they ended."""
+    outcomes: dict[str, str] = {}
+    for outcome in ("failed", "error", "skipped", "passed"):  # the worst phase counts
+        for report in terminalreporter.stats.get(outcome, []):
+            if ("postgresql" in getattr(report, "keywords", {})
+                    and (outcome != "passed" or report.when == "call")):
+                outcomes.setdefault(report.nodeid, outcome)
+    if outcomes:
+        counts = Counter(outcomes.values())
+        terminalreporter.write_line("PostgreSQL tests: " + ", ".join(
+            f"{n} {outcome}" for outcome, n in sorted(counts.items())))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster for the whole run (see tests/helpers/postgres.py).
+    Cannot start: the test skips with the reason, or fails under CI=true."""
+    try:
+        import psycopg  # noqa: F401
+        server = start_server()
+    except (PostgresUnavailable, ImportError) as exc:
+        reason = f"no PostgreSQL server for the tests: {exc}"
+        if _in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        with pgpass_for(server):
+            yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_desk_template(postgres_server: PostgresServer) -> str:
+    """A database migrated to the head revision once; each test's desk is a copy of it
+    (CREATE DATABASE … TEMPLATE takes milliseconds, the migrations most of a second)."""
+    from desk_app.store.engine import make_engine
+    from desk_app.store.migrate import upgrade_database
+
+    name = postgres_server.create_database(prefix="desk_template")
+    engine = make_engine(postgres_server.url(name))
+    try:
+        upgrade_database(engine, now=datetime(2026, 11, 16, 9, tzinfo=UTC))
+    finally:
+        engine.dispose()  # a template must have no connections when it is copied
+    return name
+
+
 @pytest.fixture
-def ctx(db_path: Path, clock: FakeClock) -> Iterator[AppContext]:
-    context = open_context(db_path, clock=clock, user_tz="UTC")
+def postgres_url(postgres_server: PostgresServer, postgres_desk_template: str
+                 ) -> Iterator[str]:
+    """The URL of a fresh, migrated desk database of this test's own; dropped after."""
+    name = postgres_server.create_database(template=postgres_desk_template)
+    yield postgres_server.url(name)
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def postgres_empty_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh, empty database (no tables): for the migrations themselves."""
+    name = postgres_server.create_database(prefix="empty")
+    yield postgres_server.url(name)
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def desk_engine(request: pytest.FixtureRequest) -> str:
+    """"sqlite" unless the test is parametrised over ENGINES (marker `both_engines`)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def desk_target(desk_engine: str, db_path: Path, request: pytest.FixtureRequest
+                ) -> str | Path:
+    """What `--db` would be given: the SQLite file, or the PostgreSQL database's URL."""
+    if desk_engine == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return db_path
+
+
+@pytest.fixture
+def ctx(desk_target: str | Path, clock: FakeClock) -> Iterator[AppContext]:
+    context = open_context(desk_target, clock=clock, user_tz="UTC")
     context.directory.ensure_technician(ME)
     context.directory.ensure_technician(COLLEAGUE)
     yield context

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,10 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"desk-app {__version__}"
 
 
-def test_add_then_list_in_every_format(db_path: Path,
+@pytest.mark.both_engines
+def test_add_then_list_in_every_format(desk_target: str | Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
+    db_path = desk_target
     assert main(["tickets", "add", "--db", str(db_path), "--title", "VPN, \"again\"",
                  "--requester", "Ben Brooks", "--email", "ben@example.org",
                  "--priority", "P2", "--as", "Alex Morgan"]) == 0
@@ -64,10 +67,33 @@ def test_database_from_environment_variable(tmp_path: Path) -> None:
     assert target.exists()
 
 
-def test_seed_reports_what_it_added(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["seed", "--db", str(db_path), "--tickets", "50", "--seed", "3"]) == 0
+@pytest.mark.both_engines
+def test_seed_reports_what_it_added(desk_target: str | Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["seed", "--db", str(desk_target), "--tickets", "50", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Added 50 tickets (HD-1001 to HD-1050) with ")
+
+
+@pytest.mark.both_engines
+def test_after_a_seed_every_command_works(desk_target: str | Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """What failed on PostgreSQL: adding a ticket after a seed (duplicate ids), report and
+    export summary/credits (':name' parameters), export tickets (instants as datetimes)."""
+    db = ["--db", str(desk_target)]
+    assert main(["seed", *db, "--tickets", "40", "--seed", "4", "--days", "30"]) == 0
+    assert main(["tickets", "add", *db, "--title", "After the seed", "--requester",
+                 "Someone New", "--email", "someone.new@example.org"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("HD-1041 ")
+    today = datetime.now(UTC).date()  # the commands run on the real clock
+    period = ["--from", str(today - timedelta(days=40)), "--to", str(today + timedelta(days=1)),
+              "--tz", "UTC"]
+    assert main(["report", *db, *period, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["volume"]["created"] == 41
+    for kind in ("tickets", "summary", "breaches", "credits"):
+        out = tmp_path / f"{kind}.csv"
+        assert main(["export", kind, *db, *period, "--out", str(out)]) == 0, kind
+        assert out.read_text(encoding="utf-8-sig").count("\n") > 1, kind
 
 
 @pytest.mark.parametrize(("args", "message"), [

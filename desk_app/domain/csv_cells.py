@@ -30,13 +30,21 @@ def instant(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).isoformat(timespec="seconds")
 
 
+def _utc_text(value: datetime) -> str:
+    """A driver's naive UTC datetime (an aware one is converted) as the stored text form."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(sep=" ")
+
+
 _HOUR = timedelta(hours=1)
 _LAST_SECOND = timedelta(minutes=59, seconds=59)
 
 
 class InstantText:
     """`instant()` for UTC instants given as ISO text ('2026-11-16 09:00:00.000000', the form
-    SQLite hands back), at a fraction of the cost: exports format about 500,000 of them.
+    SQLite hands back) or as naive UTC datetimes (what PostgreSQL's driver hands back; made
+    that same text first), at a fraction of the cost: exports format about 500,000 of them.
 
     The zone's offset is looked up once per UTC hour and cached with the local
     'YYYY-MM-DDTHH' and the offset text; a cell is then that prefix, the instant's own
@@ -51,9 +59,10 @@ class InstantText:
         self._tz = tz
         self._hours: dict[str, tuple[str, str] | None] = {}
 
-    def __call__(self, text: str | None) -> str:
-        if text is None:
+    def __call__(self, value: str | datetime | None) -> str:
+        if value is None:
             return ""
+        text = value if isinstance(value, str) else _utc_text(value)
         # 19 = 'YYYY-MM-DD HH:MM:SS', 26 = with microseconds; anything else goes the slow way.
         if len(text) in (19, 26):
             hours = self._hours

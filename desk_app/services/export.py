@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -30,7 +30,7 @@ from desk_app.platform.private import shared_file_mode
 from desk_app.store.bulk import raw_batches
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, Contact, Organization, Technician, Ticket
-from desk_app.store.report_queries import instant_key
+from desk_app.store.report_queries import instant_column, instant_key
 from desk_app.store.types import utc_from_driver
 
 TICKET_COLUMNS: tuple[str, ...] = (
@@ -212,15 +212,16 @@ _BREACHED = "(" + ", ".join(f"'{state.value}'" for state in _BREACHED_STATES) + 
 # the stored value is that move); the first-response clock stops at the first public reply,
 # move to In progress or resolution, and first_response_at does not record the last of
 # these, so its stop comes from the events, and only for the rows that need it.
+# Instants are selected in the stored text form on both engines (report_queries.instant_column).
 _BREACH_SQL = f"""
 SELECT t.number, t.title, t.priority, o.name, tech.name, t.sla_policy,
-       t.response_state, t.response_due_at,
+       t.response_state, {{response_due}},
        CASE WHEN t.response_state = '{ClockState.BREACHED_STOPPED.value}' THEN (
-           SELECT MIN(e.at) FROM ticket_event e
+           SELECT {{first_stop}} FROM ticket_event e
            WHERE e.ticket_id = t.id
              AND (e.kind = 'public_reply' OR (e.kind = 'status_changed'
                   AND e.new_value IN ('in_progress', 'resolved')))) END,
-       t.resolution_state, t.resolution_due_at, t.resolved_at
+       t.resolution_state, {{resolution_due}}, {{resolved}}
 FROM ticket t
 LEFT JOIN organization o ON o.id = t.organization_id
 LEFT JOIN technician tech ON tech.id = t.assignee_id
@@ -251,10 +252,13 @@ def breach_rows(db: Database, *, tz: str, now: datetime,
     params = {"start": _EARLIEST if created_from is None else instant_key(created_from),
               "end": _LATEST if created_to is None else instant_key(created_to)}
     with db.session_scope() as s:
-        cursor = s.connection().connection.cursor()
+        sql = _BREACH_SQL.format(response_due=instant_column(s, "t.response_due_at"),
+                                 first_stop=instant_column(s, "MIN(e.at)"),
+                                 resolution_due=instant_column(s, "t.resolution_due_at"),
+                                 resolved=instant_column(s, "t.resolved_at"))
+        result = s.connection().execute(text(sql), params)
         try:
-            cursor.execute(_BREACH_SQL, params)
-            while rows := cursor.fetchmany(_CHUNK):
+            while rows := result.cursor.fetchmany(_CHUNK):
                 for (number, title, priority, org, tech, policy, r_state, r_due, r_stop,
                      s_state, s_due, s_stop) in rows:
                     ticket = [format_number(number), title, priority, org or "", tech or ""]
@@ -270,4 +274,4 @@ def breach_rows(db: Database, *, tz: str, now: datetime,
                                instant_text(stopped), "yes" if stopped is None else "no",
                                *seconds_and_hours(overdue)]
         finally:
-            cursor.close()
+            result.close()

@@ -31,7 +31,14 @@ from desk_app.services.directory import (
 )
 from desk_app.services.sla import SlaService, clock_columns
 from desk_app.services.tickets import FIRST_NUMBER
-from desk_app.store.bulk import TABLES, event_row, insert_rows, max_ids, ticket_row
+from desk_app.store.bulk import (
+    TABLES,
+    event_row,
+    insert_rows,
+    lock_for_writing,
+    max_ids,
+    ticket_row,
+)
 from desk_app.store.engine import Database
 from desk_app.store.models import Category, ContractRow, Organization
 
@@ -185,6 +192,7 @@ class DeskGenerator:
             directory.ensure_technician(name)
         setup = self._sla.setup()
         with self._db.session_scope() as s:
+            lock_for_writing(s)  # before the ids and numbers are chosen (store/bulk.py)
             top = max_ids(s)
             categories = {c.name: c.id for c in s.execute(select(Category)).scalars()
                           if c.id is not None}  # stored rows always have an id

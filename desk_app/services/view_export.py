@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import column, table
+from sqlalchemy import column, insert, table
 from sqlmodel import col
 
 from desk_app.domain.csv_cells import InstantText, safe_text
@@ -111,8 +111,9 @@ class ViewExportService:
             conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS view_export_order "
                                  "(position INTEGER PRIMARY KEY, ticket_id INTEGER)")
             conn.exec_driver_sql("DELETE FROM view_export_order")
-            conn.exec_driver_sql("INSERT INTO view_export_order VALUES (?, ?)",
-                                 list(enumerate(ids)))
+            # Through SQLAlchemy, which speaks each driver's parameter style.
+            conn.execute(insert(order), [{"position": i, "ticket_id": ticket_id}
+                                         for i, ticket_id in enumerate(ids)])
             try:
                 for rows in raw_batches(s, stmt, chunk=_CHUNK):
                     cells = ticket_cells([r[_LEAD:] for r in rows], instant_text, target)
@@ -123,7 +124,8 @@ class ViewExportService:
                     # fields make sure there are always several.
                     yield [list(pick(line)) for line in cells]
             finally:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS temp.view_export_order")
+                temp = "pg_temp" if conn.dialect.name == "postgresql" else "temp"
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {temp}.view_export_order")
 
     def _time_left(self, row: Sequence[Any], now: datetime) -> str:
         # Compared as the driver's text (the same instant is stored the same way), parsed

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Urgency
@@ -29,19 +29,44 @@ from desk_app.store.models import (
 
 def insert_rows(s: Session, table: Any, rows: Iterable[Mapping[str, Any]],
                 batch: int = 5000) -> int:
-    """Insert plain dict rows in batches; returns how many were written."""
+    """Insert plain dict rows in batches; returns how many were written. Rows that carry
+    their own ids leave PostgreSQL's id sequence behind: it is advanced after them."""
     count = 0
+    explicit_ids = False
     chunk: list[Mapping[str, Any]] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) >= batch:
+            explicit_ids = explicit_ids or "id" in chunk[0]
             s.execute(insert(table), chunk)
             count += len(chunk)
             chunk = []
     if chunk:
+        explicit_ids = explicit_ids or "id" in chunk[0]
         s.execute(insert(table), chunk)
         count += len(chunk)
+    if explicit_ids:
+        advance_id_sequence(s, table)
     return count
+
+
+def advance_id_sequence(s: Session, table: Any) -> None:
+    """PostgreSQL: set `table`'s id sequence to its highest id, so the next row saved
+    without an id (a ticket or contact made in the window) gets a new one; after a seed or
+    an import they failed with UniqueViolation on ticket_pkey/contact_pkey. SQLite picks
+    max(id) + 1 by itself. (A sequence is not rolled back with the rows: an import that
+    fails later leaves a gap in the ids, nothing worse.)"""
+    if s.connection().dialect.name != "postgresql":
+        return
+    s.execute(text(
+        "SELECT setval(pg_get_serial_sequence(:table, 'id'), "
+        f"COALESCE((SELECT MAX(id) FROM {table.name}), 1), "
+        f"(SELECT MAX(id) FROM {table.name}) IS NOT NULL)"), {"table": table.name})
+
+
+# Any fixed 64-bit key; it names "the right to pick ticket numbers and bulk ids" on a
+# PostgreSQL server (store/numbering.py takes it for every ticket created).
+WRITE_LOCK_KEY = 0x6465736B_6E756D  # "desknum"
 
 
 def lock_for_writing(s: Session) -> None:
@@ -49,9 +74,15 @@ def lock_for_writing(s: Session) -> None:
     read with `max_ids`: SQLite otherwise locks only at the first INSERT, and a ticket or
     contact saved in between would take an id already chosen here. Waits up to the busy
     timeout for another writer, then raises OperationalError ("database is locked").
-    Other databases: nothing here; a clash fails the INSERT and the transaction rolls back.
+    PostgreSQL: the transaction-scoped advisory lock every ticket creation takes, so a
+    ticket saved during an import or a seed waits for it (and then gets the next number
+    and, the sequences advanced, the next id) instead of clashing with the rows chosen here.
     """
     connection = s.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": WRITE_LOCK_KEY})
+        return
     if connection.dialect.name != "sqlite":
         return
     driver = connection.connection.dbapi_connection

@@ -146,7 +146,7 @@ def _create_engine(url: str, **kwargs: Any) -> Engine:
                                "postgresql+psycopg://…)") from exc
     except ImportError as exc:
         missing = getattr(exc, "name", None) or "its driver"
-        hint = " (the team database needs psycopg: pip install 'psycopg[binary]')" \
+        hint = " (the team database needs psycopg: pip install 'desk-app[team]')" \
             if make_url(url).get_backend_name() == "postgresql" else ""
         raise DatabaseUnusable(f"cannot use {redact(url)}: the database driver "
                                f"{missing} is not installed{hint}") from exc

@@ -7,30 +7,23 @@ ticket numbers, so no other writer can read the same maximum before this one com
   collided 107 times in 800). It waits up to the busy timeout for another writer.
 - PostgreSQL: a transaction-scoped advisory lock on one fixed key serialises ticket
   creation only (readers and other writes go on); it is released at COMMIT or ROLLBACK.
-No counter table, so the bulk writers (import, seed), which take the same SQLite lock and
-read the same maximum (store/bulk.py), stay in step with no extra bookkeeping.
+No counter table, so the bulk writers (import, seed), which take the same lock
+(store/bulk.lock_for_writing) and read the same maximum, stay in step with no extra
+bookkeeping. Six processes creating 100 tickets each at once lose none on either engine
+(tests/services/test_concurrent_creation.py; without the lock, 143 of 180 were lost).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from desk_app.store.bulk import lock_for_writing
 from desk_app.store.ticket_queries import max_ticket_number
 
-# Any fixed 64-bit key; it names "the right to pick ticket numbers" on a PostgreSQL server.
-TICKET_NUMBER_LOCK = 0x6465736B_6E756D  # "desknum"
-
 
 def lock_ticket_numbers(s: Session) -> None:
     """Call first in the transaction that will create tickets (before any read)."""
-    connection = s.connection()
-    if connection.dialect.name == "sqlite":
-        lock_for_writing(s)
-    elif connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                           {"key": TICKET_NUMBER_LOCK})
+    lock_for_writing(s)
 
 
 def next_ticket_number(s: Session, first: int) -> int:

@@ -5,6 +5,11 @@ thousand events; ORM objects (even SQLAlchemy's row processing) would cost more 
 queries. So these read the driver's cursor with `fetchall`, and instants travel as the
 stored text (naive UTC `YYYY-MM-DD HH:MM:SS.ffffff`, which sorts like time): the domain
 compares text with text and only the few instants that need arithmetic are parsed.
+
+On PostgreSQL, where instants are `timestamp` values, the queries select them as that same
+text (`to_char`), so the domain sees identical rows on both engines; parameters are bound
+through SQLAlchemy's `text()` (`:name` on both; psycopg itself wants `%(name)s`), and the
+text parameters compare with `timestamp` columns as PostgreSQL reads them as timestamps.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from desk_app.domain.period_report import ReportFilter
@@ -49,13 +55,20 @@ def _where(flt: ReportFilter, **params: Any) -> _Where:
     return _Where(" AND ".join(clauses), out)
 
 
+def instant_column(s: Session, column: str) -> str:
+    """SQL selecting `column` (an instant) in the stored text form on either engine."""
+    if s.connection().dialect.name == "postgresql":
+        return f"to_char({column}, 'YYYY-MM-DD HH24:MI:SS.US')"
+    return column
+
+
 def _fetch(s: Session, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    cursor = s.connection().connection.cursor()
+    """All rows from the driver's cursor (no SQLAlchemy row processing)."""
+    result = s.connection().execute(text(sql), params)
     try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+        return list(result.cursor.fetchall())
     finally:
-        cursor.close()
+        result.close()
 
 
 # Alive in [start, end): created before the end and either open now or changed since the
@@ -70,10 +83,10 @@ TICKET_COLUMNS = ("id", "number", "priority", "created_at", "channel", "category
 
 
 _TICKETS = """
-    SELECT t.id, t.number, t.priority, t.created_at, t.channel, COALESCE(c.name, ''),
+    SELECT t.id, t.number, t.priority, {created}, t.channel, COALESCE(c.name, ''),
            COALESCE(o.name, ''), COALESCE(tech.name, ''), t.sla_policy, t.response_state,
-           t.resolution_state, t.response_used_s, t.resolution_used_s, t.response_due_at,
-           t.resolution_due_at, t.csat_score
+           t.resolution_state, t.response_used_s, t.resolution_used_s, {response_due},
+           {resolution_due}, t.csat_score
     FROM ticket t
     LEFT JOIN category c ON c.id = t.category_id
     LEFT JOIN organization o ON o.id = t.organization_id
@@ -87,7 +100,10 @@ def _tickets(s: Session, where: str, start: datetime, end: datetime, flt: Report
     """TICKET_COLUMNS tuples (instants as text) by id: the table's own order, as reading
     in creation order would jump around the file."""
     w = _where(flt, start=instant_key(start), end=instant_key(end))
-    return _fetch(s, _TICKETS.format(where=f"{where} AND {w.sql}"), w.params)
+    sql = _TICKETS.format(where=f"{where} AND {w.sql}", created=instant_column(s, "t.created_at"),
+                          response_due=instant_column(s, "t.response_due_at"),
+                          resolution_due=instant_column(s, "t.resolution_due_at"))
+    return _fetch(s, sql, w.params)
 
 
 def alive_tickets(s: Session, start: datetime, end: datetime, flt: ReportFilter
@@ -114,19 +130,18 @@ def status_changes(s: Session, start: datetime, end: datetime
 
     Streamed in chunks: a year has several hundred thousand, and freeing them all at once
     at the end would hold the GIL for a tenth of a second (a visible stall)."""
-    cursor = s.connection().connection.cursor()
-    try:
-        cursor.execute(f"""
-        SELECT e.ticket_id, e.at, e.old_value, e.new_value
+    result = s.connection().execute(text(f"""
+        SELECT e.ticket_id, {instant_column(s, "e.at")}, e.old_value, e.new_value
         FROM ticket t JOIN ticket_event e ON e.ticket_id = t.id
         WHERE {_ALIVE} AND e.kind = 'status_changed'
           AND NOT (e.old_value IN {_PLAIN_OPEN} AND e.new_value IN {_PLAIN_OPEN})
-        ORDER BY e.ticket_id, e.at, e.id""", {"start": instant_key(start),
-                                              "end": instant_key(end)})
-        while chunk := cursor.fetchmany(5000):
+        ORDER BY e.ticket_id, e.at, e.id"""), {"start": instant_key(start),
+                                               "end": instant_key(end)})
+    try:
+        while chunk := result.cursor.fetchmany(5000):
             yield from chunk
     finally:
-        cursor.close()
+        result.close()
 
 
 def reply_and_handover_counts(s: Session, first_id: int, last_id: int
@@ -134,9 +149,10 @@ def reply_and_handover_counts(s: Session, first_id: int, last_id: int
     """Public replies and hand-overs between technicians per ticket, for ticket ids in
     [first_id, last_id] (a range, so SQLite walks its index in order without sorting)."""
     rows = _fetch(s, """
-    SELECT ticket_id, SUM(kind = 'public_reply'),
-           SUM(kind = 'assigned' AND COALESCE(old_value, '') <> ''
-               AND COALESCE(new_value, '') <> '' AND old_value <> new_value)
+    SELECT ticket_id, SUM(CASE WHEN kind = 'public_reply' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN kind = 'assigned' AND COALESCE(old_value, '') <> ''
+                         AND COALESCE(new_value, '') <> '' AND old_value <> new_value
+                    THEN 1 ELSE 0 END)
     FROM ticket_event
     WHERE ticket_id BETWEEN :first AND :last AND kind IN ('public_reply', 'assigned')
     GROUP BY ticket_id""", {"first": first_id, "last": last_id})

@@ -59,6 +59,9 @@ def test_the_window_never_logs_or_shows_the_password(monkeypatch: pytest.MonkeyP
 
     shown: list[str] = []
     monkeypatch.setattr(desk_app.app, "open_context", refuse)
+    # launch.py holds its own reference; patching only desk_app.app passed as long as
+    # psycopg was missing (the real open then failed naming the URL), not once installed.
+    monkeypatch.setattr(launch_module, "open_context", refuse)
     box_class = launch_module.QMessageBox
     monkeypatch.setattr(box_class, "critical",
                         lambda _parent, title, text: shown.append(f"{title}: {text}"))

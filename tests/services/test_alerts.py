@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
+
 from desk_app.app import AppContext
 from desk_app.domain.risk import Risk
 from desk_app.domain.sla_clock import ClockKind
@@ -18,6 +20,9 @@ from desk_app.services.alerts import (
 )
 from desk_app.services.monitor import Crossing
 from tests.conftest import FakeClock
+
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
 
 NOW = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
 ME = 7

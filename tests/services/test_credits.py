@@ -33,6 +33,9 @@ from desk_app.services.credits import CREDIT_COLUMNS, CreditService, credit_rows
 from desk_app.services.export import CsvOptions
 from tests.conftest import ME, FakeClock, make_draft
 
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 NOV = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
 SCHEDULE = (CreditTier(D(99), D(5)), CreditTier(D(95), D(10)), CreditTier(D(90), D(25)))
@@ -164,13 +167,13 @@ def test_credit_rows_follow_the_documented_columns(desk: CreditService) -> None:
 
 
 def test_export_credits_command_writes_the_csv(ctx: AppContext, desk: CreditService,
-                                               db_path: Path, tmp_path: Path,
+                                               desk_target: str | Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     from desk_app.cli import main
 
     ctx.close()
     out = tmp_path / "credits.csv"
-    assert main(["export", "credits", "--db", str(db_path), "--from", "2026-11-01",
+    assert main(["export", "credits", "--db", str(desk_target), "--from", "2026-11-01",
                  "--to", "2026-11-30", "--tz", "UTC", "--out", str(out)]) == 0
     assert "Wrote 2 organizations' credits" in capsys.readouterr().out
     raw = out.read_bytes()
@@ -180,7 +183,7 @@ def test_export_credits_command_writes_the_csv(ctx: AppContext, desk: CreditServ
     assert [(r["organization"], r["total_credit"]) for r in rows] == \
         [("Contoso", "200.00"), ("Northwind", "600.00")]
     # Credits need a period: without --from and --to the command refuses.
-    assert main(["export", "credits", "--db", str(db_path), "--out", str(out)]) == 2
+    assert main(["export", "credits", "--db", str(desk_target), "--out", str(out)]) == 2
     assert "--from" in capsys.readouterr().err
 
 

@@ -14,6 +14,9 @@ from desk_app.services.export import TICKET_COLUMNS, CsvOptions, write_csv
 from desk_app.services.period_export import ExportKind, ExportRequest
 from tests.conftest import ME, FakeClock, make_draft, move
 
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
+
 NASTY = 'Printer says "PC LOAD LETTER", again\nSecond line, with a comma'
 
 
@@ -72,22 +75,22 @@ def test_ticket_export_round_trips_through_the_csv_module(ctx: AppContext, clock
     assert row["assignee"] == ME and row["requester_email"] == "anna.adler@northwind.example"
 
 
-def test_cli_export_with_dates_and_no_bom(ctx: AppContext, db_path: Path, tmp_path: Path,
+def test_cli_export_with_dates_and_no_bom(ctx: AppContext, desk_target: str | Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     from desk_app.cli import main
 
     ctx.tickets.create(make_draft(), actor=ME)
     ctx.close()
     out = tmp_path / "x.csv"
-    assert main(["export", "tickets", "--db", str(db_path), "--out", str(out), "--from",
+    assert main(["export", "tickets", "--db", str(desk_target), "--out", str(out), "--from",
                  "2026-11-16", "--to", "2026-11-16", "--tz", "UTC", "--no-bom"]) == 0
     assert capsys.readouterr().out.strip() == f"Wrote 1 tickets to {out}"
     assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert main(["export", "tickets", "--db", str(db_path), "--out", str(out), "--from",
+    assert main(["export", "tickets", "--db", str(desk_target), "--out", str(out), "--from",
                  "2026-11-17", "--tz", "UTC"]) == 0
     assert _read(out.read_text(encoding="utf-8")) == []
     capsys.readouterr()
-    assert main(["export", "breaches", "--db", str(db_path), "--out", str(out), "--tz",
+    assert main(["export", "breaches", "--db", str(desk_target), "--out", str(out), "--tz",
                  "UTC"]) == 0
     # The command runs on the real clock: the ticket logged (on the test clock) on
     # 16 Nov 2026 has long missed both its targets.
@@ -96,7 +99,7 @@ def test_cli_export_with_dates_and_no_bom(ctx: AppContext, db_path: Path, tmp_pa
     assert header.split(",") == ["number", "title", "priority", "organization", "assignee",
                                  "target", "sla_policy", "due_at", "stopped_at", "still_open",
                                  "overdue_s", "overdue_h"]
-    assert main(["export", "tickets", "--db", str(db_path), "--out", str(out), "--from",
+    assert main(["export", "tickets", "--db", str(desk_target), "--out", str(out), "--from",
                  "16/11/2026"]) == 2
     assert "--from: '16/11/2026' is not a date" in capsys.readouterr().err
 
@@ -219,12 +222,12 @@ def test_a_failed_export_keeps_the_previous_file_and_leaves_no_part(tmp_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tickets.csv"]
 
 
-def test_export_refuses_a_backwards_period(db_path: Path, tmp_path: Path,
+def test_export_refuses_a_backwards_period(desk_target: str | Path, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     from desk_app.cli import main
 
     out = tmp_path / "t.csv"
-    assert main(["export", "tickets", "--db", str(db_path), "--out", str(out), "--from",
+    assert main(["export", "tickets", "--db", str(desk_target), "--out", str(out), "--from",
                  "2026-11-17", "--to", "2026-11-16", "--tz", "UTC"]) == 2
     assert "--to: must not be before --from" in capsys.readouterr().err
     assert not out.exists()

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from desk_app.app import AppContext, open_context
 from desk_app.domain.enums import Status
 from desk_app.domain.risk import Risk
 from desk_app.domain.sla_clock import ClockKind
 from desk_app.services.monitor import MonitorService
 from tests.conftest import ME, FakeClock, make_draft
+from tests.helpers.desk_sql import run_sql
+
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
 
 
 def test_a_quiet_tick_examines_nothing(ctx: AppContext, clock: FakeClock) -> None:
@@ -122,16 +128,12 @@ def test_a_settings_edit_in_another_process_is_picked_up(
 
 
 def test_a_ticket_written_without_its_clocks_is_caught_by_the_sweep(
-        ctx: AppContext, db_path: Path, clock: FakeClock) -> None:
-    import sqlite3
-
+        ctx: AppContext, desk_target: str | Path, clock: FakeClock) -> None:
     d = ctx.tickets.create(make_draft(), actor=ME)
     monitor = MonitorService(ctx.db, ctx.sla)
-    conn = sqlite3.connect(db_path)  # an older tool that changes a ticket but not its clocks
-    conn.execute("UPDATE ticket SET updated_at = '2026-11-16 09:30:00.000000' WHERE id = ?",
-                 (d.id,))
-    conn.commit()
-    conn.close()
+    # An older tool that changes a ticket but not its clocks.
+    run_sql(desk_target, "UPDATE ticket SET updated_at = '2026-11-16 09:30:00.000000' "
+                         "WHERE id = :id", {"id": d.id})
     assert monitor.sweep(clock.advance(minutes=40)).examined == 1
 
 

@@ -13,6 +13,9 @@ from desk_app.domain.period_report import PeriodReport, ReportFilter
 from desk_app.domain.ticket import RequesterInput
 from tests.conftest import ME, FakeClock, edit_of, make_draft, move
 
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
+
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
 
 

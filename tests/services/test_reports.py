@@ -14,6 +14,9 @@ from desk_app.app import AppContext
 from desk_app.domain.enums import Impact, Status, Urgency
 from tests.conftest import ME, FakeClock, make_draft, move
 
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def desk(ctx: AppContext, clock: FakeClock) -> None:
@@ -51,12 +54,12 @@ def test_attainment_by_priority_counts_open_breaches_as_missed(ctx: AppContext, 
         (3, None)
 
 
-def test_report_command_formats(ctx: AppContext, desk: None, db_path: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_command_formats(ctx: AppContext, desk: None, desk_target: str | Path,
+                                tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from desk_app.cli import main
 
     ctx.close()
-    args = ["report", "--db", str(db_path), "--from", "2026-11-16", "--to", "2026-11-16",
+    args = ["report", "--db", str(desk_target), "--from", "2026-11-16", "--to", "2026-11-16",
             "--tz", "UTC"]
     assert main([*args, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -78,12 +81,12 @@ def test_report_command_formats(ctx: AppContext, desk: None, db_path: Path, tmp_
     assert "--priority: 'P9' is not one of" in capsys.readouterr().err
 
 
-def test_report_filters_narrow_the_figures(ctx: AppContext, desk: None, db_path: Path,
+def test_report_filters_narrow_the_figures(ctx: AppContext, desk: None, desk_target: str | Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     from desk_app.cli import main
 
     ctx.close()
-    args = ["report", "--db", str(db_path), "--from", "2026-11-16", "--to", "2026-11-16",
+    args = ["report", "--db", str(desk_target), "--from", "2026-11-16", "--to", "2026-11-16",
             "--tz", "UTC", "--format", "json"]
     assert main([*args, "--priority", "P1", "--priority", "p2"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -92,15 +95,15 @@ def test_report_filters_narrow_the_figures(ctx: AppContext, desk: None, db_path:
     assert json.loads(capsys.readouterr().out)["volume"]["created"] == 0
 
 
-def test_summary_export_round_trips_through_csv(ctx: AppContext, desk: None, db_path: Path,
-                                                tmp_path: Path,
+def test_summary_export_round_trips_through_csv(ctx: AppContext, desk: None,
+                                                desk_target: str | Path, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     from desk_app.cli import main
     from desk_app.services.summary_export import SUMMARY_COLUMNS
 
     ctx.close()
     out = tmp_path / "summary.csv"
-    assert main(["export", "summary", "--db", str(db_path), "--from", "2026-11-16", "--to",
+    assert main(["export", "summary", "--db", str(desk_target), "--from", "2026-11-16", "--to",
                  "2026-11-22", "--tz", "Europe/Berlin", "--out", str(out)]) == 0
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
@@ -117,6 +120,6 @@ def test_summary_export_round_trips_through_csv(ctx: AppContext, desk: None, db_
     median = by_key[("time", "All", "first_response_median")]
     assert (median["seconds"], median["hours"], median["count"]) == ("3600", "1.00", "3")
     assert [r["group"] for r in rows if r["section"] == "daily"][:3] == ["2026-11-16"] * 3
-    assert main(["export", "tickets", "--db", str(db_path), "--out", str(out),
+    assert main(["export", "tickets", "--db", str(desk_target), "--out", str(out),
                  "--priority", "P1"]) == 2
     assert "filters apply to the summary export only" in capsys.readouterr().err

@@ -5,10 +5,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from desk_app.app import open_context
+import pytest
+
+from desk_app.app import AppContext, open_context
 from desk_app.domain.enums import Status
+from desk_app.domain.ticket import RequesterInput
 from desk_app.domain.workflow import check_transition
-from tests.conftest import FakeClock
+from tests.conftest import ME, FakeClock, make_draft
+
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
 
 
 def _generate(path: Path, seed: int, tickets: int = 400) -> None:
@@ -61,3 +67,12 @@ def test_histories_follow_the_workflow_and_match_the_ticket(tmp_path: Path) -> N
     conn.close()
     assert statuses == {s.value for s in Status}, "a realistic desk has every status"
 
+
+
+def test_tickets_and_contacts_can_be_created_after_seeding(ctx: AppContext) -> None:
+    """Seeding writes its own ids; on PostgreSQL the next ticket (and its new requester)
+    failed on ticket_pkey / contact_pkey until the sequences were advanced."""
+    report = ctx.generator.generate(tickets=30, seed=5)
+    created = ctx.tickets.create(make_draft(requester=RequesterInput(
+        name="Brand New Requester", email="new.requester@example.org")), actor=ME)
+    assert created.number == report.first_number + 30

@@ -16,6 +16,9 @@ from desk_app.domain.enums import Impact, Priority, Status, Urgency
 from desk_app.domain.sla import SlaPolicy
 from tests.conftest import ME, FakeClock, edit_of, make_draft
 
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
+
 
 def _stored(db: Path, ticket_id: int) -> dict[str, object]:
     conn = sqlite3.connect(db)

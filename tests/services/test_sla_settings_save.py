@@ -29,7 +29,12 @@ from desk_app.services.sla_config import store_setup
 from desk_app.services.tickets import TicketEdit
 from desk_app.store.bulk import update_tickets
 from desk_app.store.models import Organization, Ticket
+from desk_app.store.types import utc_from_driver
 from tests.conftest import FakeClock, make_draft
+from tests.helpers.desk_sql import run_sql
+
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
 
 ME = "Alex Morgan"
 
@@ -53,16 +58,14 @@ def _slower_p3(setup: SlaSetup) -> SlaSetup:
                                     if p.name == "P3 Medium" else p for p in setup.policies])
 
 
-def _clock_rows(db: Path) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    names = [r[1] for r in conn.execute("PRAGMA table_info(ticket)")
-             if r[1].startswith(("sla_", "response_", "resolution_"))]
-    rows = conn.execute(f"SELECT id, {', '.join(names)} FROM ticket ORDER BY id").fetchall()
-    conn.close()
-    return rows
+def _clock_rows(db: str | Path) -> list[tuple[Any, ...]]:
+    names = [c.name for c in Ticket.__table__.columns  # type: ignore[attr-defined]
+             if c.name.startswith(("sla_", "response_", "resolution_"))]
+    return run_sql(db, f"SELECT id, {', '.join(names)} FROM ticket ORDER BY id")
 
 
-def test_save_after_an_unchanged_preview_replays_nothing(ctx: AppContext, db_path: Path,
+def test_save_after_an_unchanged_preview_replays_nothing(ctx: AppContext,
+                                                         desk_target: str | Path,
                                                          replays: list[int]) -> None:
     tickets = [ctx.tickets.create(make_draft(title=f"T{i}"), actor=ME) for i in range(3)]
     new_setup = _slower_p3(ctx.sla.setup())
@@ -78,12 +81,12 @@ def test_save_after_an_unchanged_preview_replays_nothing(ctx: AppContext, db_pat
         fresh = ctx.sla.replay_ticket(t.id)
         assert fresh.resolution is not None
         assert fresh.resolution.target_s == 25 * 3600
-    stored = {r[0]: r for r in _clock_rows(db_path)}
+    stored = {r[0]: r for r in _clock_rows(desk_target)}
     assert all(r is not None for r in stored.values())
 
 
 @pytest.mark.parametrize("meanwhile", ["ticket change", "setup saved elsewhere"])
-def test_a_change_after_the_preview_replays_again(ctx: AppContext, db_path: Path,
+def test_a_change_after_the_preview_replays_again(ctx: AppContext, desk_target: str | Path,
                                                   clock: FakeClock, replays: list[int],
                                                   meanwhile: str) -> None:
     ticket = ctx.tickets.create(make_draft(), actor=ME)
@@ -95,7 +98,7 @@ def test_a_change_after_the_preview_replays_again(ctx: AppContext, db_path: Path
         ctx.tickets.change_status(ticket.id, Status.WAITING_CUSTOMER,
                                   expected_version=ticket.version, actor=ME)
     else:
-        there = open_context(db_path, clock=clock, user_tz="UTC")
+        there = open_context(desk_target, clock=clock, user_tz="UTC")
         setup = there.sla.setup()
         there.sla.save_setup(replace(setup, policies=[
             replace(p, first_response_s=600) for p in setup.policies]), actor=ME)
@@ -106,10 +109,8 @@ def test_a_change_after_the_preview_replays_again(ctx: AppContext, db_path: Path
     assert replays, "the save replays again"
     fresh = ctx.sla.replay_ticket(ticket.id)
     assert fresh.resolution is not None
-    conn = sqlite3.connect(db_path)
-    state, target = conn.execute("SELECT resolution_state, resolution_target_s FROM ticket "
-                                 "WHERE id = ?", (ticket.id,)).fetchone()
-    conn.close()
+    ((state, target),) = run_sql(desk_target, "SELECT resolution_state, resolution_target_s "
+                                              "FROM ticket WHERE id = :id", {"id": ticket.id})
     assert (state, target) == (fresh.resolution.state.value, 25 * 3600)
     if meanwhile == "ticket change":
         assert state == "paused"
@@ -206,7 +207,8 @@ def test_stored_clocks_match_a_full_recompute(seeded_desk: Path, tmp_path: Path,
     assert open_count > 50
 
 
-def test_a_reused_preview_is_stamped_with_the_saves_instant(ctx: AppContext, db_path: Path,
+def test_a_reused_preview_is_stamped_with_the_saves_instant(ctx: AppContext,
+                                                            desk_target: str | Path,
                                                             clock: FakeClock) -> None:
     """The monitor's tick looks for crossings among rows computed since its last run: rows
     the save writes must carry the save's instant, not the (older) preview's."""
@@ -215,12 +217,10 @@ def test_a_reused_preview_is_stamped_with_the_saves_instant(ctx: AppContext, db_
     ctx.sla.preview(new_setup)
     saved_at = clock.advance(minutes=3)
     ctx.sla.save_setup(new_setup, actor=ME)
-    conn = sqlite3.connect(db_path)
-    stamp, target = conn.execute("SELECT sla_computed_at, resolution_target_s FROM ticket "
-                                 "WHERE id = ?", (ticket.id,)).fetchone()
-    conn.close()
+    ((stamp, target),) = run_sql(desk_target, "SELECT sla_computed_at, resolution_target_s "
+                                              "FROM ticket WHERE id = :id", {"id": ticket.id})
     assert target == 25 * 3600
-    assert stamp == saved_at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    assert utc_from_driver(stamp) == saved_at  # text on SQLite, a datetime on PostgreSQL
 
 
 @pytest.mark.parametrize("edit", list(_edits()))

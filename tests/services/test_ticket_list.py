@@ -10,6 +10,9 @@ from desk_app.domain.ticket import RequesterInput
 from desk_app.services.ticket_list import QuickFilter, SortKey, TicketListQuery
 from tests.conftest import ME, FakeClock, make_draft, move
 
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def desk(ctx: AppContext, clock: FakeClock) -> dict[str, int]:

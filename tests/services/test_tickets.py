@@ -1,12 +1,11 @@
-"""Ticket use cases against a real SQLite file: each change and its audit event together."""
+"""Ticket use cases on a real desk (both engines): each change and its audit event together."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from desk_app.app import AppContext
@@ -20,14 +19,17 @@ from desk_app.domain.errors import (
 from desk_app.domain.ticket import RequesterInput
 from tests.conftest import ME, FakeClock, edit_of, make_draft
 
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
 
-def _events(db_path: Path, ticket_id: int) -> list[tuple[str, str | None, str | None, str | None]]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute("SELECT kind, field, old_value, new_value FROM ticket_event "
-                            "WHERE ticket_id=? ORDER BY at, id", (ticket_id,)).fetchall()
-    finally:
-        conn.close()
+
+def _events(ctx: AppContext, ticket_id: int
+            ) -> list[tuple[str, str | None, str | None, str | None]]:
+    """The stored events, read on a connection of their own (not through the services)."""
+    with ctx.db.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT kind, field, old_value, new_value FROM ticket_event "
+            "WHERE ticket_id = :id ORDER BY at, id"), {"id": ticket_id})]
 
 
 def test_create_numbers_from_hd_1001_and_records_a_created_event(ctx: AppContext,
@@ -74,7 +76,7 @@ def test_unknown_category_and_assignee_are_named(ctx: AppContext) -> None:
                                     "Assignee": "no technician named 'Nobody'"}
 
 
-def test_edit_writes_one_event_per_changed_field(ctx: AppContext, db_path: Path,
+def test_edit_writes_one_event_per_changed_field(ctx: AppContext,
                                                  clock: FakeClock) -> None:
     d = ctx.tickets.create(make_draft(), actor=ME)
     clock.advance(minutes=5)
@@ -84,7 +86,7 @@ def test_edit_writes_one_event_per_changed_field(ctx: AppContext, db_path: Path,
                              expected_version=d.version, actor=ME)
     assert after.priority is Priority.P1 and after.version == d.version + 1
     assert after.updated_at == clock.now
-    assert _events(db_path, d.id)[1:] == [
+    assert _events(ctx, d.id)[1:] == [
         ("field_changed", "title", "Printer on 2nd floor offline", "Printer offline (all floors)"),
         ("field_changed", "impact", "medium", "high"),
         ("field_changed", "urgency", "medium", "high"),
@@ -95,10 +97,10 @@ def test_edit_writes_one_event_per_changed_field(ctx: AppContext, db_path: Path,
     ]
 
 
-def test_an_edit_that_changes_nothing_writes_no_event(ctx: AppContext, db_path: Path) -> None:
+def test_an_edit_that_changes_nothing_writes_no_event(ctx: AppContext) -> None:
     d = ctx.tickets.create(make_draft(), actor=ME)
     ctx.tickets.edit(d.id, edit_of(d), expected_version=d.version, actor=ME)
-    assert len(_events(db_path, d.id)) == 1
+    assert len(_events(ctx, d.id)) == 1
 
 
 def test_priority_override_is_kept_when_impact_changes(ctx: AppContext) -> None:
@@ -112,15 +114,14 @@ def test_priority_override_is_kept_when_impact_changes(ctx: AppContext) -> None:
     assert cleared.priority is Priority.P4 and not cleared.priority_overridden
 
 
-def test_a_stale_version_is_refused_and_nothing_is_written(ctx: AppContext,
-                                                           db_path: Path) -> None:
+def test_a_stale_version_is_refused_and_nothing_is_written(ctx: AppContext) -> None:
     d = ctx.tickets.create(make_draft(), actor=ME)
     ctx.tickets.edit(d.id, edit_of(d, title="Theirs"), expected_version=d.version, actor=ME)
     with pytest.raises(ConcurrentEdit, match="Someone else changed this ticket"):
         ctx.tickets.edit(d.id, edit_of(d, title="Mine"), expected_version=d.version,
                          actor="Priya Raman")
     assert ctx.tickets.detail(d.id).title == "Theirs"
-    assert len(_events(db_path, d.id)) == 2
+    assert len(_events(ctx, d.id)) == 2
 
 
 def test_status_workflow_sets_the_timestamps(ctx: AppContext, clock: FakeClock) -> None:
@@ -171,28 +172,32 @@ def test_first_public_reply_is_the_first_response_but_a_note_is_not(ctx: AppCont
                                             EventKind.PUBLIC_REPLY, EventKind.PUBLIC_REPLY]
 
 
-def _fail_event_inserts(db_path: Path) -> None:
-    """A real database failure at the worst moment: after the ticket row is written."""
-    conn = sqlite3.connect(db_path)
-    conn.execute("CREATE TRIGGER no_events BEFORE INSERT ON ticket_event "
-                 "BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END")
-    conn.commit()
-    conn.close()
+def _fail_event_inserts(ctx: AppContext) -> None:
+    """A real database failure at the worst moment: after the ticket row is written (a
+    trigger that refuses every event as a constraint violation, on either engine)."""
+    with ctx.db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(
+                "CREATE FUNCTION no_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'disk full (simulated)' USING ERRCODE = '23000'; END $$"))
+            conn.execute(text("CREATE TRIGGER no_events BEFORE INSERT ON ticket_event "
+                              "FOR EACH ROW EXECUTE FUNCTION no_events()"))
+        else:
+            conn.execute(text("CREATE TRIGGER no_events BEFORE INSERT ON ticket_event "
+                              "BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END"))
 
 
-def test_a_failed_event_write_leaves_no_ticket(ctx: AppContext, db_path: Path) -> None:
-    _fail_event_inserts(db_path)
+def test_a_failed_event_write_leaves_no_ticket(ctx: AppContext) -> None:
+    _fail_event_inserts(ctx)
     with pytest.raises(IntegrityError):
         ctx.tickets.create(make_draft(), actor=ME)
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT count(*) FROM ticket").fetchone()[0] == 0
-    conn.close()
+    with ctx.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM ticket")).scalar_one() == 0
 
 
-def test_a_failed_event_write_leaves_the_ticket_unchanged(ctx: AppContext,
-                                                          db_path: Path) -> None:
+def test_a_failed_event_write_leaves_the_ticket_unchanged(ctx: AppContext) -> None:
     d = ctx.tickets.create(make_draft(), actor=ME)
-    _fail_event_inserts(db_path)
+    _fail_event_inserts(ctx)
     with pytest.raises(IntegrityError):
         ctx.tickets.change_status(d.id, Status.IN_PROGRESS, expected_version=d.version,
                                   actor=ME)
@@ -206,7 +211,7 @@ def test_a_failed_event_write_leaves_the_ticket_unchanged(ctx: AppContext,
         (Status.NEW, d.title, d.version, None)
 
 
-def test_resolving_can_record_the_customers_rating(ctx: AppContext, db_path: Path) -> None:
+def test_resolving_can_record_the_customers_rating(ctx: AppContext) -> None:
     d = ctx.tickets.create(make_draft(), actor=ME)
     with pytest.raises(ValidationError, match="1 to 5"):
         ctx.tickets.change_status(d.id, Status.RESOLVED, expected_version=d.version,
@@ -218,4 +223,4 @@ def test_resolving_can_record_the_customers_rating(ctx: AppContext, db_path: Pat
                                   actor=ME, resolution_note="Reset the password.",
                                   csat_score=4, csat_comment=" Quick, thanks ")
     assert (d.csat_score, d.csat_comment) == (4, "Quick, thanks")
-    assert _events(db_path, d.id)[-1] == ("field_changed", "csat_score", None, "4")
+    assert _events(ctx, d.id)[-1] == ("field_changed", "csat_score", None, "4")

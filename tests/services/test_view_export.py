@@ -22,6 +22,9 @@ from desk_app.services.view_export import (
 )
 from tests.conftest import ME, FakeClock, make_draft, move
 
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
+
 
 def _read(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))

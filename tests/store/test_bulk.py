@@ -1,13 +1,17 @@
-"""store.bulk on a real SQLite file: ids for generated rows, raw reads in chunks."""
+"""store.bulk on both engines: ids for generated rows, raw reads in chunks."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import insert, select
 from sqlmodel import col
 
 from desk_app.app import AppContext
-from desk_app.store.bulk import TABLES, max_ids, raw_batches, raw_rows
-from desk_app.store.models import Category
+from desk_app.store.bulk import TABLES, insert_rows, max_ids, raw_batches, raw_rows
+from desk_app.store.models import Category, Contact
+
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
 
 
 def test_max_ids_knows_every_table_bulk_inserts_into(ctx: AppContext) -> None:
@@ -66,4 +70,32 @@ def test_update_tickets_stores_exactly_what_the_orm_stores(ctx: AppContext) -> N
         rows = s.execute(text(f"SELECT {names} FROM ticket WHERE id IN (:a, :b) ORDER BY id"),
                          {"a": first, "b": second}).all()
     assert rows[0] == rows[1]
-    assert rows[1][0] == "2026-11-16 12:10:00.000000"
+    if ctx.db.engine.dialect.name == "sqlite":  # PostgreSQL hands back a timestamp
+        assert rows[1][0] == "2026-11-16 12:10:00.000000"
+def test_rows_saved_without_an_id_after_a_bulk_insert_get_new_ids(ctx: AppContext) -> None:
+    """PostgreSQL's id sequences do not see ids written explicitly: insert_rows advances
+    them, or the next contact saved in the window fails on contact_pkey."""
+    with ctx.db.session_scope() as s:
+        top = max_ids(s)["contact"]
+        written = insert_rows(s, TABLES["contact"], [
+            {"id": top + i, "name": f"Bulk {i}", "email": None, "phone": None,
+             "organization_id": None} for i in (1, 2, 3)], batch=2)
+    assert written == 3
+    with ctx.db.session_scope() as s:
+        saved = Contact(name="Saved one by one")
+        s.add(saved)
+        s.flush()
+        assert saved.id == top + 4
+
+
+def test_rows_without_ids_leave_the_sequence_alone(ctx: AppContext) -> None:
+    with ctx.db.session_scope() as s:
+        first = Contact(name="First")
+        s.add(first)
+        s.flush()
+        insert_rows(s, TABLES["contact"], [{"name": "No id", "email": None, "phone": None,
+                                             "organization_id": None}])
+        after = Contact(name="After")
+        s.add(after)
+        s.flush()
+        assert first.id is not None and after.id == first.id + 2

@@ -1,4 +1,5 @@
-"""Start-up migrations on real SQLite files: creation, refusal, backup, no data loss."""
+"""Start-up migrations on real SQLite files and PostgreSQL databases: creation, refusal, backup, no
+data loss."""
 
 from __future__ import annotations
 
@@ -164,3 +165,45 @@ def test_the_fast_path_head_constant_matches_the_newest_revision() -> None:
     from desk_app.store.migrate import SCHEMA_HEAD
 
     assert head_revision() == SCHEMA_HEAD
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+def test_an_empty_postgresql_database_is_migrated_to_exactly_the_models(
+        postgres_empty_url: str) -> None:
+    engine = make_engine(postgres_empty_url)
+    try:
+        report = upgrade_database(engine, now=NOW)
+        assert (report.from_revision, report.to_revision, report.backup) == \
+            (None, head_revision(), None)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(
+                conn, opts={"compare_type": True}), SQLModel.metadata)
+        assert diff == []
+        assert not upgrade_database(engine, now=NOW).changed  # again: nothing to do
+    finally:
+        engine.dispose()
+
+
+def test_a_postgresql_desk_from_a_newer_app_is_refused_untouched(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE alembic_version SET version_num='9999_from_the_future'")
+        with pytest.raises(DatabaseTooNew, match="has not been changed"):
+            open_context(postgres_url, clock=FakeClock())
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(
+                "SELECT version_num FROM alembic_version").scalar() == "9999_from_the_future"
+    finally:
+        engine.dispose()
+
+
+def test_a_foreign_postgresql_database_is_refused(postgres_empty_url: str) -> None:
+    engine = make_engine(postgres_empty_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (id SERIAL PRIMARY KEY, body TEXT)")
+    engine.dispose()
+    with pytest.raises(MigrationError, match="not a Desk App database"):
+        open_context(postgres_empty_url, clock=FakeClock())

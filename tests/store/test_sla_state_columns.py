@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
+import pytest
+from sqlalchemy import text
 
 from desk_app.app import AppContext
 from desk_app.domain.risk import Risk
@@ -12,9 +12,11 @@ from desk_app.services.ticket_list import TicketListService
 from desk_app.store.models import Ticket
 from tests.conftest import make_draft
 
+# Runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_engines
 
-def test_states_and_risks_are_enum_members_in_models_and_rows(ctx: AppContext,
-                                                              db_path: Path) -> None:
+
+def test_states_and_risks_are_enum_members_in_models_and_rows(ctx: AppContext) -> None:
     detail = ctx.tickets.create(make_draft(), actor="Alex Morgan")
     with ctx.db.session_scope() as s:
         t = s.get(Ticket, detail.id)
@@ -27,7 +29,6 @@ def test_states_and_risks_are_enum_members_in_models_and_rows(ctx: AppContext,
     assert type(row.risk) is Risk
     assert row.response_state is ClockState.RUNNING
     assert row.resolution_state is ClockState.RUNNING
-    conn = sqlite3.connect(db_path)
-    stored = conn.execute("SELECT sla_risk, response_state FROM ticket").fetchone()
-    conn.close()
+    with ctx.db.engine.connect() as conn:
+        stored = tuple(conn.execute(text("SELECT sla_risk, response_state FROM ticket")).one())
     assert stored == (row.risk.value, "running")  # the text older versions wrote
