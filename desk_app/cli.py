@@ -59,11 +59,18 @@ LIST_COLUMNS = ("number", "priority", "status", "title", "requester", "organizat
                 "assignee", "created", "updated")
 
 
+def one_line(text: str) -> str:
+    """`text` with its line breaks and other control characters written as escapes
+    (`\\n`, `\\x00`): an error can quote what was typed, and an argument may hold a line
+    break (soak_cli found `unrecognized arguments: x` + newline + `y` printing two lines)."""
+    return "".join(ch if ch == "\t" or ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line instead of the usage block."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
 def _database_options() -> _Parser:
@@ -217,7 +224,7 @@ def _report_filter(args: argparse.Namespace) -> ReportFilter:
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> int:
     # redact: a message may quote the --db URL (or a driver error holding it).
-    print(f"desk-app: error: {redact(message)}", file=sys.stderr)
+    print(f"desk-app: error: {one_line(redact(message))}", file=sys.stderr)
     return code
 
 
