@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from desk_app.app import open_context as open_desk
+from desk_app.cli import one_line
 from desk_app.domain.csv_import import (
     VOCABULARIES,
     ImportOptions,
@@ -39,7 +40,8 @@ HINTS = {"column": 'name it in --mapping, e.g. "columns": {"title": "Headline"}'
 
 
 def _err(line: str) -> None:
-    print(redact(line), file=sys.stderr)
+    # one_line: a file name or a quoted cell may hold a line break (soak_cli found one).
+    print(one_line(redact(line)), file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]) -> int:

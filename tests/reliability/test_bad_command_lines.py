@@ -244,6 +244,17 @@ def test_an_empty_db_is_refused_not_taken_for_the_default_desk(
     assert "empty" in line
 
 
+def test_a_file_name_with_a_line_break_is_quoted_in_the_one_line(
+        desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by tests/benchmarks/soak_cli.py: the import's own error lines printed the
+    file's name as it is, so a name holding a line break made two lines."""
+    odd = desk.folder.parent / "x\ny.csv"
+    odd.write_text(CSV, encoding="utf-8")
+    line = _check_refused(["import", str(odd), "--encoding", "klingon"], 1, "klingon", desk,
+                          capsys)
+    assert "x\\ny.csv" in line
+
+
 @pytest.mark.parametrize("url", DRIVERLESS, ids=["postgresql", "postgresql+psycopg"])
 def test_a_postgresql_url_without_its_driver_says_install_it_and_hides_the_password(
         url: str, desk: Desk, capsys: pytest.CaptureFixture[str],
