@@ -7,8 +7,11 @@
 
 For each size, generates a Zendesk-like file (the rows of tests/benchmarks/bench_import.py)
 of about that many megabytes and runs the real command line on a fresh desk in a child
-process; prints its wall time, its peak resident memory (ru_maxrss) and SQLite's own peak
-allocation (`sqlite3_status64`, read through ctypes from the library the child loaded).
+process; prints its wall time, its peak resident memory (VmHWM from /proc/self/status,
+the child's own peak since exec), the parent's RSS when it started the child, ru_maxrss
+(which on Linux also counts what the child inherited from the parent at fork: see
+docs/performance.md, "Import memory"), and SQLite's own peak allocation
+(`sqlite3_status64`, read through ctypes from the library the child loaded).
 
 Without `--description-chars` the file is written as the first figures were (short rows,
 bytes-per-row estimate kept so 10 and 50 still give 7.7 and 39.2 MB); with it, each
@@ -70,6 +73,8 @@ if lib is not None:
         lib.sqlite3_status64(op, ctypes.byref(current), ctypes.byref(high), 0)
         status[name] = high.value
 status["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/status") as own:
+    status["vmhwm_kb"] = next(int(line.split()[1]) for line in own if line.startswith("VmHWM:"))
 print(json.dumps(status), file=sys.stderr)
 sys.exit(rc)
 """
@@ -78,7 +83,8 @@ sys.exit(rc)
 @dataclass(frozen=True)
 class Run:
     seconds: float
-    peak_rss_mb: float
+    peak_rss_mb: float  # VmHWM: this program's own peak since exec
+    maxrss_mb: float  # ru_maxrss, which Linux carries over from the parent at fork (see doc)
     sqlite_peak_mb: float  # SQLite's own allocations at their highest (all connections)
     page_cache_peak_mb: float  # of which the page cache (pcache overflow: all of it here)
     exit_code: int
@@ -98,8 +104,15 @@ def measure(csv_file: Path, db: Path, *, cache_kib: int = APP_CACHE_KIB) -> Run:
         print(done.stdout, done.stderr, file=sys.stderr)
     figures = json.loads(done.stderr.strip().splitlines()[-1])
     mb = 1024 * 1024
-    return Run(took, figures["maxrss_kb"] / 1024, figures.get("memory_used", 0) / mb,
-               figures.get("pagecache_overflow", 0) / mb, done.returncode)
+    return Run(took, figures["vmhwm_kb"] / 1024, figures["maxrss_kb"] / 1024,
+               figures.get("memory_used", 0) / mb, figures.get("pagecache_overflow", 0) / mb,
+               done.returncode)
+
+
+def own_rss_mb() -> float:
+    """This (the parent) process's resident memory now, in MB."""
+    with open("/proc/self/status") as own:
+        return next(int(line.split()[1]) for line in own if line.startswith("VmRSS:")) / 1024
 
 
 def write_long_rows(path: Path, target_bytes: int, *, description_chars: int) -> int:
@@ -142,7 +155,8 @@ def main() -> None:
                 run = measure(csv_file, db, cache_kib=cache_kib)
                 desk_mb = db.stat().st_size / 1e6 if db.exists() else 0.0
                 print(f"{size / 1e6:.1f} MB, {rows:,} rows, cache {cache_kib:,} KiB: "
-                      f"{run.seconds:.1f} s, peak RSS {run.peak_rss_mb:.0f} MB, SQLite peak "
+                      f"{run.seconds:.1f} s, peak RSS {run.peak_rss_mb:.0f} MB (ru_maxrss "
+                      f"{run.maxrss_mb:.0f} MB, parent {own_rss_mb():.0f} MB), SQLite peak "
                       f"{run.sqlite_peak_mb:.1f} MB (page cache {run.page_cache_peak_mb:.1f}"
                       f" MB), desk {desk_mb:.0f} MB"
                       f"{'' if run.exit_code == 0 else f' (exit {run.exit_code})'}", flush=True)
