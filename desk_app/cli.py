@@ -33,7 +33,7 @@ from desk_app.domain.ticket import (
 )
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
-from desk_app.platform.redact import redact
+from desk_app.platform.redact import one_line, redact
 from desk_app.platform.timezone import local_zone_name
 from desk_app.store.db_errors import describe_failure
 from desk_app.store.migrate import MigrationError
@@ -57,13 +57,6 @@ LAST_DAY = "2999-12-31"
 MAX_PERIOD_YEARS = 100
 LIST_COLUMNS = ("number", "priority", "status", "title", "requester", "organization",
                 "assignee", "created", "updated")
-
-
-def one_line(text: str) -> str:
-    """`text` with its line breaks and other control characters written as escapes
-    (`\\n`, `\\x00`): an error can quote what was typed, and an argument may hold a line
-    break (soak_cli found `unrecognized arguments: x` + newline + `y` printing two lines)."""
-    return "".join(ch if ch == "\t" or ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class _Parser(argparse.ArgumentParser):

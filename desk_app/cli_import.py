@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from desk_app.app import open_context as open_desk
-from desk_app.cli import one_line
 from desk_app.domain.csv_import import (
     VOCABULARIES,
     ImportOptions,
@@ -28,7 +27,7 @@ from desk_app.domain.csv_read import CsvFormatError, plural
 from desk_app.domain.import_fields import DATE_FIELDS, MappingError
 from desk_app.domain.ticket import format_number
 from desk_app.platform.identity import os_user_name
-from desk_app.platform.redact import redact
+from desk_app.platform.redact import one_line, redact
 from desk_app.platform.timezone import local_zone_name
 from desk_app.services.importer import ImportReport, ImportService
 from desk_app.store.target import DatabaseMissing, OpenMode
