@@ -33,7 +33,7 @@ from desk_app.domain.ticket import (
 )
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
-from desk_app.platform.redact import redact
+from desk_app.platform.redact import one_line, redact
 from desk_app.platform.timezone import local_zone_name
 from desk_app.store.db_errors import describe_failure
 from desk_app.store.migrate import MigrationError
@@ -63,7 +63,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line instead of the usage block."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
 def _database_options() -> _Parser:
@@ -217,7 +217,7 @@ def _report_filter(args: argparse.Namespace) -> ReportFilter:
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> int:
     # redact: a message may quote the --db URL (or a driver error holding it).
-    print(f"desk-app: error: {redact(message)}", file=sys.stderr)
+    print(f"desk-app: error: {one_line(redact(message))}", file=sys.stderr)
     return code
 
 

@@ -27,7 +27,7 @@ from desk_app.domain.csv_read import CsvFormatError, plural
 from desk_app.domain.import_fields import DATE_FIELDS, MappingError
 from desk_app.domain.ticket import format_number
 from desk_app.platform.identity import os_user_name
-from desk_app.platform.redact import redact
+from desk_app.platform.redact import one_line, redact
 from desk_app.platform.timezone import local_zone_name
 from desk_app.services.importer import ImportReport, ImportService
 from desk_app.store.target import DatabaseMissing, OpenMode
@@ -39,7 +39,8 @@ HINTS = {"column": 'name it in --mapping, e.g. "columns": {"title": "Headline"}'
 
 
 def _err(line: str) -> None:
-    print(redact(line), file=sys.stderr)
+    # one_line: a file name or a quoted cell may hold a line break (soak_cli found one).
+    print(one_line(redact(line)), file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace, open_context: Callable[[OpenMode], Any]) -> int:

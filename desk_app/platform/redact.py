@@ -1,4 +1,5 @@
-"""One place that hides database passwords from everything the app prints or logs.
+"""One place that hides database passwords from everything the app prints or logs, and
+keeps a printed error on one line (`one_line`).
 
 `--db postgresql+psycopg://user:secret@host/desk` used to reach the log file, stderr and the
 window title as typed. Every message that may hold a database URL or target goes through
@@ -33,3 +34,10 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
+
+
+def one_line(text: str) -> str:
+    """`text` with its line breaks and other control characters written as escapes
+    (`\\n`, `\\x00`): an error can quote what was typed, and an argument may hold a line
+    break (soak_cli found `unrecognized arguments: x` + newline + `y` printing two lines)."""
+    return "".join(ch if ch == "\t" or ch.isprintable() else repr(ch)[1:-1] for ch in text)

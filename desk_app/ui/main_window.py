@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
                  start_monitor: bool = False, ask: Ask = ask_with_message_box) -> None:
         super().__init__()
         self._quitting = False
+        self._banner_column: QVBoxLayout | None = None  # made by the first top banner
         self.ask = ask  # Save / Discard / Cancel questions (tests answer them directly)
         self._restoring_selection = False
         self.runner: Runner = TaskRunner(self)
@@ -244,6 +245,8 @@ class MainWindow(QMainWindow):
             self.set_read_only(ctx.read_only_reason)
         elif start_monitor:  # the monitor stores clocks and notifications: it writes
             self.watch.start_monitor()
+        if ctx.migration.note:  # start-up repaired the desk: this open is the only time
+            self.show_repair_note(ctx.migration.note)
 
     def _connect_watch(self) -> None:
         """What the SLA watch asks of the window arrives by its signals."""
@@ -670,6 +673,22 @@ class MainWindow(QMainWindow):
 
     # -- read-only desks -------------------------------------------------------------------
 
+    def _add_top_banner(self, banner: QWidget) -> None:
+        """Put `banner` above the list and the detail pane (the central widget is wrapped
+        in a column the first time; later banners go below the earlier ones)."""
+        column = self._banner_column
+        if column is None:
+            box = QWidget()
+            column = QVBoxLayout(box)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(0)
+            central = self.takeCentralWidget()
+            if central is not None:  # always set by __init__; None only on a bare QMainWindow
+                column.addWidget(central, 1)
+            self.setCentralWidget(box)
+            self._banner_column = column
+        column.insertWidget(column.count() - 1, banner)
+
     def set_read_only(self, reason: str) -> None:
         """Say at the top that the desk is read-only and why; disable every action that
         writes to it. Reading, searching, reports and exports keep working."""
@@ -681,15 +700,7 @@ class MainWindow(QMainWindow):
         self.read_only_banner.setStyleSheet(
             "#readOnlyBanner { background: #fff4ce; color: #3d2f00; padding: 6px 10px;"
             " border-bottom: 1px solid #d9c37a; }")
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.read_only_banner)
-        central = self.takeCentralWidget()
-        if central is not None:  # always set by __init__; None only on a bare QMainWindow
-            column.addWidget(central, 1)
-        self.setCentralWidget(box)
+        self._add_top_banner(self.read_only_banner)
         for action in self.edit_actions:
             action.setEnabled(False)
             action.setToolTip("The desk is read-only")
@@ -699,6 +710,33 @@ class MainWindow(QMainWindow):
         self.detail.set_read_only(True)
         self.db_label.setText(f"{self.db_label.text().rstrip()} (read-only)  ")
         self.setWindowTitle(f"{self.windowTitle()} (read-only)")
+
+    def show_repair_note(self, note: str) -> None:
+        """Tell the technician, once, that start-up repaired the desk (recreated a
+        half-created one, or restored a half-migrated one from its backup): the same line
+        the command line prints as `desk-app: note: …`. Plain text: it quotes file names.
+        The open that repaired the desk is the only one that has the note, so the next
+        start shows nothing; Dismiss hides it now."""
+        banner = QWidget()
+        banner.setObjectName("repairNoteBanner")
+        banner.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        banner.setStyleSheet(
+            "#repairNoteBanner { background: #e3f2fd; border-bottom: 1px solid #90caf9; }"
+            " #repairNoteBanner QLabel { color: #0d2a45; }")
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(10, 6, 6, 6)
+        self.repair_note_label = PlainLabel(f"The desk was repaired at start-up: {note}")
+        self.repair_note_label.setObjectName("repairNote")
+        self.repair_note_label.setWordWrap(True)
+        self.repair_note_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)  # the file names can be copied
+        dismiss = QPushButton("Dismiss")
+        dismiss.setObjectName("dismissRepairNote")
+        dismiss.clicked.connect(banner.hide)
+        row.addWidget(self.repair_note_label, 1)
+        row.addWidget(dismiss, 0, Qt.AlignmentFlag.AlignTop)
+        self.repair_note_banner = banner
+        self._add_top_banner(banner)
 
     # -- layout persistence ----------------------------------------------------------------
 

@@ -14,8 +14,9 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import count, islice
 from pathlib import Path
 
 from desk_app.app import open_context
@@ -27,27 +28,40 @@ PRIORITIES = ["Low", "Normal", "High", "Urgent", "Sev 2"]
 SOURCES = ["Email", "Phone", "Web", "Other", "Chat"]
 
 
-def make_file(path: Path, rows: int, *, plain: bool = False) -> None:
-    """`plain`: only words the defaults know (what the importer before issue 9 accepted)."""
+HEADER = ("Id,Subject,Description,Status,Priority,Source,Requester,Requester email,"
+          "Organization,Assignee,Ticket type,Created at,Solved at")
+
+
+def make_rows(*, plain: bool = False, description_chars: int = 0) -> Iterator[str]:
+    """Data lines without end, the same for the same arguments. `plain`: only words the
+    defaults know (what the importer before issue 9 accepted). `description_chars` pads
+    each description to about that many characters (a long ticket body: the bytes grow,
+    not the rows)."""
     rng = random.Random(5)
     statuses = STATUSES[:4] if plain else STATUSES
     priorities = PRIORITIES[:4] if plain else PRIORITIES
     sources = [s for s in SOURCES if s != "Other"] if plain else SOURCES
     start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-    lines = ["Id,Subject,Description,Status,Priority,Source,Requester,Requester email,"
-             "Organization,Assignee,Ticket type,Created at,Solved at"]
-    for i in range(rows):
+    padding = ""
+    if description_chars:
+        words = "The printer on the third floor shows an error and prints blank pages. "
+        padding = " " + (words * (description_chars // len(words) + 1))[:description_chars]
+    for i in count():
         created = start + timedelta(minutes=rng.randrange(0, 300_000))
         status = rng.choice(statuses)
         solved = (created + timedelta(hours=rng.randrange(1, 80))).strftime(
             "%Y-%m-%d %H:%M") if status in ("Solved", "Closed") else ""
         person = rng.randrange(2000)
-        lines.append(",".join([
-            str(10_000 + i), f"Request {i} about the printer", f'"Details, line {i}"', status,
-            rng.choice(priorities), rng.choice(sources), f"Person {person}",
+        yield ",".join([
+            str(10_000 + i), f"Request {i} about the printer", f'"Details, line {i}{padding}"',
+            status, rng.choice(priorities), rng.choice(sources), f"Person {person}",
             f"person{person}@example.com", f"Org {person % 120}",
             f"Agent {rng.randrange(12)}", rng.choice(["Incident", "Question", "Task"]),
-            created.strftime("%Y-%m-%d %H:%M"), solved]))
+            created.strftime("%Y-%m-%d %H:%M"), solved])
+
+
+def make_file(path: Path, rows: int, *, plain: bool = False) -> None:
+    lines = [HEADER, *islice(make_rows(plain=plain), rows)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

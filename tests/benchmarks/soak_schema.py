@@ -19,12 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project's own `tests`
 
-from tests.reliability.harness import (
-    KillFigures,
-    concurrent_writers,
-    creation_kills,
-    upgrade_kills,
-)
+from tests.benchmarks.soak_numbers import run_writers
+from tests.reliability.harness import KillFigures, creation_kills, upgrade_kills
 
 
 def _report(name: str, figures: KillFigures, took: float) -> bool:
@@ -64,13 +60,7 @@ def main() -> int:
                           time.perf_counter() - started)
         if args.only in (None, "writers"):
             (root / "writers").mkdir()
-            started = time.perf_counter()
-            w = concurrent_writers(root / "writers", writers=args.writers, each=args.each)
-            print(f"{w.writers} writers x {w.each}: {w.failures} failures, {len(w.numbers)} "
-                  f"tickets, {w.duplicates} duplicate numbers, contiguous {w.contiguous}; "
-                  f"{time.perf_counter() - started:.0f} s", flush=True)
-            ok &= w.failures == 0 and w.duplicates == 0 and w.contiguous \
-                and len(w.numbers) == w.writers * w.each
+            ok &= run_writers(root / "writers", writers=args.writers, each=args.each)
     return 0 if ok else 1
 
 

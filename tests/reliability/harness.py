@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from desk_app.store.migrate import alembic_config, head_revision
+from desk_app.store.migrate import alembic_config, backup_sqlite, head_revision
 
 ROOT = Path(__file__).resolve().parents[2]
 KILL_SHARE = 0.7  # the migration is in the first half or so of an open; the rest is reads
@@ -208,6 +208,31 @@ def make_0001_desk(path: Path, *, tickets: int) -> list[int]:
             "VALUES (?, ?, 'Alex Morgan', 'created', '{}')",
             [(n - 1000, at) for n in numbers])
     conn2.close()
+    return numbers
+
+
+def make_half_created_desk(path: Path) -> None:
+    """What an older app left after a kill in its first start: some of 0001's tables,
+    empty, and no schema revision (start-up recreates it, with a note)."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE category (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(100) "
+                 "NOT NULL, position INTEGER NOT NULL)")
+    conn.execute("CREATE TABLE organization (id INTEGER NOT NULL PRIMARY KEY)")
+    conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+    conn.commit()
+    conn.close()
+
+
+def make_half_migrated_desk(path: Path, *, tickets: int = 25) -> list[int]:
+    """A 0001 desk, its pre-migration backup, then what an older app left when killed in
+    the middle of revision 0002: one of 0002's tables made, the revision still 0001 (start-up
+    restores the backup and upgrades it, with a note). The tickets' numbers."""
+    numbers = make_0001_desk(path, tickets=tickets)
+    backup_sqlite(path, now=datetime(2026, 11, 1, tzinfo=UTC), label="before-0007")
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE sla_calendar (id INTEGER NOT NULL PRIMARY KEY)")
+    conn.commit()
+    conn.close()
     return numbers
 
 

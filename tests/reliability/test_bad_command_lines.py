@@ -180,6 +180,11 @@ BAD_ARGUMENTS: list[tuple[list[str], str]] = [
      "Assignee"),
     (["tickets"], "tickets_command"),
     (["--nope"], "--nope"),
+    # Found by tests/benchmarks/soak_cli.py: a line break typed in an argument is quoted
+    # as \n, not printed as a second line.
+    (["seed", "--tickets", "1", "x\ny"], "unrecognized arguments: x\\ny"),
+    (["report", "--from", "2026-01-01", "--to", "2026-02-01", "--tz", "Mars\nOlympus"],
+     "Mars\\nOlympus"),
 ]
 
 FAILURES: list[tuple[list[str], str]] = [
@@ -237,6 +242,17 @@ def test_an_empty_db_is_refused_not_taken_for_the_default_desk(
         desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
     line = _check_refused(["--db", "", "seed", "--tickets", "1"], 2, "--db", desk, capsys)
     assert "empty" in line
+
+
+def test_a_file_name_with_a_line_break_is_quoted_in_the_one_line(
+        desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by tests/benchmarks/soak_cli.py: the import's own error lines printed the
+    file's name as it is, so a name holding a line break made two lines."""
+    odd = desk.folder.parent / "x\ny.csv"
+    odd.write_text(CSV, encoding="utf-8")
+    line = _check_refused(["import", str(odd), "--encoding", "klingon"], 1, "klingon", desk,
+                          capsys)
+    assert "x\\ny.csv" in line
 
 
 @pytest.mark.parametrize("url", DRIVERLESS, ids=["postgresql", "postgresql+psycopg"])

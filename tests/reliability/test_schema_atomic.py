@@ -14,9 +14,13 @@ import pytest
 from desk_app import cli
 from desk_app.app import open_context
 from desk_app.store.engine import make_engine
-from desk_app.store.migrate import MigrationError, backup_sqlite, head_revision, upgrade_database
+from desk_app.store.migrate import MigrationError, head_revision, upgrade_database
 from tests.conftest import FakeClock, make_draft
-from tests.reliability.harness import make_0001_desk, open_and_count
+from tests.reliability.harness import (
+    make_half_created_desk,
+    make_half_migrated_desk,
+    open_and_count,
+)
 
 NOW = datetime(2026, 11, 16, 9, tzinfo=UTC)
 
@@ -84,21 +88,9 @@ def test_a_revision_that_fails_half_way_leaves_the_desk_exactly_as_it_was(
     assert numbers == [1001] and note == ""
 
 
-def _half_created(path: Path) -> None:
-    """What an older app left after a kill in its first start: some of 0001's tables,
-    empty, and no schema revision."""
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE category (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(100) "
-                 "NOT NULL, position INTEGER NOT NULL)")
-    conn.execute("CREATE TABLE organization (id INTEGER NOT NULL PRIMARY KEY)")
-    conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-    conn.commit()
-    conn.close()
-
-
 def test_a_half_created_new_desk_is_recreated_with_one_line(
         db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _half_created(db_path)
+    make_half_created_desk(db_path)
     assert cli.main(["--db", str(db_path), "tickets", "add", "--title", "Printer jam",
                      "--requester", "Ann Lee"]) == 0
     err = capsys.readouterr().err.splitlines()
@@ -109,7 +101,7 @@ def test_a_half_created_new_desk_is_recreated_with_one_line(
 
 def test_a_file_with_desk_table_names_and_rows_is_still_refused_untouched(db_path: Path
                                                                           ) -> None:
-    _half_created(db_path)
+    make_half_created_desk(db_path)
     conn = sqlite3.connect(db_path)
     conn.execute("INSERT INTO category VALUES (1, 'Someone else''s data', 0)")
     conn.commit()
@@ -120,21 +112,9 @@ def test_a_file_with_desk_table_names_and_rows_is_still_refused_untouched(db_pat
     assert db_path.read_bytes() == before
 
 
-def _crashed_upgrade(path: Path) -> list[int]:
-    """A 0001 desk, its pre-migration backup, then what an older app left when killed in
-    the middle of revision 0002: one of 0002's tables made, the revision still 0001."""
-    numbers = make_0001_desk(path, tickets=25)
-    backup_sqlite(path, now=datetime(2026, 11, 1, tzinfo=UTC), label="before-0007")
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE sla_calendar (id INTEGER NOT NULL PRIMARY KEY)")
-    conn.commit()
-    conn.close()
-    return numbers
-
-
 def test_a_half_migrated_desk_is_restored_from_its_backup_and_upgraded(
         db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    numbers = _crashed_upgrade(db_path)
+    numbers = make_half_migrated_desk(db_path)
     assert cli.main(["--db", str(db_path), "tickets", "list"]) == 0
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("desk-app: note: "), err
@@ -146,7 +126,7 @@ def test_a_half_migrated_desk_is_restored_from_its_backup_and_upgraded(
 
 def test_a_half_migrated_desk_with_no_usable_backup_is_refused_in_one_line(
         db_path: Path) -> None:
-    _crashed_upgrade(db_path)
+    make_half_migrated_desk(db_path)
     for backup in db_path.parent.glob(f"{db_path.name}.before-*.bak"):
         backup.unlink()
     with pytest.raises(MigrationError) as err:
@@ -157,7 +137,7 @@ def test_a_half_migrated_desk_with_no_usable_backup_is_refused_in_one_line(
 
 def test_a_backup_older_than_the_desks_last_change_is_never_restored(db_path: Path) -> None:
     """A backup from an earlier upgrade lacks the work done since: refused, not restored."""
-    _crashed_upgrade(db_path)
+    make_half_migrated_desk(db_path)
     conn = sqlite3.connect(db_path)
     conn.execute("INSERT INTO ticket_event (ticket_id, at, actor, kind, body) VALUES "
                  "(1, '2026-11-03 09:00:00.000000', 'Alex Morgan', 'internal_note', 'later')")

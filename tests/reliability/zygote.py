@@ -8,9 +8,11 @@ writes). The child runs the real command line (`desk_app.cli.main`) or a writer 
 kill is a real SIGKILL of a real process.
 
 Protocol: one JSON list of jobs a line on stdin, each {"cli": [args]} or {"writer": {...}}
-(plus an optional "log" file for the child's output). The zygote forks one child per job,
-all at once, prints `pids P1 P2 ...`, waits for them all and prints `exits S1 S2 ...`
-(an exit code, or -SIG when a signal killed the child).
+(plus an optional "log" file for the child's output, and "err" for its stderr alone). The
+zygote forks one child per job, all at once, prints `pids P1 P2 ...`, waits for them all
+and prints `exits S1 S2 ...` (an exit code, or -SIG when a signal killed the child). A
+child ends as a real process would: argparse's SystemExit gives its status, any other
+exception prints its traceback on stderr and exits 1 (`os._exit` alone would hide it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
+from typing import cast
 
 import desk_app.app  # imported before forking: the point of the zygote
 import desk_app.cli
@@ -52,9 +56,18 @@ def _child(request: dict[str, object]) -> int:
         fd = os.open(str(out), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
-    if "cli" in request:
-        return desk_app.cli.main([str(a) for a in request["cli"]])  # type: ignore[union-attr]
-    return _writer(request["writer"])  # type: ignore[arg-type]
+    err = request.get("err")
+    if err:  # stderr of its own (stdout stays on "log")
+        os.dup2(os.open(str(err), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
+    try:
+        if "cli" in request:
+            return desk_app.cli.main([str(a) for a in cast(list[object], request["cli"])])
+        return _writer(cast(dict[str, object], request["writer"]))
+    except SystemExit as exc:  # argparse's refusals: its exit status, as in a real process
+        return exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # as Python would: the traceback on stderr, exit status 1
+        traceback.print_exc()
+        return 1
 
 
 def main() -> None:
