@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, false, text
 from sqlmodel import Field, SQLModel
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Tier, Urgency
@@ -69,6 +69,8 @@ class Technician(SQLModel, table=True):
     name: str = Field(max_length=200, unique=True, index=True)
     email: str | None = Field(default=None, max_length=254)
     active: bool = Field(default=True)
+    # Told when a resolution target breaches, whatever their alert scope (escalation).
+    supervisor: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Category(SQLModel, table=True):
