@@ -30,6 +30,11 @@ def test_stored_risk_of_stopped_breached_clocks_becomes_missed(db_path: Path) ->
     ids = [ctx.tickets.create(make_draft(title=f"t{i}"), actor="Alex Morgan").id
            for i in range(len(CASES))]
     ctx.close()
+    engine = make_engine(f"sqlite:///{db_path}")
+    cfg = alembic_config()
+    with engine.begin() as conn:  # the schema as it stood before 0007
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
     raw = sqlite3.connect(db_path)
     for ticket_id, (response, resolution, risk, _after) in zip(ids, CASES, strict=True):
         clock_risk = {"breached_stopped": "met", "met": "met", "running": "on_track"}
@@ -37,11 +42,9 @@ def test_stored_risk_of_stopped_breached_clocks_becomes_missed(db_path: Path) ->
                     "response_risk=?, resolution_risk=? WHERE id=?",
                     (response, resolution, risk, clock_risk[response],
                      clock_risk[resolution], ticket_id))
-    raw.execute("UPDATE alembic_version SET version_num='0006'")  # as stored before 0007
     raw.commit()
     raw.close()
 
-    engine = make_engine(f"sqlite:///{db_path}")
     upgrade_database(engine, now=NOW)
 
     def stored() -> list[tuple[str, str, str]]:
@@ -54,7 +57,6 @@ def test_stored_risk_of_stopped_breached_clocks_becomes_missed(db_path: Path) ->
     assert after[0][1:] == ("missed", "met")
     assert after[1][1:] == ("met", "missed")
 
-    cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0006")
