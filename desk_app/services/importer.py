@@ -247,7 +247,8 @@ class _Directory:
             return None
         rows = sum(self.inactive_rows.values())
         names = ", ".join(sorted(self.inactive_rows, key=str.lower))
-        return (f"{plural(rows, 'row')} name deactivated technicians ({names}): imported "
+        verb = "names" if rows == 1 else "name"
+        return (f"{plural(rows, 'row')} {verb} deactivated technicians ({names}): imported "
                 "assigned to them, as the file says, and shown as inactive; reassign the "
                 "open ones, or reactivate them first (Team → Technicians).")
 
