@@ -68,10 +68,23 @@ class TierChange:
     def summary(self) -> str:
         if self.old is self.new:
             return f"{self.organization} stays {self.new.label}; nothing changed."
-        moved = (f", {self.policy_changes} of them to another SLA policy"
-                 if self.policy_changes else ", none of them changed SLA policy")
-        return (f"{self.organization} is now {self.new.label}: re-timed {self.retimed} open "
-                f"ticket{'s' if self.retimed != 1 else ''}{moved}.")
+        return (f"{self.organization} is now {self.new.label}: "
+                f"{retime_text(self.retimed, self.policy_changes, done=True)}.")
+
+
+def retime_text(tickets: int, policy_changes: int, *, done: bool = False) -> str:
+    """'re-times 3 open tickets; 1 moves to another SLA policy', said before a tier change
+    (or, `done`, after it: 're-timed …')."""
+    verb = "re-timed" if done else "re-times"
+    if not tickets:
+        return "no open tickets to re-time"
+    said = f"{verb} {tickets} open ticket{'s' if tickets != 1 else ''}"
+    if not policy_changes:
+        return f"{said}; {'its' if tickets == 1 else 'their'} SLA policy stays the same"
+    if done:
+        return f"{said}; {policy_changes} moved to another SLA policy"
+    return f"{said}; {policy_changes} move{'s' if policy_changes == 1 else ''} to another " \
+        "SLA policy"
 
 
 def _pk(model: Any) -> ColumnElement[int]:

@@ -131,7 +131,7 @@ class TechnicianService:
                 if tech is None:
                     raise ValidationError(F_NAME, "this technician no longer exists; "
                                                   "close and reopen the list")
-            if name and not errors:
+            if name and not any(e.field == F_NAME for e in errors):
                 clash = s.execute(select(Technician).where(
                     func.lower(Technician.name) == name.lower(),
                     _pk() != (form.id if form.id is not None else -1))).scalar()

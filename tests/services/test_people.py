@@ -47,8 +47,9 @@ def test_every_problem_names_its_field_and_nothing_is_stored(ctx: AppContext) ->
 def test_a_rename_onto_another_technicians_name_is_refused_naming_the_field(
         ctx: AppContext) -> None:
     me = _row(ctx, ME)
-    with pytest.raises(ValidationErrors) as caught:
-        ctx.people.save(_form(me, name=COLLEAGUE.upper()))  # names match case-insensitively
+    with pytest.raises(ValidationErrors) as caught:  # names match case-insensitively
+        ctx.people.save(_form(me, name=COLLEAGUE.upper(), email="typo"))
+    assert set(caught.value.by_field()) == {"Name", "Email"}  # both said at once
     reason = caught.value.by_field()["Name"]
     assert f"“{COLLEAGUE}” is already a technician" in reason
     assert _row(ctx, ME).id == me.id  # unchanged

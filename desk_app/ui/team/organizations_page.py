@@ -32,7 +32,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app.domain.enums import Tier
 from desk_app.domain.errors import DeskError, ValidationError
-from desk_app.services.organizations import ContactRow, OrganizationRow, OrganizationService
+from desk_app.services.organizations import (
+    ContactRow,
+    OrganizationRow,
+    OrganizationService,
+    retime_text,
+)
 from desk_app.ui.common.errors import plain_reason
 from desk_app.ui.common.list_table_model import ListTableModel
 from desk_app.ui.common.plain import PlainLabel
@@ -272,12 +277,9 @@ class OrganizationsPage(QDialog):
         except (DeskError, SQLAlchemyError) as exc:
             self.tier_note.setText(f"Cannot tell what it would change: {plain_reason(exc)}")
             return
-        moved = (f"; {preview.policy_changes} of them move to another SLA policy"
-                 if preview.policy_changes else "; none of them changes SLA policy")
-        self.tier_note.setText(
-            f"Applies at once: re-times {preview.open_tickets} open ticket"
-            f"{'s' if preview.open_tickets != 1 else ''}{moved if preview.open_tickets else ''}"
-            ". New tickets match the new tier too.")
+        effect = retime_text(preview.open_tickets, preview.policy_changes)
+        self.tier_note.setText(f"Applies at once: {effect}. New tickets match the new "
+                               "tier too.")
 
     def apply_tier(self) -> None:
         org, tier = self._shown, self.chosen_tier()
