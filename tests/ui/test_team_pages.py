@@ -20,6 +20,8 @@ from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.team.organizations_page import OrganizationsPage
 from desk_app.ui.team.technicians_page import TechniciansPage
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
+from desk_app.ui.tickets.ticket_table_model import Column
+from desk_app.ui.tickets.timeline import timeline_html
 from tests.conftest import COLLEAGUE, ME, make_draft
 from tests.ui.conftest import ScriptedAsk, activate, when_modal
 
@@ -135,6 +137,9 @@ def test_a_deactivated_technician_is_not_offered_but_keeps_their_ticket(
     assert COLLEAGUE not in [window.detail.assignee.itemData(i)
                              for i in range(window.detail.assignee.count())]
     assert window.select_ticket(held.id)
+    index = window.table.currentIndex()
+    assert window.model.data(index.siblingAtColumn(Column.ASSIGNEE)) == \
+        f"{COLLEAGUE} (inactive)"  # the list marks them too
     pane = window.detail
     assert pane.assignee.currentText() == f"{COLLEAGUE} (inactive)"
     pane.title.setText("Still Priya's")
@@ -208,6 +213,8 @@ def test_a_tier_change_says_what_it_will_re_time_then_does_it(ctx: AppContext,
                                   "1 moved to another SLA policy.")
     assert page.model.data(page.model.index(0, 1)) == "Enterprise"
     assert ctx.tickets.detail(d.id).clocks.replay.policy == VIP  # type: ignore[union-attr]
+    assert ("<i>Why:</i> Northwind&#x27;s tier changed from Standard to Enterprise"
+            in timeline_html(ctx.tickets.detail(d.id).timeline))
     assert not page.apply_button.isEnabled()
 
 

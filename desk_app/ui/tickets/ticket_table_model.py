@@ -305,6 +305,8 @@ class TicketTableModel(QAbstractTableModel):
             case Column.STATUS:
                 return row.status.label
             case Column.ASSIGNEE:
+                if row.assignee and not row.assignee_active:
+                    return f"{row.assignee} (inactive)"
                 return row.assignee or "Unassigned"
             case Column.AGE:
                 return short_duration(self._now - row.created_at)
