@@ -139,7 +139,9 @@ def test_a_deactivated_technician_is_not_offered_but_keeps_their_ticket(
     assert window.select_ticket(held.id)
     index = window.table.currentIndex()
     assert window.model.data(index.siblingAtColumn(Column.ASSIGNEE)) == \
-        f"{COLLEAGUE} (inactive)"  # the list marks them too
+        f"{COLLEAGUE} (inactive)"  # the list marks them too, in italics (elided words)
+    font = window.model.data(index.siblingAtColumn(Column.ASSIGNEE), Qt.ItemDataRole.FontRole)
+    assert font is not None and font.italic()
     pane = window.detail
     assert pane.assignee.currentText() == f"{COLLEAGUE} (inactive)"
     pane.title.setText("Still Priya's")
