@@ -110,10 +110,6 @@ class OrganizationService:
         with self._db.session_scope() as s:
             return _rows(s)
 
-    def organization(self, organization_id: int) -> OrganizationRow | None:
-        with self._db.session_scope() as s:
-            return next(iter(_rows(s, organization_id)), None)
-
     def contacts(self, organization_id: int) -> list[ContactRow]:
         with self._db.session_scope() as s:
             asked = (select(col(Ticket.requester_id), func.count().label("n"))

@@ -106,10 +106,6 @@ class TechnicianService:
         with self._db.session_scope() as s:
             return _rows(s)
 
-    def technician(self, technician_id: int) -> TechnicianRow | None:
-        with self._db.session_scope() as s:
-            return next((r for r in _rows(s, technician_id) if r.id == technician_id), None)
-
     def active_supervisors(self) -> list[str]:
         """The names escalation tells (none: nobody beyond the usual alert scope)."""
         with self._db.session_scope() as s:
