@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QWidget
@@ -22,6 +24,7 @@ from desk_app.ui.team.technicians_page import TechniciansPage
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.tickets.ticket_table_model import Column
 from desk_app.ui.tickets.timeline import timeline_html
+from desk_app.workers.task_runner import SyncRunner
 from tests.conftest import COLLEAGUE, ME, make_draft
 from tests.ui.conftest import ScriptedAsk, activate, when_modal
 
@@ -173,10 +176,12 @@ def test_settings_refuses_becoming_a_deactivated_technician(ctx: AppContext,
 VIP = "Enterprise customers"
 
 
-def _org_page(ctx: AppContext, qtbot: QtBot, opened: list[str] | None = None
-              ) -> OrganizationsPage:
+def _org_page(ctx: AppContext, qtbot: QtBot, opened: list[str] | None = None, *,
+              threads: bool = False) -> OrganizationsPage:
+    """The page with a synchronous runner, or (`threads`) its own real task runner."""
     page = OrganizationsPage(ctx.organizations, actor=ME,
-                             open_contract=(opened.append if opened is not None else None))
+                             open_contract=(opened.append if opened is not None else None),
+                             runner=None if threads else SyncRunner())
     qtbot.addWidget(page)
     page.show()
     return page
@@ -205,14 +210,18 @@ def test_a_tier_change_says_what_it_will_re_time_then_does_it(ctx: AppContext,
                     conditions=PolicyConditions(tiers=frozenset({Tier.ENTERPRISE})))
     ctx.sla.save_setup(replace(setup, policies=[vip, *setup.policies]), actor=ME)
     d = ctx.tickets.create(make_draft(), actor=ME)
-    page = _org_page(ctx, qtbot)
+    page = _org_page(ctx, qtbot, threads=True)  # the preview and the change off the GUI
     assert not page.apply_button.isEnabled()  # nothing chosen yet
     page.tier.setCurrentIndex(page.tier.findData(Tier.ENTERPRISE.value))
-    assert page.tier_note.text() == ("Applies at once: re-times 1 open ticket; 1 moves to "
-                                     "another SLA policy. New tickets match the new tier too.")
+    qtbot.waitUntil(lambda: page.tier_note.text() == (
+        "Applies at once: re-times 1 open ticket; 1 moves to another SLA policy. New "
+        "tickets match the new tier too."), timeout=5000)
     page.apply_button.click()
-    assert page.notice.text() == ("Northwind is now Enterprise: re-timed 1 open ticket; "
-                                  "1 moved to another SLA policy.")
+    assert page.applying and not page.tier.isEnabled() and not page.table.isEnabled()
+    qtbot.waitUntil(lambda: page.notice.text() == (
+        "Northwind is now Enterprise: re-timed 1 open ticket; 1 moved to another SLA "
+        "policy."), timeout=5000)
+    assert not page.applying and page.tier.isEnabled()
     assert page.model.data(page.model.index(0, 1)) == "Enterprise"
     assert ctx.tickets.detail(d.id).clocks.replay.policy == VIP  # type: ignore[union-attr]
     assert ("<i>Why:</i> Northwind&#x27;s tier changed from Standard to Enterprise"
@@ -234,3 +243,19 @@ def test_adding_an_organization_refuses_a_duplicate_and_keeps_the_text(ctx: AppC
     assert page.new_name.text() == "" and page.heading.text() == "Fabrikam"
     assert [o.tier for o in ctx.organizations.organizations() if o.name == "Fabrikam"] == \
         [Tier.PREMIUM]
+
+
+def test_a_tier_change_the_database_refuses_is_said_and_nothing_changes(
+        ctx: AppContext, qtbot: QtBot, db_path: Path) -> None:
+    ctx.tickets.create(make_draft(), actor=ME)
+    conn = sqlite3.connect(db_path)  # the UI tests' desk is an SQLite file
+    conn.execute("CREATE TRIGGER full BEFORE UPDATE ON organization "
+                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    conn.commit()
+    conn.close()
+    page = _org_page(ctx, qtbot)
+    page.tier.setCurrentIndex(page.tier.findData(Tier.PREMIUM.value))
+    page.apply_tier()
+    assert "Not saved: " in page.tier_error.text() and "full" in page.tier_error.text()
+    assert page.chosen_tier() is Tier.PREMIUM and page.apply_button.isEnabled()  # kept
+    assert [o.tier for o in ctx.organizations.organizations()] == [Tier.STANDARD]
