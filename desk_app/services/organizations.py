@@ -12,6 +12,7 @@ tickets keep the clocks they stopped with (a report replays them under the live 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, case, func, select
@@ -30,6 +31,24 @@ F_TIER = "Tier"
 F_NAME = "Name"
 
 
+class ContractState(StrEnum):
+    """Whether an organization has a service contract, and whether it earns credits."""
+
+    NONE = ""
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+    @property
+    def label(self) -> str:
+        return {ContractState.NONE: "No contract", ContractState.ACTIVE: "Active contract",
+                ContractState.PAUSED: "Contract paused (no credits)"}[self]
+
+    @property
+    def short(self) -> str:
+        """The list's cell: "Active", "Paused" or a dash."""
+        return self.value.capitalize() or "—"
+
+
 @dataclass(frozen=True)
 class OrganizationRow:
     """One organization as the page lists it."""
@@ -40,7 +59,7 @@ class OrganizationRow:
     contacts: int
     open_tickets: int
     tickets: int
-    contract: str  # "" (none), "active" or "paused"
+    contract: ContractState
 
 
 @dataclass(frozen=True)
@@ -192,7 +211,8 @@ def _rows(s: Session, only: int | None = None) -> list[OrganizationRow]:
         stmt = stmt.where(_pk(Organization) == only)
     found = []
     for r in s.execute(stmt):
-        contract = "" if r[7] is None else ("active" if r[6] else "paused")
+        contract = ContractState.NONE if r[7] is None else \
+            ContractState.ACTIVE if r[6] else ContractState.PAUSED
         found.append(OrganizationRow(id=r[0], name=r[1], tier=Tier(r[2]),
                                      contacts=int(r[3] or 0), open_tickets=int(r[4] or 0),
                                      tickets=int(r[5] or 0), contract=contract))

@@ -537,7 +537,7 @@ class MainWindow(QMainWindow):
     def open_technicians(self) -> None:
         """The technicians page; a rename of the technician this window works as is
         followed at once (`_on_technician_renamed`)."""
-        from desk_app.ui.team.technicians_page import TechniciansPage  # deferred (see below)
+        from desk_app.ui.team.technicians_page import TechniciansPage  # deferred, as below
 
         # The composer's draft is stored under the current name first, so a rename
         # moves it with the technician's other drafts.

@@ -13,7 +13,7 @@ from desk_app.domain.enums import EventKind, Status, Tier
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.sla import PolicyConditions, SlaPolicy
 from desk_app.domain.ticket import RequesterInput
-from desk_app.services.organizations import OrganizationRow
+from desk_app.services.organizations import ContractState, OrganizationRow
 from tests.conftest import ME, FakeClock, make_draft, move
 
 pytestmark = pytest.mark.both_engines
@@ -100,14 +100,14 @@ def test_list_counts_contacts_tickets_and_the_contract(ctx: AppContext) -> None:
         name="Carl", email="carl@contoso.example", organization="Contoso")), actor=ME)
     northwind = _org(ctx, "Northwind")
     assert (northwind.contacts, northwind.tickets, northwind.open_tickets) == (2, 2, 1)
-    assert northwind.tier is Tier.STANDARD and northwind.contract == ""
+    assert northwind.tier is Tier.STANDARD and northwind.contract is ContractState.NONE
     names = [(c.name, c.tickets) for c in ctx.organizations.contacts(northwind.id)]
     assert names == [("Anna Adler", 1), ("Ben Brooks", 1)]
     contract = parse_contract(ContractInput(monthly_fee="100.00", currency="EUR",
                                             targets=frozenset({"first_response"}),
                                             tiers=(("95", "10"),)))
     ctx.credits.save_contract(northwind.id, contract, active=False)
-    assert _org(ctx, "Northwind").contract == "paused"
+    assert _org(ctx, "Northwind").contract is ContractState.PAUSED
 
 
 def test_add_organization_refuses_a_duplicate_naming_the_field(ctx: AppContext) -> None:

@@ -34,6 +34,7 @@ from desk_app.domain.enums import Tier
 from desk_app.domain.errors import DeskError, ValidationError
 from desk_app.services.organizations import (
     ContactRow,
+    ContractState,
     OrganizationRow,
     OrganizationService,
     TierChange,
@@ -56,7 +57,7 @@ class OrganizationsModel(ListTableModel[OrganizationRow]):
     def cell(self, row: OrganizationRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (row.name, row.tier.label, str(row.contacts), str(row.open_tickets),
-                    str(row.tickets), row.contract.capitalize() or "—")[column]
+                    str(row.tickets), row.contract.short)[column]
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (2, 3, 4):
             return _RIGHT
         return None
@@ -260,10 +261,9 @@ class OrganizationsPage(QDialog):
         select_data(self.tier, org.tier)
         self.tier.blockSignals(blocked)
         self._on_tier_chosen()
-        self.contract_label.setText({"": "No contract", "active": "Active contract",
-                                     "paused": "Contract paused (no credits)"}[org.contract])
+        self.contract_label.setText(org.contract.label)
         self.contract_button.setText("Open &contract…" if org.contract
-                                     else "Add &contract…")
+                                     is not ContractState.NONE else "Add &contract…")
         self.contract_button.setEnabled(self._open_contract is not None)
         self.contacts_model.set_rows(self._service.contacts(org.id))
 
