@@ -18,6 +18,8 @@ from desk_app.services.clock import Clock, system_clock
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftService
 from desk_app.services.monitor import MonitorService
+from desk_app.services.organizations import OrganizationService
+from desk_app.services.people import TechnicianService
 from desk_app.services.sla import SlaService
 from desk_app.services.ticket_list import TicketListService
 from desk_app.services.tickets import TicketService
@@ -60,6 +62,8 @@ class AppContext:
     drafts: DraftService
     monitor: MonitorService
     alerts: AlertLog
+    people: TechnicianService
+    organizations: OrganizationService
     # Why the desk is open read-only ("" when it is writable); the window shows it.
     read_only_reason: str = ""
 
@@ -165,7 +169,9 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
     return AppContext(db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
                       directory=directory, sla=sla, clock=clock, migration=report,
                       drafts=DraftService(db, clock), monitor=MonitorService(db, sla),
-                      alerts=AlertLog(db), read_only_reason=read_only_reason)
+                      alerts=AlertLog(db), people=TechnicianService(db),
+                      organizations=OrganizationService(db, sla, clock),
+                      read_only_reason=read_only_reason)
 
 
 def _check_target(path: Path, *, mode: OpenMode, read_only: bool) -> str:

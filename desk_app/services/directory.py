@@ -112,13 +112,19 @@ class DirectoryService:
             for position, name in enumerate(DEFAULT_CATEGORIES):
                 s.add(Category(name=name, position=position))
 
-    def ensure_technician(self, name: str) -> int:
-        """The id of the technician with this name, created if new (e.g. the OS user)."""
+    def ensure_technician(self, name: str, *, refuse_inactive: bool = False) -> int:
+        """The id of the technician with this name, created if new (e.g. the OS user).
+
+        A deactivated technician is found as they are (the window still opens for them);
+        `refuse_inactive` (Settings choosing a new identity) refuses one instead."""
         cleaned = " ".join(name.split())
         if not cleaned:
             raise ValidationError("Technician", "a name is required")
         with self._db.session_scope() as s:
             tech = find_technician(s, cleaned)
+            if tech is not None and not tech.active and refuse_inactive:
+                raise ValidationError("Technician", f"{tech.name} is deactivated; "
+                                      "reactivate them first (Team → Technicians)")
             if tech is None:
                 tech = Technician(name=cleaned)
                 s.add(tech)

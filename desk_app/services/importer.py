@@ -177,6 +177,10 @@ class _Directory:
     categories: dict[str, int]
     next_ids: dict[str, int]
     category_position: int
+    # Deactivated technicians (by lower-case name): a row naming one is imported assigned
+    # to them, as the file says (history), and the dry run says how many rows do.
+    inactive: dict[str, str] = field(default_factory=dict)
+    inactive_rows: dict[str, int] = field(default_factory=dict)
     new_orgs: list[dict[str, Any]] = field(default_factory=list)
     new_techs: list[dict[str, Any]] = field(default_factory=list)
     new_categories: list[dict[str, Any]] = field(default_factory=list)
@@ -200,6 +204,8 @@ class _Directory:
                 next_ids={k: v + 1 for k, v in max_ids(s).items()},
                 category_position=int(s.execute(select(func.max(Category.position)))
                                       .scalar() or 0) + 1)
+        d.inactive = {n.lower(): n for n in s.execute(
+            select(col(Technician.name)).where(~col(Technician.active))).scalars()}
         for p in people:
             d._index(p)
         return d
@@ -231,7 +237,20 @@ class _Directory:
         return self._id_for(self.orgs, "organization", name, self._add_organization)
 
     def technician(self, name: str) -> int | None:
+        if name and (stored := self.inactive.get(name.lower())) is not None:
+            self.inactive_rows[stored] = self.inactive_rows.get(stored, 0) + 1
         return self._id_for(self.techs, "technician", name, self._add_technician)
+
+    def inactive_note(self) -> str | None:
+        """The dry run's line about rows assigned to deactivated technicians, if any."""
+        if not self.inactive_rows:
+            return None
+        rows = sum(self.inactive_rows.values())
+        names = ", ".join(sorted(self.inactive_rows, key=str.lower))
+        verb = "names" if rows == 1 else "name"
+        return (f"{plural(rows, 'row')} {verb} deactivated technicians ({names}): imported "
+                "assigned to them, as the file says, and shown as inactive; reassign the "
+                "open ones, or reactivate them first (Team → Technicians).")
 
     def category(self, name: str) -> int | None:
         return self._id_for(self.categories, "category", name, self._add_category)
@@ -317,7 +336,8 @@ class ImportService:
         return ImportReport(
             source=source, file=table.description, plan=plan, rows=len(table.records),
             tickets=tally.rows if not problems.count else 0, problems=tuple(problems.kept),
-            notes=tally.notes(plan, options),
+            notes=tally.notes(plan, options) + tuple(
+                n for n in (directory.inactive_note(),) if n is not None),
             new_contacts=len([p for p in directory.contacts if p.new]),
             new_organizations=len(directory.new_orgs),
             new_technicians=len(directory.new_techs),

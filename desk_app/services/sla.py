@@ -342,6 +342,45 @@ class SlaService:
                          preview=SetupChangePreview(open_tickets=total, due_moves=moves,
                                                     policy_changes=changes_count))
 
+    def preview_tier(self, s: Session, where: Any, tier: Tier | None, *, now: datetime
+                     ) -> SetupChangePreview:
+        """What giving the tickets matching `where` (one organization's open tickets) the
+        tier `tier` would do to their clocks: each replayed with the tier it has and with
+        `tier` (the tier is read live by every replay, see domain/sla_clock.py), nothing
+        stored."""
+        setup = self.setup()
+        total = moves = changes = 0
+        for _ticket_id, events, old_tier, product in self._histories(s, where):
+            total += 1
+            b = _due_and_policy(replay(events, setup, now, tier=old_tier, product=product))
+            a = _due_and_policy(replay(events, setup, now, tier=tier, product=product))
+            moves += b[:2] != a[:2]
+            changes += b[2] != a[2]
+        return SetupChangePreview(open_tickets=total, due_moves=moves, policy_changes=changes)
+
+    def retime(self, s: Session, where: Any, *, now: datetime, actor: str,
+               reason: str | None = None) -> tuple[int, int]:
+        """Recompute and store the clocks of the tickets matching `where` inside the
+        caller's transaction, after a change that replays read but no ticket event records
+        (an organization's tier): batched, as a setup save does. Each ticket whose policy
+        changes gets its SLA_POLICY_CHANGED event, `reason` as its body. Returns (tickets
+        re-timed, policy changes)."""
+        s.flush()
+        old_policy = dict(s.execute(select(col(Ticket.id), col(Ticket.sla_policy))
+                                    .where(where)).all())
+        updates: list[dict[str, Any]] = []
+        changes = 0
+        for ticket_id, result in self.replay_many(s, where, now=now):
+            updates.append({"id": ticket_id, **clock_columns(result, now)})
+            before = old_policy.get(ticket_id)
+            if before is not None and before != result.policy:
+                changes += 1
+                s.add(TicketEvent(ticket_id=ticket_id, at=now, actor=actor,
+                                  kind=EventKind.SLA_POLICY_CHANGED, field="sla_policy",
+                                  old_value=before, new_value=result.policy, body=reason))
+        update_tickets(s, updates)
+        return len(updates), changes
+
     def replay_many(self, s: Session, where: Any, *, now: datetime,
                     setup: SlaSetup | None = None) -> Iterator[tuple[int, SlaReplay]]:
         """Replay every ticket matching `where` from one streamed event query (ordered by

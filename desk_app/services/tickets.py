@@ -133,6 +133,8 @@ class TicketService:
             if assignee is None:
                 errors.append(ValidationError("Assignee",
                                               f"no technician named '{draft.assignee}'"))
+            elif not assignee.active:
+                errors.append(_deactivated(assignee))
         if errors:
             raise ValidationErrors(errors)
         contact, organization = resolve_requester(s, draft.requester)
@@ -186,6 +188,10 @@ class TicketService:
                 if assignee is None:
                     raise ValidationError("Assignee",
                                           f"no technician named '{change.assignee}'")
+                # Keeping a deactivated assignee is fine (the ticket stays theirs until
+                # someone reassigns it); choosing one is not.
+                if not assignee.active and assignee.id != ticket.assignee_id:
+                    raise _deactivated(assignee)
             organization = get_or_create_organization(s, change.organization)
             ticket.title = change.title.strip()
             ticket.description = change.description
@@ -302,6 +308,12 @@ class TicketService:
             return TicketClocks(None, now, error=reason)
 
 
+def _deactivated(tech: Technician) -> ValidationError:
+    return ValidationError("Assignee", f"{tech.name} is deactivated and cannot be given "
+                                       "tickets; reactivate them (Team → Technicians) or "
+                                       "choose someone else")
+
+
 def _get(s: Session, ticket_id: int) -> Ticket:
     ticket = s.get(Ticket, ticket_id)
     if ticket is None:
@@ -361,6 +373,7 @@ def _detail(s: Session, t: Ticket, clocks: TicketClocks) -> TicketDetail:
     assert t.id is not None
     contact = s.get(Contact, t.requester_id)
     org = s.get(Organization, t.organization_id) if t.organization_id else None
+    assignee = s.get(Technician, t.assignee_id) if t.assignee_id else None
     return TicketDetail(
         id=t.id, number=t.number, title=t.title, description=t.description,
         requester=contact.name if contact else "", requester_email=(contact.email or "")
@@ -369,7 +382,8 @@ def _detail(s: Session, t: Ticket, clocks: TicketClocks) -> TicketDetail:
         category=_name_of(s, Category, t.category_id) or "", product=t.product or "",
         priority=t.priority, priority_overridden=t.priority_overridden, impact=t.impact,
         urgency=t.urgency, status=t.status, channel=t.channel,
-        assignee=_name_of(s, Technician, t.assignee_id) or "",
+        assignee=assignee.name if assignee else "",
+        assignee_active=assignee.active if assignee else True,
         created_at=t.created_at, updated_at=t.updated_at,
         first_response_at=t.first_response_at, resolved_at=t.resolved_at,
         closed_at=t.closed_at, resolution_note=t.resolution_note or "", version=t.version,

@@ -75,6 +75,9 @@ class TicketDetail:
     csat_comment: str
     clocks: TicketClocks
     timeline: tuple[TimelineEntry, ...] = ()
+    # False when the assignee has been deactivated: the pane shows "(inactive)" and keeps
+    # them, but no longer offers them to anyone else.
+    assignee_active: bool = True
 
     @property
     def display_number(self) -> str:

@@ -100,6 +100,7 @@ class TicketRow:
     risk: Risk | None = None
     response_over_s: float | None = None  # business time used beyond the target
     resolution_over_s: float | None = None
+    assignee_active: bool = True  # False: deactivated, shown "(inactive)"
 
 
 _OPEN = [s.value for s in Status if s.is_open]
@@ -249,7 +250,8 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
                col(Ticket.resolution_state), col(Ticket.resolution_due_at),
                col(Ticket.sla_urgent_due_at), col(Ticket.sla_risk),
                col(Ticket.response_used_s), col(Ticket.response_target_s),
-               col(Ticket.resolution_used_s), col(Ticket.resolution_target_s))
+               col(Ticket.resolution_used_s), col(Ticket.resolution_target_s),
+               col(tech.active))
         .join(requester, col(requester.id) == Ticket.requester_id)
         .outerjoin(org, col(org.id) == Ticket.organization_id)
         .outerjoin(tech, col(tech.id) == Ticket.assignee_id)
@@ -262,7 +264,8 @@ def ticket_rows(session: Session, ids: Sequence[int]) -> dict[int, TicketRow]:
                         response_state=r[11], response_due_at=r[12], resolution_state=r[13],
                         resolution_due_at=r[14], urgent_due_at=r[15], risk=r[16],
                         response_over_s=over_target(r[17], r[18]),
-                        resolution_over_s=over_target(r[19], r[20]))
+                        resolution_over_s=over_target(r[19], r[20]),
+                        assignee_active=r[21] is None or bool(r[21]))
         for r in session.execute(stmt)
     }
 

@@ -6,6 +6,7 @@ keeps the selection on the ticket the technician was looking at.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 from collections.abc import Mapping
@@ -277,7 +278,8 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        self._menus = {name: bar.addMenu(name) for name in ("&File", "&View", "&Help")}
+        self._menus = {name: bar.addMenu(name)
+                       for name in ("&File", "&View", "&Team", "&Help")}
         # Disabled on a read-only desk (set_read_only); the dialogs that can also just show
         # things (service levels, contracts) open with their Save disabled instead.
         self.edit_actions = [self._action("&File", "&New ticket…", self.new_ticket, "Ctrl+N"),
@@ -315,6 +317,11 @@ class MainWindow(QMainWindow):
         self._action("&View", "SLA colour &legend", self.show_legend)
         self._action("&View", "SLA &notifications", self.watch.show_notifications,
                      "Ctrl+Shift+N", describe="Show the SLA notifications list")
+        # Who works tickets and for whom: both open read-only on a read-only desk.
+        self._action("&Team", "&Technicians…", self.open_technicians,
+                     describe="Add, rename or deactivate technicians; mark supervisors")
+        self._action("&Team", "&Organizations…", self.open_organizations,
+                     describe="Organizations: tier, contacts and contract")
         self._action("&Help", "&Keyboard shortcuts", self.show_shortcuts, "F1")
         self._action("&Help", "&About Desk App", self.show_about)
 
@@ -527,8 +534,44 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Service levels saved; {dialog.applied or 0:,} open tickets recomputed.", 8000)
 
-    def open_contracts(self) -> None:
-        """Organizations' service contracts and this month's credits (docs/credits.md)."""
+    def open_technicians(self) -> None:
+        """The technicians page; a rename of the technician this window works as is
+        followed at once (`_on_technician_renamed`)."""
+        from desk_app.ui.team.technicians_page import TechniciansPage  # deferred, as below
+
+        # The composer's draft is stored under the current name first, so a rename
+        # moves it with the technician's other drafts.
+        self.detail.flush_draft()
+        page = TechniciansPage(self.ctx.people, me_id=self.me_id, ask=self.ask, parent=self)
+        page.sig_renamed.connect(self._on_technician_renamed)
+        page.sig_changed.connect(self.refresh)  # pick lists and the list's names
+        if self.ctx.read_only:
+            page.set_read_only()
+        page.exec()
+
+    def _on_technician_renamed(self, technician_id: int, _old: str, new: str) -> None:
+        """This window records its changes under the technician's name: after a rename of
+        that technician it works as the new name, here and in the settings file."""
+        if technician_id != self.me_id:
+            return
+        self.actor = new
+        self.settings.technician = new
+        self.detail.actor = new
+        self.statusBar().showMessage(f"You now work as {new}.", 8000)
+
+    def open_organizations(self) -> None:
+        from desk_app.ui.team.organizations_page import OrganizationsPage  # deferred
+
+        page = OrganizationsPage(self.ctx.organizations, actor=self.actor,
+                                 open_contract=self.open_contracts, parent=self)
+        page.sig_changed.connect(self.refresh)  # tier in the pane, due times in the list
+        if self.ctx.read_only:
+            page.set_read_only()
+        page.exec()
+
+    def open_contracts(self, organization: str | None = None) -> None:
+        """Organizations' service contracts and this month's credits (docs/credits.md);
+        `organization` chooses the one shown first (from the organizations page)."""
         # Deferred, as AppContext defers the services: the dialog brings in the credits
         # and report services, which would add to the time before the first page.
         from desk_app.ui.reports.contracts_dialog import ContractsDialog
@@ -537,6 +580,9 @@ class MainWindow(QMainWindow):
                                  tz=self.ctx.sla.user_tz, runner=self.runner, parent=self)
         if self.ctx.read_only:
             _disable_saving(dialog)
+        if organization:
+            with contextlib.suppress(KeyError):  # removed meanwhile: the list shows
+                dialog.select_organization(organization)
         dialog.exec()
 
     def import_tickets(self) -> None:

@@ -17,6 +17,7 @@ from desk_app.domain.csv_read import CsvFormatError, CsvTable, read_table
 from desk_app.domain.enums import Channel, EventKind, Priority, Status
 from desk_app.domain.ticket import RequesterInput
 from desk_app.services.importer import ImportInterrupted, ImportService
+from desk_app.services.people import TechnicianInput
 from desk_app.store.engine import Database, make_engine
 from desk_app.store.models import Category, Contact, Organization, Technician, Ticket
 from tests.conftest import make_draft, sqlite_only
@@ -520,3 +521,23 @@ def test_the_summary_counts_in_words_that_agree(ctx: AppContext) -> None:
         "column Created: dates such as '10/07/2026' read both as DD/MM/YYYY and as "
         "MM/DD/YYYY (choose)")
     assert report.problems[0].hinted({"date": "choose"}, where=False).startswith("dates ")
+
+
+def test_a_deactivated_assignee_is_imported_as_the_file_says_and_the_dry_run_notes_it(
+        ctx: AppContext) -> None:
+    """The file is history: a row naming a deactivated technician is assigned to them (no
+    duplicate technician, whose name would clash), and the dry run says so."""
+    row = next(r for r in ctx.people.technicians() if r.name == "Priya Raman")
+    ctx.people.save(TechnicianInput(id=row.id, name=row.name, active=False))
+    report = service(ctx).dry_run(table(DESK_EXPORT), UTC_OPTIONS, source="d.csv")
+    assert report.ok
+    assert ("1 row names deactivated technicians (Priya Raman): imported assigned to "
+            "them, as the file says") in " ".join(report.notes)
+    techs = count(ctx, Technician)
+    service(ctx).run(table(DESK_EXPORT), UTC_OPTIONS, actor="Alex Morgan", source="d.csv")
+    assert count(ctx, Technician) == techs + 1  # Kim New only
+    with ctx.db.session_scope() as s:
+        assignee = s.execute(select(Technician.name).join(
+            Ticket, Ticket.assignee_id == Technician.id).where(Ticket.title == "Printer jam")
+        ).scalar()
+    assert assignee == "Priya Raman"

@@ -280,9 +280,9 @@ def test_settings_switch_technician_once_and_my_tickets_follow(
     calls: list[str] = []
     ensure = ctx.directory.ensure_technician
 
-    def counting(name: str) -> int:
+    def counting(name: str, **options: bool) -> int:
         calls.append(name)
-        return ensure(name)
+        return ensure(name, **options)
 
     monkeypatch.setattr(ctx.directory, "ensure_technician", counting)
 

@@ -181,3 +181,22 @@ def test_launch_opens_a_read_only_desk_read_only(tmp_path: Path, clock: FakeCloc
         sys.excepthook = saved_hook
     assert seen == [True]
     assert path.read_bytes() == before
+
+
+def test_the_team_pages_show_but_cannot_change_a_read_only_desk(
+        read_only_ctx: AppContext, tmp_path: Path, qtbot: QtBot) -> None:
+    window = _window(read_only_ctx, tmp_path, qtbot)
+    seen: dict[str, list[bool]] = {}
+
+    def look(dialog: QWidget) -> None:
+        seen[dialog.windowTitle()] = [
+            b.isEnabled() for b in dialog.findChildren(QPushButton)
+            if b.text().replace("&", "") in ("Save changes", "New technician", "Add",
+                                             "Apply tier")]
+        dialog.close()
+
+    when_modal(look)
+    _action(window, "Technicians…").trigger()
+    when_modal(look)
+    _action(window, "Organizations…").trigger()
+    assert seen == {"Technicians": [False, False], "Organizations": [False, False]}

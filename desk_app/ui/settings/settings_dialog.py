@@ -50,6 +50,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.setMinimumWidth(480)
         self._directory = directory
+        self._technician = technician
         self.technician = QComboBox()
         self.technician.setEditable(True)
         self.technician.addItems(directory.technicians())
@@ -226,7 +227,9 @@ class SettingsDialog(QDialog):
         self.categories_error.show_error(None)
         name = self.technician.currentText().strip()
         try:
-            technician_id = self._directory.ensure_technician(name)
+            # Staying who you are is always allowed; becoming a deactivated one is not.
+            technician_id = self._directory.ensure_technician(
+                name, refuse_inactive=name.lower() != self._technician.lower())
         except ValidationError as exc:
             self.technician_error.show_error(exc.reason)
             return

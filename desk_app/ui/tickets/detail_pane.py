@@ -81,6 +81,10 @@ FIELD_LABELS = {"title": "Title", "description": "Description", "category": "Cat
                 "assignee": "Assignee", "organization": "Organization"}
 
 
+# Marks the assignee combo's entry for a deactivated assignee (`_offer_inactive_assignee`).
+_INACTIVE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
 class TicketDetailPane(QWidget):
     """Shows one ticket; emits `ticket_changed(id)` after every successful change and
     `unsaved_changed(bool)` when the fields start or stop differing from the stored ticket."""
@@ -314,6 +318,7 @@ class TicketDetailPane(QWidget):
             self.organization.clear()
             self.organization.addItem("")
             self.organization.addItems(self._directory.organizations())
+            self._offer_inactive_assignee()
             if self.detail is not None:
                 select_text(self.category, category)
                 select_data(self.assignee, assignee)
@@ -321,6 +326,20 @@ class TicketDetailPane(QWidget):
         finally:
             self._loading = loading
         self._update_unsaved()
+
+    def _offer_inactive_assignee(self) -> None:
+        """A deactivated technician is not offered for assignment, yet a ticket already
+        theirs stays theirs: for that ticket only, they are listed as "Name (inactive)",
+        so the pane neither hides who holds it nor reassigns it on the next save."""
+        for index in reversed(range(self.assignee.count())):
+            if self.assignee.itemData(index, _INACTIVE_ROLE):
+                self.assignee.removeItem(index)
+        d = self.detail
+        if d is None or not d.assignee or d.assignee_active \
+                or self.assignee.findData(d.assignee) >= 0:
+            return
+        self.assignee.addItem(f"{d.assignee} (inactive)", d.assignee)
+        self.assignee.setItemData(self.assignee.count() - 1, True, _INACTIVE_ROLE)
 
     def show_ticket(self, ticket_id: int | None, *, keep_edits: bool = True) -> None:
         """Load the ticket (None clears the pane). Errors show in the pane.
@@ -401,6 +420,7 @@ class TicketDetailPane(QWidget):
             select_data(self.priority, d.priority if d.priority_overridden else AUTO)
         if "channel" not in skip:
             select_data(self.channel, d.channel)
+        self._offer_inactive_assignee()
         if "assignee" not in skip:
             select_data(self.assignee, d.assignee)
         if "organization" not in skip:

@@ -14,7 +14,7 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from desk_app.domain.enums import Priority
 from desk_app.domain.risk import Risk
@@ -158,7 +158,16 @@ class TicketTableModel(QAbstractTableModel):
                 return plain_tooltip(row.title)
             if column is Column.TIME_LEFT:
                 return self._time_left_tooltip(row)
+            if column is Column.ASSIGNEE and not row.assignee_active:
+                return plain_tooltip(f"{row.assignee} is deactivated: the ticket stays "
+                                     "theirs until someone reassigns it")
             return None
+        if role == Qt.ItemDataRole.FontRole and column is Column.ASSIGNEE \
+                and not row.assignee_active:
+            # Italic as well as the "(inactive)" words: a narrow column elides the words.
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.AGE, Column.NUMBER):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.DecorationRole and column is Column.PRIORITY:
@@ -305,6 +314,8 @@ class TicketTableModel(QAbstractTableModel):
             case Column.STATUS:
                 return row.status.label
             case Column.ASSIGNEE:
+                if row.assignee and not row.assignee_active:
+                    return f"{row.assignee} (inactive)"
                 return row.assignee or "Unassigned"
             case Column.AGE:
                 return short_duration(self._now - row.created_at)

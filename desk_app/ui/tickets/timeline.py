@@ -71,7 +71,8 @@ def timeline_html(entries: Iterable[TimelineEntry]) -> str:
         if e.body:
             tag = {"public_reply": "Reply", "internal_note": "Internal note",
                    "status_changed": "Resolution",
-                   "field_changed": "Customer said", "imported": "Import"}.get(e.kind.value, "")
+                   "field_changed": "Customer said", "imported": "Import",
+                   "sla_policy_changed": "Why"}.get(e.kind.value, "")
             text = html.escape(e.body).replace("\n", "<br>")
             body = f"<div class='{e.kind.value}'><i>{tag}:</i> {text}</div>"
         parts.append(f"<p>{head}{body}</p>")

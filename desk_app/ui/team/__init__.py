@@ -1,0 +1,1 @@
+"""The team screens: technicians and organizations (and, in team mode, connecting)."""
