@@ -17,6 +17,7 @@ from desk_app.services.alerts import AlertLog
 from desk_app.services.clock import Clock, system_clock
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftService
+from desk_app.services.live import LiveDeskService
 from desk_app.services.monitor import MonitorService
 from desk_app.services.sla import SlaService
 from desk_app.services.ticket_list import TicketListService
@@ -60,6 +61,8 @@ class AppContext:
     drafts: DraftService
     monitor: MonitorService
     alerts: AlertLog
+    # Which tickets other windows changed (the change log of migration 0010).
+    live: LiveDeskService
     # Why the desk is open read-only ("" when it is writable); the window shows it.
     read_only_reason: str = ""
 
@@ -165,7 +168,8 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
     return AppContext(db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
                       directory=directory, sla=sla, clock=clock, migration=report,
                       drafts=DraftService(db, clock), monitor=MonitorService(db, sla),
-                      alerts=AlertLog(db), read_only_reason=read_only_reason)
+                      alerts=AlertLog(db), live=LiveDeskService(db),
+                      read_only_reason=read_only_reason)
 
 
 def _check_target(path: Path, *, mode: OpenMode, read_only: bool) -> str:

@@ -14,8 +14,17 @@ from datetime import datetime
 
 from desk_app.domain.change_cursor import ChangeCursor
 from desk_app.store import change_log
+from desk_app.store.change_listener import ChangeListener, ListenUnavailable
 from desk_app.store.engine import Database
 from desk_app.store.ticket_queries import TicketListQuery, ids_in_view
+
+__all__ = [
+    "ChangeListener",
+    "ListenUnavailable",
+    "LiveChanges",
+    "LiveDeskService",
+    "open_listener",
+]
 
 # The change log keeps this many rows; a window asleep for longer than that many changes
 # reloads its view when it wakes (its cursor is older than the oldest row).
@@ -63,6 +72,15 @@ class LiveDeskService:
         with self._db.session_scope() as s:
             return ids_in_view(s, query, ids)
 
+    def listener(self) -> ChangeListener:
+        return open_listener(self._db)
+
     def prune(self, keep: int = KEEP_CHANGES) -> int:
         with self._db.session_scope() as s:
             return change_log.prune(s, keep=keep)
+
+
+def open_listener(db: Database) -> ChangeListener:
+    """A LISTEN connection on the desk (raises ListenUnavailable on SQLite, or the
+    driver's error when the server refuses)."""
+    return ChangeListener(db.engine)

@@ -6,6 +6,8 @@ ChangeCursor still waits for (domain/change_cursor.py).
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -19,7 +21,8 @@ CHANNEL = "desk_app_change"
 
 def latest_seq(s: Session) -> int:
     """The newest seq (0 on a desk with no change yet)."""
-    return int(s.execute(select(func.coalesce(func.max(DeskChange.seq), 0))).scalar_one())
+    newest = s.execute(select(func.max(DeskChange.seq))).scalar()
+    return int(newest) if newest is not None else 0
 
 
 def oldest_seq(s: Session) -> int | None:
@@ -29,7 +32,7 @@ def oldest_seq(s: Session) -> int | None:
 def changes_after(s: Session, last: int, gaps: tuple[Gap, ...] = ()
                   ) -> list[tuple[int, int]]:
     """(seq, ticket_id) of the rows after `last` and inside `gaps`, in seq order."""
-    seq = col(DeskChange.seq)
+    seq = cast("ColumnElement[int]", col(DeskChange.seq))
     wanted: list[ColumnElement[bool]] = [seq > last]
     wanted += [seq.between(g.lo, g.hi) for g in gaps]
     rows = s.execute(select(seq, col(DeskChange.ticket_id)).where(or_(*wanted))
