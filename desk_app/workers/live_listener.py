@@ -19,7 +19,7 @@ import threading
 import time
 from enum import StrEnum
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from desk_app.domain.change_cursor import ChangeCursor
 from desk_app.platform.redact import redact
@@ -85,6 +85,17 @@ class LiveDeskWorker(QObject):
     def request_stop(self) -> None:
         """Thread-safe: the loop ends at its next wake (at most LISTEN_WAIT_S)."""
         self._stop.set()
+
+    @Slot()
+    def stop(self) -> None:
+        """On the listener thread: no more rounds; the timer and the LISTEN connection
+        go here, on the thread that made them."""
+        self._stop.set()
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer.deleteLater()
+            self._timer = None
+        self.close_listener()
 
     def run_round(self) -> None:
         """One wait-or-poll round. Never raises."""
@@ -189,9 +200,7 @@ class LiveDeskListener(QObject):
         """Stop within `timeout_ms`; True when the thread has ended."""
         if not self.worker_thread.isRunning():
             return True
-        self.worker.request_stop()
+        self.worker.request_stop()  # ends a wait early (at most LISTEN_WAIT_S)
+        QMetaObject.invokeMethod(self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
         self.worker_thread.quit()
-        ended = self.worker_thread.wait(timeout_ms)
-        if ended:
-            self.worker.close_listener()  # the thread is over: safe from here
-        return ended
+        return self.worker_thread.wait(timeout_ms)
