@@ -52,7 +52,7 @@ class ConflictDialog(QDialog):
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
-        grid.setVerticalSpacing(8)
+        grid.setVerticalSpacing(12)
         for column, title in enumerate(("Field", "Their change", "Your value", "Keep")):
             head = PlainLabel(title)
             head.setObjectName("conflictHeading")
@@ -63,6 +63,7 @@ class ConflictDialog(QDialog):
             self._add_row(grid, row, conflict)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
+        grid.setRowStretch(len(merge.conflicts) + 1, 1)  # rows at the top, not spread out
         rows = QWidget()
         rows.setLayout(grid)
         scroll = QScrollArea()
