@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
         # before the first query, so nothing committed after the view was read is missed.
         self.live = LiveUpdates(ctx.live, ctx.clock, model=self.model, table=self.table,
                                 detail=self.detail, reselect=self._reselect,
-                                changed=self.schedule_counts, parent=self)
+                                changed=self._update_counts, parent=self)
         self.watch.show_stored_state()
         # Counting every filter costs a query; run it just after the table has painted so
         # the first page appears sooner, and coalesce bursts of resets into one count.

@@ -60,6 +60,12 @@ def on_changed(first, last, roles=()):
         app.quit()
 
 model.dataChanged.connect(on_changed)
+# Diagnostics: when the listener thread found each batch, when the GUI thread got it.
+from PySide6.QtCore import Qt as _Qt
+found, delivered = [], []
+window.live.worker.sig_changes.connect(lambda c: found.append(time.time()),
+                                       _Qt.ConnectionType.DirectConnection)
+window.live.worker.sig_changes.connect(lambda c: delivered.append(time.time()))
 modes = []
 window.live.worker.sig_mode_changed.connect(modes.append)
 colleague = None
@@ -78,7 +84,8 @@ colleague.wait()
 mode = window.live.worker.mode.value
 window.live.shutdown()
 with open(out, "w") as f:
-    json.dump({"committed": committed, "seen": seen, "mode": mode, "modes": modes}, f)
+    json.dump({"committed": committed, "seen": seen, "mode": mode, "modes": modes,
+               "found": found, "delivered": delivered}, f)
 '''
 
 COLLEAGUE = r'''
@@ -118,8 +125,17 @@ def measure(target: str, changes: int, workdir: Path) -> dict[str, object]:
     result = json.loads(out.read_text())
     delays = [result["seen"][k] - t for k, t in result["committed"].items()
               if k in result["seen"]]
+    # How long each change waited for the listener to find it, and then for the GUI.
+    found_after, shown_after = [], []
+    for key, committed in result["committed"].items():
+        found = next((f for f in result["found"] if f >= committed), None)
+        if found is not None and key in result["seen"]:
+            found_after.append(found - committed)
+            shown_after.append(result["seen"][key] - found)
+    print("  per change, found to shown (ms):",
+          " ".join(f"{v * 1000:.0f}" for v in shown_after))
     return {"delays": delays, "missed": len(result["committed"]) - len(delays),
-            "mode": result["mode"]}
+            "mode": result["mode"], "found": found_after, "shown": shown_after}
 
 
 def report(name: str, figures: dict[str, object]) -> None:
@@ -131,6 +147,12 @@ def report(name: str, figures: dict[str, object]) -> None:
     print(f"{name}: {len(delays)} changes ({figures['mode']}), delay median "
           f"{statistics.median(delays) * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms, max "
           f"{delays[-1] * 1000:.0f} ms, missed {figures['missed']} (target < 2000 ms)")
+    for part, what in (("found", "commit to found by the listener"),
+                       ("shown", "found to shown in the model")):
+        values = sorted(figures[part])  # type: ignore[type-var]
+        if values:
+            print(f"  {what}: median {statistics.median(values) * 1000:.0f} ms, max "
+                  f"{values[-1] * 1000:.0f} ms")
 
 
 def run_sqlite(tickets: int, changes: int) -> None:

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desk_app.app import AppContext, open_context
 from desk_app.domain.enums import Status
+from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.tickets.conflict_dialog import ConflictDialog
 from desk_app.ui.tickets.ticket_table_model import Column
@@ -108,6 +109,10 @@ def test_a_ticket_leaving_the_view_goes_but_the_open_one_stays_listed_and_select
 
     assert model.row_of(gone) is None
     assert model.row_of(selected) is not None  # open in the pane: not pulled away
+    counts = window.live.counts_timer  # once per burst of changes, not per change
+    assert counts.isActive()
+    counts.timeout.emit()
+    assert window.filter_buttons[QuickFilter.OPEN].text().endswith(f"{TICKETS - 2:,}")
     assert window.selected_ticket_id() == selected
     assert _top_id(window) == top
     assert window.detail.detail is not None
