@@ -29,6 +29,10 @@ __all__ = [
 # The change log keeps this many rows; a window asleep for longer than that many changes
 # reloads its view when it wakes (its cursor is older than the oldest row).
 KEEP_CHANGES = 50_000
+PRUNE_AT_MOST = 20_000
+# More new rows than this in one read (an import, a seed, a calendar edit by a colleague):
+# the window reloads its view once instead of being told every ticket.
+MAX_ROWS = 5_000
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,11 @@ class LiveDeskService:
     def changes(self, cursor: ChangeCursor, *, now: datetime) -> LiveChanges:
         """The tickets changed after `cursor` (one indexed range query)."""
         with self._db.session_scope() as s:
-            rows = change_log.changes_after(s, cursor.last, cursor.gaps)
+            rows = change_log.changes_after(s, cursor.last, cursor.gaps,
+                                            limit=MAX_ROWS + 1)
+            if len(rows) > MAX_ROWS:
+                return LiveChanges(cursor=ChangeCursor(last=change_log.latest_seq(s)),
+                                   ticket_ids=frozenset(), reload=True)
             first_new = next((seq for seq, _ in rows if seq > cursor.last), None)
             # A hole right above the cursor: rows it never read may have been pruned.
             oldest = change_log.oldest_seq(s) \
@@ -75,9 +83,9 @@ class LiveDeskService:
     def listener(self) -> ChangeListener:
         return open_listener(self._db)
 
-    def prune(self, keep: int = KEEP_CHANGES) -> int:
+    def prune(self, keep: int = KEEP_CHANGES, at_most: int = PRUNE_AT_MOST) -> int:
         with self._db.session_scope() as s:
-            return change_log.prune(s, keep=keep)
+            return change_log.prune(s, keep=keep, at_most=at_most)
 
 
 def open_listener(db: Database) -> ChangeListener:

@@ -29,20 +29,26 @@ def oldest_seq(s: Session) -> int | None:
     return s.execute(select(func.min(DeskChange.seq))).scalar()
 
 
-def changes_after(s: Session, last: int, gaps: tuple[Gap, ...] = ()
-                  ) -> list[tuple[int, int]]:
-    """(seq, ticket_id) of the rows after `last` and inside `gaps`, in seq order."""
+def changes_after(s: Session, last: int, gaps: tuple[Gap, ...] = (), *,
+                  limit: int | None = None) -> list[tuple[int, int]]:
+    """(seq, ticket_id) of the rows after `last` and inside `gaps`, in seq order (the
+    first `limit` of them)."""
     seq = cast("ColumnElement[int]", col(DeskChange.seq))
     wanted: list[ColumnElement[bool]] = [seq > last]
     wanted += [seq.between(g.lo, g.hi) for g in gaps]
     rows = s.execute(select(seq, col(DeskChange.ticket_id)).where(or_(*wanted))
-                     .order_by(seq))
+                     .order_by(seq).limit(limit))
     return [(int(r[0]), int(r[1])) for r in rows]
 
 
-def prune(s: Session, *, keep: int) -> int:
-    """Delete all but the newest `keep` rows; how many went. A window whose cursor is
-    older than what is left notices (`oldest_seq`) and reloads its view."""
-    newest = latest_seq(s)
-    result = s.execute(delete(DeskChange).where(col(DeskChange.seq) <= newest - keep))
+def prune(s: Session, *, keep: int, at_most: int) -> int:
+    """Delete the oldest rows beyond the newest `keep`, at most `at_most` of them (a
+    100,000-ticket import leaves some 740,000 rows; deleting them in one statement would
+    hold the write lock for seconds); how many went. A window whose cursor is older than
+    what is left notices (`oldest_seq`) and reloads its view."""
+    newest, oldest = latest_seq(s), oldest_seq(s)
+    if oldest is None:
+        return 0
+    upto = min(newest - keep, oldest + at_most - 1)
+    result = s.execute(delete(DeskChange).where(col(DeskChange.seq) <= upto))
     return int(getattr(result, "rowcount", 0) or 0)

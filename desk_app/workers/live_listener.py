@@ -24,7 +24,12 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Sl
 from desk_app.domain.change_cursor import ChangeCursor
 from desk_app.platform.redact import redact
 from desk_app.services.clock import Clock
-from desk_app.services.live import ChangeListener, LiveChanges, LiveDeskService
+from desk_app.services.live import (
+    PRUNE_AT_MOST,
+    ChangeListener,
+    LiveChanges,
+    LiveDeskService,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,7 @@ LISTEN_WAIT_S = 0.25
 RELISTEN_S = 10.0
 CHECK_EVERY_S = 30.0
 PRUNE_EVERY_S = 600.0
+PRUNE_AGAIN_S = 5.0
 
 
 class LiveMode(StrEnum):
@@ -116,8 +122,9 @@ class LiveDeskWorker(QObject):
             if self._want_listen and now >= self._next_listen:
                 self._try_listen()
         if now >= self._next_prune:
-            self._next_prune = now + PRUNE_EVERY_S
-            self._prune()
+            # A full chunk deleted: more is waiting (after an import); go on soon.
+            full = self._prune() >= PRUNE_AT_MOST
+            self._next_prune = now + (PRUNE_AGAIN_S if full else PRUNE_EVERY_S)
         self._schedule()
 
     def check(self) -> LiveChanges | None:
@@ -170,11 +177,12 @@ class LiveDeskWorker(QObject):
             self.mode = mode
             self.sig_mode_changed.emit(mode.value)
 
-    def _prune(self) -> None:
+    def _prune(self) -> int:
         try:
-            self._live.prune()
-        except Exception as exc:  # another window may be pruning: next time
+            return self._live.prune()
+        except Exception as exc:  # another window may be pruning, or a read-only desk
             log.info("live desk: pruning the change log failed: %s", redact(str(exc)))
+            return 0
 
 
 def _reason(exc: BaseException) -> str:

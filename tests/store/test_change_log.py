@@ -153,3 +153,30 @@ def test_the_migration_goes_down_to_0008_and_up_again_keeping_the_tickets(
     ctx.tickets.add_note(created.id, "written at 0010", actor=ME)
     assert live.changes(cursor, now=ctx.clock()).ticket_ids == {created.id}
     assert ctx.tickets.detail(created.id).title == "Survives"
+
+
+def test_pruning_deletes_at_most_a_chunk_at_a_time(ctx: AppContext) -> None:
+    live = _live(ctx)
+    for i in range(3):
+        ctx.tickets.create(make_draft(title=f"T{i}"), actor=ME)
+    with ctx.db.session_scope() as s:
+        oldest = change_log.oldest_seq(s)
+    assert oldest is not None
+    assert live.prune(keep=1, at_most=2) == 2
+    with ctx.db.session_scope() as s:
+        assert change_log.oldest_seq(s) == oldest + 2
+
+
+def test_a_batch_too_big_to_list_asks_for_a_reload_and_skips_to_the_newest(
+        ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    import desk_app.services.live as live_module
+
+    monkeypatch.setattr(live_module, "MAX_ROWS", 3)
+    live = _live(ctx)
+    cursor = live.start()
+    for i in range(3):  # each creation writes a ticket row and an event row
+        ctx.tickets.create(make_draft(title=f"T{i}"), actor=ME)
+    step = live.changes(cursor, now=ctx.clock())
+    assert step.reload and step.ticket_ids == frozenset()
+    with ctx.db.session_scope() as s:
+        assert step.cursor.last == change_log.latest_seq(s)
