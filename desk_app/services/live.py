@@ -30,7 +30,7 @@ __all__ = [
 # reloads its view when it wakes (its cursor is older than the oldest row).
 KEEP_CHANGES = 50_000
 PRUNE_AT_MOST = 20_000
-# More new rows than this in one read (an import, a seed, a calendar edit by a colleague):
+# More new rows than this in one read (a colleague's import or seed):
 # the window reloads its view once instead of being told every ticket.
 MAX_ROWS = 5_000
 
@@ -46,6 +46,9 @@ class LiveChanges:
 
 
 class LiveDeskService:
+    """Reads of the change log for one window; `prune` keeps the log short (any window may
+    prune: the rows are the same for all)."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
 
