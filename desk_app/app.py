@@ -17,6 +17,7 @@ from desk_app.services.alerts import AlertLog
 from desk_app.services.clock import Clock, system_clock
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftService
+from desk_app.services.live import LiveDeskService
 from desk_app.services.monitor import MonitorService
 from desk_app.services.organizations import OrganizationService
 from desk_app.services.people import TechnicianService
@@ -64,6 +65,8 @@ class AppContext:
     alerts: AlertLog
     people: TechnicianService
     organizations: OrganizationService
+    # Which tickets other windows changed (the change log of migration 0010).
+    live: LiveDeskService
     # Why the desk is open read-only ("" when it is writable); the window shows it.
     read_only_reason: str = ""
 
@@ -171,6 +174,7 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
                       drafts=DraftService(db, clock), monitor=MonitorService(db, sla),
                       alerts=AlertLog(db), people=TechnicianService(db),
                       organizations=OrganizationService(db, sla, clock),
+                      live=LiveDeskService(db),
                       read_only_reason=read_only_reason)
 
 

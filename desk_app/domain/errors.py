@@ -37,3 +37,8 @@ class TicketNotFound(DeskError):
 
 class ConcurrentEdit(DeskError):
     """Someone else saved the ticket since it was opened; reload before saving again."""
+
+
+class EditNotSaved(DeskError):
+    """The technician chose to go on editing rather than decide a conflict; nothing was
+    stored and every field still holds what they typed."""

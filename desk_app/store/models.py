@@ -267,3 +267,20 @@ class MessageDraft(SQLModel, table=True):
     kind: str = Field(max_length=8)  # "reply" or "note"
     body: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class DeskChange(SQLModel, table=True):
+    """One change to a ticket, written by database triggers (migration 0010) in the
+    writing transaction, so every writer is covered: the services, the import, the seed,
+    an older or newer Desk App, plain SQL. Other windows on the desk ask "which tickets
+    changed after seq N" (store/change_log.py) to repaint just those rows; on PostgreSQL
+    the trigger also NOTIFYs them at COMMIT. Pruned to the newest rows by the windows;
+    never read for history (the ticket_event audit trail is the history).
+
+    No foreign key on `ticket_id`: a deleted ticket's change row must stay to be seen."""
+
+    __tablename__ = "desk_change"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(nullable=False)

@@ -226,6 +226,18 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
     return _fetch_ids(session, stmt)
 
 
+def ids_in_view(session: Session, query: TicketListQuery, ids: Sequence[int]) -> set[int]:
+    """Which of `ids` the view `query` shows now (its filter and search, the same
+    conditions as `ticket_ids`): how a window learns that a colleague's change made a
+    ticket enter or leave its list, without re-reading the whole view."""
+    if not ids:
+        return set()
+    stmt = _apply_filters(select(_TICKET_ID), query).where(_TICKET_ID.in_(list(ids)))
+    if query.search.strip():
+        stmt = stmt.where(col(Ticket.id).in_(_search_matches(query.search)))
+    return set(_fetch_ids(session, stmt))
+
+
 def _fetch_ids(session: Session, stmt: Select) -> list[int]:
     """Run a one-column integer query and read the DBAPI cursor directly.
 

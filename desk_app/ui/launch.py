@@ -63,7 +63,8 @@ def launch(database: str, *, demo: bool = False, read_only: bool = False) -> int
     actor = settings.technician
     if demo and not ctx.read_only and not ctx.lists.ids(_all()):
         ctx.generator.generate(tickets=DEMO_TICKETS, seed=42, include_technician=actor)
-    window = MainWindow(ctx, settings, actor=actor, start_monitor=True)
+    window = MainWindow(ctx, settings, actor=actor, start_monitor=True,
+                        start_live=True)
     if demo:
         window.setWindowTitle(f"Desk App — demo ({redact(database)})")
     window.show()

@@ -53,6 +53,7 @@ from desk_app.ui.sla.sla_legend import SlaLegendDialog
 from desk_app.ui.sla.sla_settings_dialog import SlaSettingsDialog
 from desk_app.ui.sla.sla_watch import SlaWatchUi
 from desk_app.ui.tickets.detail_pane import TicketDetailPane
+from desk_app.ui.tickets.live_updates import LiveUpdates
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.tickets.ticket_table_model import (
     COLUMN_FOR_SORT,
@@ -96,7 +97,8 @@ class MainWindow(QMainWindow):
     """One window per database."""
 
     def __init__(self, ctx: AppContext, settings: UiSettings, *, actor: str,
-                 start_monitor: bool = False, ask: Ask = ask_with_message_box) -> None:
+                 start_monitor: bool = False, start_live: bool = False,
+                 ask: Ask = ask_with_message_box) -> None:
         super().__init__()
         self._quitting = False
         self._banner_column: QVBoxLayout | None = None  # made by the first top banner
@@ -229,6 +231,11 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        # Colleagues' changes (other windows, processes, plain SQL): the cursor is taken
+        # before the first query, so nothing committed after the view was read is missed.
+        self.live = LiveUpdates(ctx.live, ctx.clock, model=self.model, table=self.table,
+                                detail=self.detail, reselect=self._reselect,
+                                changed=self._update_counts, parent=self)
         self.watch.show_stored_state()
         # Counting every filter costs a query; run it just after the table has painted so
         # the first page appears sooner, and coalesce bursts of resets into one count.
@@ -246,6 +253,8 @@ class MainWindow(QMainWindow):
             self.set_read_only(ctx.read_only_reason)
         elif start_monitor:  # the monitor stores clocks and notifications: it writes
             self.watch.start_monitor()
+        if start_live:  # reads only: a read-only desk shows colleagues' changes too
+            self.live.start()
         if ctx.migration.note:  # start-up repaired the desk: this open is the only time
             self.show_repair_note(ctx.migration.note)
 
@@ -863,6 +872,7 @@ class MainWindow(QMainWindow):
             return
         self.save_layout()
         self.watch.shutdown()
+        self.live.shutdown()
         super().closeEvent(event)
 
 

@@ -18,7 +18,7 @@ from desk_app.ui.settings.settings_dialog import SettingsDialog
 from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
 from desk_app.ui.tickets.ticket_table_model import Column
-from tests.conftest import ME, make_draft, move
+from tests.conftest import ME, edit_of, make_draft, move
 from tests.ui.conftest import ScriptedAsk, activate, fill_the_disk, when_modal
 
 WindowFactory = Callable[[], MainWindow]
@@ -136,17 +136,26 @@ def test_status_moves_from_the_detail_pane(make_window: WindowFactory, ctx: AppC
     assert window.selected_ticket_id() == created.id  # still selected
 
 
-def test_a_conflicting_save_keeps_the_edit_and_says_so(make_window: WindowFactory,
-                                                       ctx: AppContext) -> None:
+def test_a_save_after_a_colleagues_change_to_other_fields_keeps_both(
+        make_window: WindowFactory, ctx: AppContext) -> None:
+    """Someone else saved first (a status move, a new product): the edit is merged with
+    their version, not refused, and nothing of theirs is overwritten."""
     created = ctx.tickets.create(make_draft(), actor=ME)
     window = make_window()
     window.select_ticket(created.id)
     pane = window.detail
     pane.title.setText("My better title")
     move(ctx, created.id, Status.IN_PROGRESS, actor="Priya Raman")  # someone else saves first
+    latest = ctx.tickets.detail(created.id)
+    ctx.tickets.edit(created.id, edit_of(latest, product="Laser 5"),
+                     expected_version=latest.version, actor="Priya Raman")
+    pane.resolve_conflicts = lambda _p, _m: pytest.fail("no field conflicts")
     pane.save_button.click()
-    assert pane.message.isVisible() and "Someone else changed" in pane.message.text()
+    stored = ctx.tickets.detail(created.id)
+    assert (stored.title, stored.product, stored.status) == (
+        "My better title", "Laser 5", Status.IN_PROGRESS)
     assert pane.title.text() == "My better title"
+    assert not pane.has_unsaved_changes()
 
 
 def test_reply_and_note_from_the_composer(make_window: WindowFactory, ctx: AppContext,

@@ -21,7 +21,7 @@ from desk_app.ui.common.widgets import select_data
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
-from tests.conftest import ME, FakeClock, make_draft, move
+from tests.conftest import ME, FakeClock, edit_of, make_draft, move
 from tests.ui.conftest import ScriptedAsk, activate, fill_the_disk, when_modal
 
 WindowFactory = Callable[[], MainWindow]
@@ -167,13 +167,16 @@ def test_a_failed_save_keeps_the_edits_and_the_selection(
     assert pane.detail is not None and pane.detail.id == first
     assert pane.title.text() == "" and "required" in pane.title_error.text()
 
-    pane.title.setText("Mine")  # a conflict: someone else saved first
-    move(ctx, first, Status.IN_PROGRESS, actor="Priya Raman")
+    pane.title.setText("Mine")  # a conflict: someone else saved another title first
+    stored = ctx.tickets.detail(first)
+    ctx.tickets.edit(first, edit_of(stored, title="Theirs"), expected_version=stored.version,
+                     actor="Priya Raman")
+    pane.resolve_conflicts = lambda _parent, _merge: None  # "Go on editing"
     answers.then(Answer.SAVE)
     _click_row_of(window, qtbot, second)
     qtbot.waitUntil(lambda: _selected_ids(window) == [first])
-    assert pane.title.text() == "Mine" and "Someone else changed" in pane.message.text()
-    assert ctx.tickets.detail(first).title == "Printer offline"
+    assert pane.title.text() == "Mine" and "Not saved" in pane.message.text()
+    assert ctx.tickets.detail(first).title == "Theirs"
 
 
 def test_a_quick_filter_that_would_hide_the_edited_ticket_asks_and_cancel_undoes_it(

@@ -39,6 +39,7 @@ from desk_app.domain.enums import Channel, Impact, Priority, Status, Urgency
 from desk_app.domain.errors import (
     ConcurrentEdit,
     DeskError,
+    EditNotSaved,
     ValidationError,
     ValidationErrors,
 )
@@ -48,6 +49,7 @@ from desk_app.domain.sla_clock import ClockResult, ClockState, explain
 from desk_app.domain.workflow import action_name, allowed_moves
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftKind, DraftService
+from desk_app.services.edit_conflicts import FIELD_LABELS, EditMerge, edit_of, merge_edit
 from desk_app.services.sla import result_text
 from desk_app.services.tickets import TicketEdit, TicketService
 from desk_app.services.views import TicketClocks, TicketDetail
@@ -66,6 +68,7 @@ from desk_app.ui.common.widgets import (
     with_error,
 )
 from desk_app.ui.sla.risk_style import GLYPHS, shape_colour
+from desk_app.ui.tickets.conflict_dialog import ask_conflict_choices
 from desk_app.ui.tickets.resolve_dialog import Resolution, ask_resolution_note
 from desk_app.ui.tickets.timeline import timeline_html
 
@@ -75,10 +78,10 @@ AUTO = "auto"  # the priority combo's "follow the matrix" entry
 # The composer is saved as a draft this long after the last keystroke: short enough that a
 # crash loses a sentence at most, long enough that typing does not write on every key.
 DRAFT_SAVE_MS = 1500
-FIELD_LABELS = {"title": "Title", "description": "Description", "category": "Category",
-                "product": "Product", "impact": "Impact", "urgency": "Urgency",
-                "priority_override": "Priority", "channel": "Channel",
-                "assignee": "Assignee", "organization": "Organization"}
+# A save merges with the newest stored version and tries again this often when the ticket
+# moved on yet again meanwhile.
+SAVE_ATTEMPTS = 3
+
 
 
 # Marks the assignee combo's entry for a deactivated assignee (`_offer_inactive_assignee`).
@@ -105,6 +108,14 @@ class TicketDetailPane(QWidget):
         self.ask: Ask = ask
         # The fields as loaded: "unsaved" means the widgets differ from this.
         self._baseline: TicketEdit | None = None
+        # The ticket as it was when the pending edits began: a colleague's change since
+        # then is merged field by field on Save (services/edit_conflicts.py), never
+        # overwritten, however many times the pane was refreshed in between.
+        self._edit_base: TicketDetail | None = None
+        # Asks which side wins each conflicting field; None = go on editing. Tests
+        # replace it; the real one opens ConflictDialog.
+        self.resolve_conflicts: Callable[[QWidget, EditMerge], set[str] | None] = \
+            ask_conflict_choices
         self._unsaved = False
         self._loading = False  # widgets are being filled by code, not by the technician
         self._draft_pending = False  # the composer changed since the draft was last stored
@@ -380,7 +391,28 @@ class TicketDetailPane(QWidget):
         shown = self.current_edit()
         stored = edit_of(d)
         self._baseline = replace(shown, **{name: getattr(stored, name) for name in edited})
+        if not edited or self._edit_base is None or self._edit_base.id != d.id:
+            self._edit_base = d
         self._update_unsaved()
+
+    def refresh_from_desk(self) -> None:
+        """A colleague changed the open ticket: show it as stored now, keeping the fields
+        being edited and the composer as they are. A field both changed is named in the
+        pane at once; Save then asks which value to keep."""
+        before = self.detail
+        if before is None:
+            return
+        self.show_ticket(before.id)
+        after = self.detail
+        if after is None or after is before or after.version == before.version \
+                or self._edit_base is None or not self.has_unsaved_changes():
+            return
+        merge = merge_edit(self._edit_base, self.current_edit(), after)
+        if merge.conflicts:
+            names = ", ".join(c.label for c in merge.conflicts)
+            who = ", ".join(dict.fromkeys(c.who for c in merge.conflicts))
+            self._show_message(f"{who} changed {names} while you were editing. Your text "
+                               "is kept; Save asks which value to keep.")
 
     def _fill(self, d: TicketDetail, *, skip: set[str], keep_composer: bool) -> None:
         self.detail = d
@@ -550,9 +582,32 @@ class TicketDetailPane(QWidget):
         if self.detail is None:
             return True
         # The fields as they are at each try: typing goes on while the desk is busy.
-        return self._run(lambda d: self._tickets.edit(
-            d.id, self.current_edit(), expected_version=d.version, actor=self.actor),
-            keep_composer=True, again=self._save_attempt)
+        return self._run(self._save_merged, keep_composer=True, again=self._save_attempt)
+
+    def _save_merged(self, shown: TicketDetail) -> TicketDetail:
+        """Save the fields merged with whatever a colleague stored since the edits began:
+        a field only they changed keeps their value, one only the technician changed
+        theirs; one both changed is decided in the conflict dialog. A save that finds the
+        ticket changed again meanwhile merges once more with the newest version."""
+        mine = self.current_edit()
+        base = self._edit_base if self._edit_base is not None \
+            and self._edit_base.id == shown.id else shown
+        theirs = shown
+        for _attempt in range(SAVE_ATTEMPTS):
+            merge = merge_edit(base, mine, theirs)
+            edit = merge.edit
+            if merge.conflicts:
+                take_theirs = self.resolve_conflicts(self, merge)
+                if take_theirs is None:
+                    raise EditNotSaved("you chose to go on editing")
+                edit = merge.resolved(take_theirs)
+            try:
+                return self._tickets.edit(shown.id, edit, expected_version=theirs.version,
+                                          actor=self.actor)
+            except ConcurrentEdit:
+                theirs = self._tickets.detail(shown.id)
+        raise ConcurrentEdit("The ticket keeps changing under you; your text is kept. "
+                             "Try Save again in a moment.")
 
     def _on_revert(self) -> None:
         self.discard_changes()
@@ -618,8 +673,9 @@ class TicketDetailPane(QWidget):
             if others:
                 self._show_message("; ".join(f"{k}: {v}" for k, v in others.items()))
             return False
-        except ConcurrentEdit as exc:
-            self._show_message(str(exc))
+        except (ConcurrentEdit, EditNotSaved) as exc:
+            self._show_message(str(exc) if isinstance(exc, ConcurrentEdit)
+                               else f"Not saved: {exc}. Your edits are still here.")
             return False
         except (DeskError, SQLAlchemyError, OSError) as exc:
             if again is not None and self.busy.handle(
@@ -787,15 +843,6 @@ class TicketDetailPane(QWidget):
     def _hide_message(self) -> None:
         self.message.hide()
 
-
-
-def edit_of(d: TicketDetail) -> TicketEdit:
-    """The stored ticket's editable fields, in the shape the pane edits them."""
-    return TicketEdit(
-        title=d.title, description=d.description, category=d.category, product=d.product,
-        impact=d.impact, urgency=d.urgency,
-        priority_override=d.priority if d.priority_overridden else None,
-        channel=d.channel, assignee=d.assignee, organization=d.organization)
 
 
 def clock_html(clock: ClockResult | None, now: datetime) -> str:

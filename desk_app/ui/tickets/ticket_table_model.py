@@ -8,6 +8,7 @@ bounded cache.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from enum import IntEnum
@@ -201,7 +202,26 @@ class TicketTableModel(QAbstractTableModel):
 
     def set_query(self, query: TicketListQuery) -> None:
         """Run `query` and show its tickets (a reset: a new view, not an update)."""
-        ids = self._lists.ids(query)
+        self._show(query, self._lists.ids(query))
+        self.query_changed.emit(query)
+
+    def requery(self, *, keep: int | None = None) -> None:
+        """Run the current query again (a colleague's change moved tickets in or out of
+        the view). `keep` stays listed at its row even if it left the view: the ticket
+        the technician has open never vanishes under them; it goes at the next query."""
+        ids = self._lists.ids(self._query)
+        if keep is not None and keep not in set(ids):
+            row = self.row_of(keep)
+            if row is not None:
+                ids.insert(min(row, len(ids)), keep)
+        self._show(self._query, ids)
+
+    def listed(self, ticket_ids: Iterable[int]) -> list[int]:
+        """Those of `ticket_ids` the view lists now."""
+        rows_by_id = self._rows_by_id()
+        return [t for t in ticket_ids if t in rows_by_id]
+
+    def _show(self, query: TicketListQuery, ids: list[int]) -> None:
         self.beginResetModel()
         self._query = query
         self._ids = ids
@@ -210,7 +230,6 @@ class TicketTableModel(QAbstractTableModel):
         self._step()
         self.endResetModel()
         self._note_number(self._lists.max_number() or 0)
-        self.query_changed.emit(query)
 
     def reload(self) -> None:
         self.set_query(self._query)
