@@ -149,6 +149,9 @@ def summary(notices: Sequence[Notice], crossings: Sequence[Crossing], now: datet
         parts = ", ".join(f"{n} {lvl.label.lower()}" for lvl, n in
                           sorted(levels.items(), key=lambda kv: -kv[0].severity))
         title = f"{len(relevant)} SLA alerts: {parts}"
+    escalations = sum(1 for c in relevant if c.escalation)
+    if escalations:  # a supervisor's burst: say how much of it is others' breaches
+        title += f" ({escalations} escalation{'s' if escalations != 1 else ''})"
     numbers = ", ".join(sorted({c.number for c in relevant})[:6])
     more = "…" if len({c.number for c in relevant}) > 6 else ""
     return Notice(title=title, body=f"{numbers}{more}", level=worst, at=now,

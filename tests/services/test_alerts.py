@@ -167,5 +167,9 @@ def test_an_escalation_reads_as_one_whatever_the_scope() -> None:
     # The technician's own switches still hold: quiet hours, and the levels they chose.
     assert plan([escalated], AlertRules(levels=frozenset({Risk.AT_RISK})), me_id=ME,
                 now=NOW).desktop == ()
+    burst = [replace(crossing(i, level=Risk.BREACHED), escalation=i % 2 == 0)
+             for i in range(1, 6)]
+    assert plan(burst, AlertRules(), me_id=ME, now=NOW).desktop[0].title == \
+        "5 tickets breached their resolution target (2 escalations)"
     entry = replace(_entry(1, 4, Risk.BREACHED), escalation=True)
     assert entry.text == "Escalation: resolution breached"

@@ -28,14 +28,19 @@ def second_ctx(desk_target: str | Path, clock: FakeClock, ctx: AppContext
     other.close()
 
 
-def _rows(window: MainWindow) -> list[tuple[str, str]]:
-    dialog = NotificationsDialog(window.watch.center, scope_label="x",
+def _heading_and_rows(window: MainWindow) -> tuple[str, list[tuple[str, str]]]:
+    dialog = NotificationsDialog(window.watch.center, scope_label="My tickets",
                                  now=window.ctx.clock())
     tree = dialog.tree
     rows = [(tree.topLevelItem(i).text(0), tree.topLevelItem(i).text(1))
             for i in range(tree.topLevelItemCount())]
+    heading = dialog.heading.text()
     dialog.deleteLater()
-    return rows
+    return heading, rows
+
+
+def _rows(window: MainWindow) -> list[tuple[str, str]]:
+    return _heading_and_rows(window)[1]
 
 
 def test_two_technicians_windows_on_one_desk_list_their_own_alerts(
@@ -67,6 +72,9 @@ def test_two_technicians_windows_on_one_desk_list_their_own_alerts(
         ("HD-1002  Priya's", "Resolution breached  (+1 earlier)"),
         ("HD-1001  Mine", "Escalation: resolution breached")]
     assert (alex.watch.bell.text(), priya.watch.bell.text()) == ("Alerts  2", "Alerts  3")
+    assert _heading_and_rows(alex)[0].startswith("Alerts for <b>my tickets</b> (change")
+    assert _heading_and_rows(priya)[0].startswith(
+        "Alerts for <b>my tickets</b> and <b>escalations</b> to you as a supervisor")
     # Reading in one window reads nothing in the other.
     alex.watch.center.mark_read()
     assert (alex.watch.bell.text(), priya.watch.bell.text()) == ("Alerts", "Alerts  3")
