@@ -293,3 +293,27 @@ def test_a_save_during_a_tick_is_not_overwritten_and_is_looked_at_next_tick(
     retried = monitor.tick(eleven + timedelta(seconds=16), since=eleven + timedelta(seconds=1))
     assert retried.examined == 1 and retried.crossings == ()  # paused clocks say nothing
     assert ctx.lists.rows([d.id])[d.id].response_state == "paused"
+
+
+def test_a_crossing_another_window_of_the_same_technician_stored_is_not_told_again(
+        ctx: AppContext, clock: FakeClock) -> None:
+    """Two workstations of one technician decide the same crossing at once: the memory's
+    unique key lets one row in, and only the window whose row went in tells it (the other
+    insert skips it instead of failing the tick)."""
+    from desk_app.store.notification_rows import insert_new
+
+    d = ctx.tickets.create(make_draft(), actor=ME)
+    me_id = ctx.directory.technician_id(ME)
+
+    def row(level: str) -> dict[str, Any]:
+        return {"ticket_id": d.id, "technician_id": me_id, "clock": "first_response",
+                "level": level, "episode": 0, "notified_at": clock.now,
+                "escalation": False, "listed": True}
+
+    with ctx.db.session_scope() as s:
+        assert insert_new(s, [row("at_risk")]) == {(d.id, "first_response", "at_risk", 0)}
+    with ctx.db.session_scope() as s:
+        assert insert_new(s, [row("at_risk"), row("critical")]) == \
+            {(d.id, "first_response", "critical", 0)}
+    with ctx.db.session_scope() as s:
+        assert insert_new(s, []) == set()
