@@ -230,7 +230,8 @@ class MonitorService:
                        *[getattr(Ticket, c) for c in _COMPARED]).where(where)
                 .execution_options(yield_per=2000))}
             if not stored:
-                self._retry = frozenset()
+                if notify:
+                    self._retry = frozenset()
                 return TickResult(examined=0)
             updates: list[dict[str, Any]] = []
             rows: list[RowUpdate] = []
@@ -264,8 +265,10 @@ class MonitorService:
             # The status bar's counts, computed here (off the GUI thread) when they moved.
             counts = _counts(s, STATUS_LEVELS) if rows or crossings or len(stored) > 1000 \
                 else {}
-        self._retry = frozenset(lost)
         if notify:  # committed, notifications decided: the next tick need not look again
+            # (`bring_up_to_date`, for a report, may run on another thread: it leaves the
+            # monitor's own bookkeeping alone)
+            self._retry = frozenset(lost)
             self._own = (now, {u["id"]: tuple(u[c] for c in _WRITTEN) for u in updates
                                if u["id"] not in lost})
         return TickResult(updates=tuple(r for r in rows if r.ticket_id not in lost),
