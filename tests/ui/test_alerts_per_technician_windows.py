@@ -78,3 +78,27 @@ def test_two_technicians_windows_on_one_desk_list_their_own_alerts(
     # Reading in one window reads nothing in the other.
     alex.watch.center.mark_read()
     assert (alex.watch.bell.text(), priya.watch.bell.text()) == ("Alerts", "Alerts  3")
+
+
+def test_what_one_technician_read_at_a_workstation_is_not_read_for_the_next(
+        ctx: AppContext, clock: FakeClock, ui_settings: UiSettings, qtbot: QtBot) -> None:
+    """Priya's alert was stored before Alex's (a lower id); Alex reads all of his at this
+    workstation; when Priya signs in here (Settings), her alert is still unread."""
+    from desk_app.services.audience import Scope
+    from tests.conftest import monitor_for
+
+    ctx.tickets.create(make_draft(title="Priya's", assignee=COLLEAGUE), actor=ME)
+    ctx.tickets.create(make_draft(title="Mine", assignee=ME), actor=ME)
+    clock.now += timedelta(hours=4, minutes=5)
+    assert len(monitor_for(ctx, COLLEAGUE, scope=Scope.MINE).sweep(clock.now).crossings) == 1
+    window = MainWindow(ctx, ui_settings, actor=ME, ask=ScriptedAsk())
+    qtbot.addWidget(window)
+    window.watch.on_result(window.watch.monitor_service.sweep(clock.now))
+    assert window.watch.bell.text() == "Alerts  1"
+    window.watch.center.mark_read()
+    assert window.watch.bell.text() == "Alerts"
+    window.watch.apply_settings(me_id=ctx.directory.technician_id(COLLEAGUE))
+    assert [e.title for e in window.watch.center.entries] == ["Priya's"]
+    assert window.watch.bell.text() == "Alerts  1"
+    window.watch.apply_settings(me_id=ctx.directory.technician_id(ME))  # and back
+    assert window.watch.bell.text() == "Alerts"

@@ -96,7 +96,7 @@ class SlaWatchUi(QObject):
                              lambda: self.tray is not None and self.tray.supportsMessages()),
             CallbackNotifier(BANNER, self._show_banner, lambda: True),
         ], self)
-        self.center.set_read(settings.alert_reads(ctx.db.url))
+        self.center.set_read(settings.alert_reads(ctx.db.url, me_id))
         self.center.sig_read_changed.connect(self._on_read_changed)
         self.bell = QToolButton()
         self.bell.setObjectName("bell")
@@ -181,6 +181,8 @@ class SlaWatchUi(QObject):
         technician (`me_id`) reads their own Alerts list; the monitor listens for the
         technician and scope now set, and sweeps at its next tick so that what the new
         scope holds and nobody told them yet is decided without waiting five minutes."""
+        if me_id != self._me_id:  # another technician's list, and what they read of it
+            self.center.set_read(self._settings.alert_reads(self._ctx.db.url, me_id))
         self._me_id = me_id
         self._listen()
         self.reload_alerts()
@@ -301,7 +303,7 @@ class SlaWatchUi(QObject):
 
     def _on_read_changed(self) -> None:
         """Save the read marks; the banner goes once what it announced is read."""
-        self._settings.set_alert_reads(self._ctx.db.url, self.center.read)
+        self._settings.set_alert_reads(self._ctx.db.url, self.center.read, self._me_id)
         if self.banner.isVisible() and not (self._banner_tickets
                                             & self.center.unread_tickets()):
             self.banner.hide()
