@@ -19,6 +19,8 @@ import pytest
 from desk_app.app import AppContext, open_context
 from desk_app.domain.enums import Channel, Impact, Status, Urgency
 from desk_app.domain.ticket import RequesterInput, TicketDraft
+from desk_app.services.audience import Listener, Scope
+from desk_app.services.monitor import MonitorService
 from desk_app.services.tickets import TicketDetail, TicketEdit
 from tests.helpers.postgres import (
     PostgresServer,
@@ -269,3 +271,12 @@ def edit_of(d: TicketDetail, **changes: object) -> TicketEdit:
                       priority_override=d.priority if d.priority_overridden else None,
                       channel=d.channel, assignee=d.assignee, organization=d.organization)
     return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def monitor_for(ctx: AppContext, name: str = ME, *,
+                scope: Scope = Scope.MINE_AND_UNASSIGNED) -> MonitorService:
+    """A monitor as the window of technician `name` runs it: its own service (as each
+    window's process has), deciding notifications for them in `scope`."""
+    technician_id = ctx.directory.technician_id(name)
+    assert technician_id is not None, f"no technician {name!r} on this desk"
+    return MonitorService(ctx.db, ctx.sla, listener=Listener(technician_id, scope))

@@ -2,13 +2,15 @@
 No Qt.
 
 A desktop notification is sent only for crossings in the technician's scope (mine,
-unassigned, or all), at a level they asked for, outside quiet hours and outside a "pause
-notifications" window; many crossings at once become one summary instead of a flood.
+unassigned, or all) or escalated to them as a supervisor, at a level they asked for, outside
+quiet hours and outside a "pause notifications" window; many crossings at once become one
+summary instead of a flood.
 
-The in-app list (the *Alerts* bell) is read from what the monitor stored (`sla_notification`),
-so it is there from start-up, filtered by the same scope against each ticket's current
-assignee, and grouped by ticket. Which entries were read is the technician's own
-(`ReadMarks`), kept by the window in the workstation's settings.
+The in-app list (the *Alerts* bell) is read from what the monitor stored for this
+technician (`sla_notification.technician_id`): their own entries and their escalations,
+never another technician's, so it is there from start-up and the same after a restart.
+It is grouped by ticket. Which entries were read is the technician's own (`ReadMarks`),
+kept by the window in the workstation's settings.
 """
 
 from __future__ import annotations
@@ -17,33 +19,24 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlmodel import col
 
 from desk_app.domain.risk import Risk
 from desk_app.domain.sla_clock import ClockKind, duration_text
 from desk_app.domain.ticket import format_number
+from desk_app.services.audience import Scope, in_scope
 from desk_app.services.monitor import Crossing
 from desk_app.store.engine import Database
 from desk_app.store.models import SlaNotification, Technician, Ticket
 
+__all__ = ["Scope", "in_scope"]  # and the rest; these two live in services/audience.py
+
 SUMMARY_AFTER = 3  # more crossings than this in one tick: one summary notification
-
-
-class Scope(StrEnum):
-    MINE = "mine"
-    MINE_AND_UNASSIGNED = "mine_and_unassigned"
-    ALL = "all"
-
-    @property
-    def label(self) -> str:
-        return {"mine": "My tickets", "mine_and_unassigned": "My tickets and unassigned",
-                "all": "All tickets"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -82,7 +75,18 @@ class AlertPlan:
     held: tuple[str, ...] = field(default=())  # why some were not sent to the desktop
 
 
+def escalation_title(number: str, assignee: str) -> str:
+    """'Escalation: HD-1042 breached its resolution target, assigned to Bob'."""
+    whose = f"assigned to {assignee}" if assignee else "unassigned"
+    return f"Escalation: {number} breached its resolution target, {whose}"
+
+
 def describe(c: Crossing, now: datetime, tz: ZoneInfo) -> Notice:
+    if c.escalation:
+        ago = duration_text((now - c.due_at).total_seconds()) if c.due_at else ""
+        return Notice(title=escalation_title(c.number, c.assignee),
+                      body=c.title + (f" · breached {ago} ago" if ago else ""),
+                      ticket_id=c.ticket_id, level=c.level, at=now)
     clock = c.clock.label
     if c.level is Risk.BREACHED:
         ago = duration_text((now - c.due_at).total_seconds()) if c.due_at else ""
@@ -117,8 +121,10 @@ def plan(crossings: Sequence[Crossing], rules: AlertRules, *, me_id: int | None,
         return AlertPlan(in_app=in_app, held=("notifications paused",))
     if in_quiet_hours(rules, now):
         return AlertPlan(in_app=in_app, held=("quiet hours",))
+    # An escalation is told whatever the scope (the monitor decided it for a supervisor).
     wanted = [n for c, n in zip(crossings, in_app, strict=True)
-              if c.level in rules.levels and _in_scope(c, rules.scope, me_id)]
+              if c.level in rules.levels
+              and (c.escalation or _in_scope(c, rules.scope, me_id))]
     if len(wanted) < len(crossings):
         held.append("outside scope or level")
     if len(wanted) > SUMMARY_AFTER:
@@ -143,6 +149,9 @@ def summary(notices: Sequence[Notice], crossings: Sequence[Crossing], now: datet
         parts = ", ".join(f"{n} {lvl.label.lower()}" for lvl, n in
                           sorted(levels.items(), key=lambda kv: -kv[0].severity))
         title = f"{len(relevant)} SLA alerts: {parts}"
+    escalations = sum(1 for c in relevant if c.escalation)
+    if escalations:  # a supervisor's burst: say how much of it is others' breaches
+        title += f" ({escalations} escalation{'s' if escalations != 1 else ''})"
     numbers = ", ".join(sorted({c.number for c in relevant})[:6])
     more = "…" if len({c.number for c in relevant}) > 6 else ""
     return Notice(title=title, body=f"{numbers}{more}", level=worst, at=now,
@@ -157,7 +166,7 @@ def _in_scope(c: Crossing, scope: Scope, me_id: int | None) -> bool:
 
 # -- the in-app list -----------------------------------------------------------------------
 
-KEEP = 500  # newest stored notifications the list reads (in scope): the list, not a log
+KEEP = 500  # newest stored notifications the list reads: the list, not a log
 
 
 @dataclass(frozen=True)
@@ -172,10 +181,14 @@ class AlertEntry:
     level: Risk
     at: datetime
     assignee: str
+    escalation: bool = False  # a resolution breach told to a supervisor
 
     @property
     def text(self) -> str:
-        """'Resolution breached', 'First response at risk'."""
+        """'Resolution breached', 'First response at risk', 'Escalation: resolution
+        breached'."""
+        if self.escalation:
+            return f"Escalation: {self.clock.label} {self.level.label.lower()}"
         return f"{self.clock.label.capitalize()} {self.level.label.lower()}"
 
 
@@ -250,63 +263,41 @@ class ReadMarks:
 
 
 class AlertLog:
-    """Reads the stored notifications for the in-app list."""
+    """Reads one technician's stored notifications for the in-app list."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def recent(self, *, scope: Scope, me_id: int | None, limit: int = KEEP
-               ) -> list[AlertEntry]:
-        """The newest `limit` notifications of tickets in `scope` (by their current
-        assignee), newest first. SQLite goes through the assignee index and sorts what it
-        found: on a 100,000-ticket desk with 150,000 stored notifications (a synthetic
-        worst case; the generated desk of that size had 365) 40-150 ms on a busy 2-core
-        machine, and about 1 ms for a technician with no tickets (walking the
-        notifications backwards instead took 3-15 ms when many matched, but a whole
-        second when none did). Run at start-up and when Settings change; ticks use
-        `newer`."""
-        return [entry for entry, _assignee in self._read(_scope_condition(scope, me_id),
-                                                          limit)]
+    def recent(self, *, technician_id: int | None, limit: int = KEEP) -> list[AlertEntry]:
+        """The newest `limit` notifications told to the technician (their own alerts and
+        their escalations), newest first, with each ticket as it is now: one walk back
+        along the (technician, id) index. Run at start-up and when Settings change; ticks
+        use `newer`. No technician: nothing (a window that acts for nobody is told
+        nothing)."""
+        if technician_id is None:
+            return []
+        return self._read(col(SlaNotification.technician_id) == technician_id, limit)
 
-    def newer(self, after: int, *, scope: Scope, me_id: int | None, limit: int = KEEP
+    def newer(self, after: int, *, technician_id: int | None, limit: int = KEEP
               ) -> list[AlertEntry]:
-        """`recent`, only those stored after the entry `after`: a range of the primary key,
-        filtered here (the scope's own SQL would go through the assignee index and sort
-        every notification of the technician's tickets again: 50 ms for none new; this
-        takes about 2 ms on the desk above)."""
-        rows = self._read(col(SlaNotification.id) > after, limit)
-        return [entry for entry, assignee_id in rows if in_scope(assignee_id, scope, me_id)]
+        """`recent`, only those stored after the entry `after`."""
+        if technician_id is None:
+            return []
+        return self._read((col(SlaNotification.technician_id) == technician_id)
+                          & (col(SlaNotification.id) > after), limit)
 
-    def _read(self, where: Any, limit: int) -> list[tuple[AlertEntry, int | None]]:
-        """Entries newest first, each with its ticket's current assignee id."""
+    def _read(self, where: Any, limit: int) -> list[AlertEntry]:
+        """Listed entries newest first (the memory migration 0009 carried over to other
+        technicians is not listed)."""
         n, t = SlaNotification, Ticket
         stmt = (select(col(n.id), col(n.ticket_id), col(n.clock), col(n.level),
                        col(n.notified_at), col(t.number), col(t.title), col(Technician.name),
-                       col(t.assignee_id))
+                       col(n.escalation))
                 .join(t, col(t.id) == n.ticket_id)
                 .outerjoin(Technician, col(Technician.id) == t.assignee_id)
-                .where(where).order_by(col(n.id).desc()).limit(limit))
+                .where(where, col(n.listed)).order_by(col(n.id).desc()).limit(limit))
         with self._db.session_scope() as s:
-            return [(AlertEntry(id=cast(int, r[0]), ticket_id=r[1],
-                                number=format_number(r[5]), title=r[6],
-                                clock=ClockKind(r[2]), level=Risk(r[3]), at=r[4],
-                                assignee=r[7] or ""), r[8])
+            return [AlertEntry(id=cast(int, r[0]), ticket_id=r[1], number=format_number(r[5]),
+                               title=r[6], clock=ClockKind(r[2]), level=Risk(r[3]), at=r[4],
+                               assignee=r[7] or "", escalation=bool(r[8]))
                     for r in s.execute(stmt)]
-
-
-def in_scope(assignee_id: int | None, scope: Scope, me_id: int | None) -> bool:
-    """Whether a ticket assigned to `assignee_id` is in the technician's scope."""
-    if scope is Scope.ALL:
-        return True
-    mine = me_id is not None and assignee_id == me_id
-    return mine or (scope is Scope.MINE_AND_UNASSIGNED and assignee_id is None)
-
-
-def _scope_condition(scope: Scope, me_id: int | None) -> Any:
-    """The SQL form of `in_scope`, on the ticket's current assignee."""
-    if scope is Scope.ALL:
-        return col(Ticket.id).is_not(None)
-    mine = col(Ticket.assignee_id) == me_id if me_id is not None else false()
-    if scope is Scope.MINE:
-        return mine
-    return mine | col(Ticket.assignee_id).is_(None)

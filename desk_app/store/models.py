@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, false, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, false, text, true
 from sqlmodel import Field, SQLModel
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Tier, Urgency
@@ -230,24 +230,36 @@ class SlaPolicyRow(SQLModel, table=True):
 
 
 class SlaNotification(SQLModel, table=True):
-    """What the monitor has told the technician, so a restart never repeats a notification.
+    """What the monitor has told one technician, so a restart never repeats a notification
+    and one technician's window never uses up another's (issue 12).
 
     `episode` counts how often the clock came back to running after a pause or a stop (from
     the history): a ticket that crosses a level again after a pause is told again.
+    `escalation` marks a resolution breach told to a supervisor (worded as an escalation).
+    `listed` is False for the memory migration 0009 carried over to every technician: it
+    keeps them from being told again of a crossing made before the upgrade, without putting
+    another technician's old alert in their Alerts list.
     """
 
     __tablename__ = "sla_notification"
     __table_args__ = (Index("ux_sla_notification_key", "ticket_id", "clock", "level",
-                            "episode", unique=True),)
+                            "episode", "technician_id", unique=True),
+                      # The Alerts list: a technician's newest entries.
+                      Index("ix_sla_notification_technician", "technician_id", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(
         sa_column=Column(Integer, ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False))
+    technician_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("technician.id", ondelete="CASCADE",
+                                             name="fk_sla_notification_technician_id"),
+                         nullable=False))
     clock: str = Field(max_length=20)
     level: str = Field(max_length=16)
     episode: int = Field(default=0)
     notified_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-
+    escalation: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    listed: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class MessageDraft(SQLModel, table=True):

@@ -64,6 +64,11 @@ class SlaMonitorWorker(QObject):
             self._timer.start(self._tick_ms)
 
     @Slot()
+    def sweep_next(self) -> None:
+        """The next run is a sweep (the technician or their scope changed)."""
+        self._last_sweep = None
+
+    @Slot()
     def run_once(self) -> TickResult | None:
         """One tick (a sweep when one is due). Never raises."""
         now = self._clock()

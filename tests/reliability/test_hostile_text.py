@@ -18,7 +18,6 @@ import desk_app
 from desk_app.app import AppContext
 from desk_app.domain.ticket import RequesterInput
 from desk_app.services.importer import ImportService
-from desk_app.services.monitor import MonitorService
 from desk_app.ui.common.ask import Answer, Question, ask_with_message_box
 from desk_app.ui.common.plain import plain_message, plain_tooltip
 from desk_app.ui.main_window import MainWindow
@@ -26,7 +25,7 @@ from desk_app.ui.sla.alerts_dialog import NotificationsDialog
 from desk_app.ui.tickets.ticket_table_model import Column
 from desk_app.ui.transfer.import_dialog import ImportDialog
 from desk_app.workers.task_runner import SyncRunner
-from tests.conftest import FakeClock, make_draft
+from tests.conftest import FakeClock, make_draft, monitor_for
 from tests.ui.conftest import (  # noqa: F401 (fixtures)
     ME,
     answers,
@@ -82,7 +81,7 @@ def test_the_alerts_list_shows_titles_as_text(ctx: AppContext, clock: FakeClock,
                                              make_window: Callable[[], MainWindow],  # noqa: F811
                                              ) -> None:
     ctx.tickets.create(make_draft(title=HOSTILE, assignee=ME), actor=ME)
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     clock.now += timedelta(hours=4, minutes=5)  # past the first-response target
     assert monitor.sweep(clock.now).crossings
     window = make_window()

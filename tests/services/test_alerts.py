@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -130,22 +131,45 @@ def test_read_marks_per_ticket_and_for_all_survive_the_settings_file() -> None:
         assert ReadMarks.from_text(junk) == ReadMarks()
 
 
-def test_incremental_and_full_reads_agree_on_the_scope(ctx: AppContext,
-                                                       clock: FakeClock) -> None:
+def test_each_technician_reads_their_own_entries_fully_and_incrementally(
+        ctx: AppContext, clock: FakeClock) -> None:
     from desk_app.services.alerts import AlertLog
-    from desk_app.services.monitor import MonitorService
-    from tests.conftest import make_draft
+    from tests.conftest import COLLEAGUE, make_draft, monitor_for
 
     me = ctx.directory.technician_id("Alex Morgan")
-    for assignee in ("Alex Morgan", "", "Priya Raman"):
+    colleague = ctx.directory.technician_id(COLLEAGUE)
+    for assignee in ("Alex Morgan", "", COLLEAGUE):
         ctx.tickets.create(make_draft(assignee=assignee), actor="Alex Morgan")
     clock.advance(hours=4, minutes=5)
-    assert len(MonitorService(ctx.db, ctx.sla).sweep(clock.now).crossings) == 3
+    assert len(monitor_for(ctx, scope=Scope.MINE).sweep(clock.now).crossings) == 1
+    assert len(monitor_for(ctx, COLLEAGUE, scope=Scope.ALL).sweep(clock.now).crossings) == 3
     log = AlertLog(ctx.db)
-    for scope, tickets in ((Scope.MINE, {1}), (Scope.MINE_AND_UNASSIGNED, {1, 2}),
-                           (Scope.ALL, {1, 2, 3})):
-        full = log.recent(scope=scope, me_id=me)
-        assert {e.ticket_id for e in full} == tickets, scope
-        assert log.newer(0, scope=scope, me_id=me) == full
-        assert log.newer(full[0].id, scope=scope, me_id=me) == []
-    assert log.recent(scope=Scope.MINE, me_id=None) == []
+    for technician, tickets in ((me, {1}), (colleague, {1, 2, 3})):
+        full = log.recent(technician_id=technician)
+        assert {e.ticket_id for e in full} == tickets, technician
+        assert log.newer(0, technician_id=technician) == full
+        assert log.newer(full[0].id, technician_id=technician) == []
+    assert log.recent(technician_id=None) == []
+    assert log.newer(0, technician_id=None) == []
+
+
+def test_an_escalation_reads_as_one_whatever_the_scope() -> None:
+    escalated = replace(crossing(4, level=Risk.BREACHED, assignee_id=99), assignee="Bob",
+                        number="HD-1042", escalation=True)
+    p = plan([escalated], AlertRules(scope=Scope.MINE), me_id=ME,
+             now=NOW + timedelta(hours=1))
+    (n,) = p.desktop  # outside "my tickets", told all the same
+    assert n.title == "Escalation: HD-1042 breached its resolution target, assigned to Bob"
+    assert n.body == "Ticket 4 · breached 15 m ago"
+    nobody = replace(escalated, assignee_id=None, assignee="")
+    assert plan([nobody], AlertRules(), me_id=ME, now=NOW).desktop[0].title == \
+        "Escalation: HD-1042 breached its resolution target, unassigned"
+    # The technician's own switches still hold: quiet hours, and the levels they chose.
+    assert plan([escalated], AlertRules(levels=frozenset({Risk.AT_RISK})), me_id=ME,
+                now=NOW).desktop == ()
+    burst = [replace(crossing(i, level=Risk.BREACHED), escalation=i % 2 == 0)
+             for i in range(1, 6)]
+    assert plan(burst, AlertRules(), me_id=ME, now=NOW).desktop[0].title == \
+        "5 tickets breached their resolution target (2 escalations)"
+    entry = replace(_entry(1, 4, Risk.BREACHED), escalation=True)
+    assert entry.text == "Escalation: resolution breached"

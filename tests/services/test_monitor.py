@@ -11,8 +11,7 @@ from desk_app.app import AppContext, open_context
 from desk_app.domain.enums import Status
 from desk_app.domain.risk import Risk
 from desk_app.domain.sla_clock import ClockKind
-from desk_app.services.monitor import MonitorService
-from tests.conftest import ME, FakeClock, make_draft
+from tests.conftest import ME, FakeClock, make_draft, monitor_for
 from tests.helpers.desk_sql import run_sql
 
 # Runs on SQLite and on PostgreSQL (tests/conftest.py).
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.both_engines
 
 def test_a_quiet_tick_examines_nothing(ctx: AppContext, clock: FakeClock) -> None:
     ctx.tickets.create(make_draft(), actor=ME)
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     result = monitor.tick(clock.now)
     assert (result.examined, result.updates, result.crossings) == (0, (), ())
 
@@ -30,7 +29,7 @@ def test_thresholds_then_breach_each_notify_once(ctx: AppContext, clock: FakeClo
     # UTC, Monday 09:00; P3 first response 4 h: 50 % at 11:00, 75 % 12:00, 90 % 12:36,
     # breach 13:00.
     d = ctx.tickets.create(make_draft(), actor=ME)
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     seen: list[tuple[str, Risk]] = []
     for minutes in (60, 120, 121, 180, 216, 240, 300):
         result = monitor.tick(clock.now.replace(hour=9, minute=0) + timedelta(minutes=minutes))
@@ -46,18 +45,18 @@ def test_a_restart_repeats_nothing(db_path: Path, clock: FakeClock) -> None:
     ctx = open_context(db_path, clock=clock, user_tz="UTC")
     ctx.directory.ensure_technician(ME)
     ctx.tickets.create(make_draft(), actor=ME)
-    first = MonitorService(ctx.db, ctx.sla).sweep(clock.advance(hours=3, minutes=10))
+    first = monitor_for(ctx).sweep(clock.advance(hours=3, minutes=10))
     assert [c.level for c in first.crossings] == [Risk.AT_RISK]  # 79 % of 4 h
     ctx.close()
     again = open_context(db_path, clock=clock, user_tz="UTC")
-    second = MonitorService(again.db, again.sla).sweep(clock.advance(minutes=1))
+    second = monitor_for(again).sweep(clock.advance(minutes=1))
     again.close()
     assert second.crossings == ()
 
 
 def test_paused_and_met_clocks_say_nothing(ctx: AppContext, clock: FakeClock) -> None:
     d = ctx.tickets.create(make_draft(), actor=ME)
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     assert [c.level for c in monitor.sweep(clock.advance(hours=2, minutes=5)).crossings] == \
         [Risk.APPROACHING]
     d = ctx.tickets.change_status(d.id, Status.WAITING_CUSTOMER, expected_version=d.version,
@@ -75,7 +74,7 @@ def test_resolution_clock_after_pause_notifies_again_at_the_same_level(
     """Resolution 24 h: at 50 % (12 business h) it warns; paused; resumed; warns again."""
     d = ctx.tickets.create(make_draft(), actor=ME)
     ctx.tickets.add_reply(d.id, "On it", actor=ME)
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     tuesday_1300 = clock.now + timedelta(days=1, hours=4)  # 8 h Mon + 4 h Tue = 12 h
     first = monitor.sweep(tuesday_1300)
     assert [(c.clock, c.level) for c in first.crossings] == \
@@ -96,7 +95,7 @@ def test_a_change_made_in_the_window_is_noticed_by_the_next_tick(
         ctx: AppContext, clock: FakeClock) -> None:
     from desk_app.domain.enums import Impact, Urgency
 
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     since = clock.now
     clock.advance(hours=1)
     ctx.tickets.create(make_draft(impact=Impact.HIGH, urgency=Urgency.HIGH), actor=ME)
@@ -113,7 +112,7 @@ def test_a_settings_edit_in_another_process_is_picked_up(
     here.directory.ensure_technician(ME)
     for i in range(3):
         here.tickets.create(make_draft(title=f"T{i}"), actor=ME)
-    monitor = MonitorService(here.db, here.sla)
+    monitor = monitor_for(here)
     assert monitor.sweep(clock.now).examined == 0  # nothing stale, nothing due
     there = open_context(db_path, clock=clock, user_tz="UTC")
     setup = there.sla.setup()
@@ -130,7 +129,7 @@ def test_a_settings_edit_in_another_process_is_picked_up(
 def test_a_ticket_written_without_its_clocks_is_caught_by_the_sweep(
         ctx: AppContext, desk_target: str | Path, clock: FakeClock) -> None:
     d = ctx.tickets.create(make_draft(), actor=ME)
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     # An older tool that changes a ticket but not its clocks.
     run_sql(desk_target, "UPDATE ticket SET updated_at = '2026-11-16 09:30:00.000000' "
                          "WHERE id = :id", {"id": d.id})
@@ -146,7 +145,7 @@ def test_a_lower_level_after_a_higher_one_is_not_told_but_a_higher_one_is(
     from desk_app.domain.risk import clock_risk
 
     d = ctx.tickets.create(make_draft(), actor=ME)  # P3, first response 4 h from Mon 09:00
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     first = monitor.sweep(clock.advance(hours=3, minutes=10))
     assert [c.level for c in first.crossings] == [Risk.AT_RISK]  # 79 % of 4 h
     setup, policy = ctx.sla.setup(), ctx.sla.replay_ticket(d.id).policy
@@ -167,7 +166,7 @@ def test_a_lower_level_after_a_higher_one_is_not_told_but_a_higher_one_is(
 def test_the_next_tick_does_not_look_again_at_what_the_last_one_wrote(
         ctx: AppContext, clock: FakeClock) -> None:
     ctx.tickets.create(make_draft(), actor=ME)  # P3, first response 4 h from Mon 09:00
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     eleven = clock.now + timedelta(hours=2)  # 50 %: the clock's next change is due
     first = monitor.tick(eleven)
     assert (first.examined, [c.level for c in first.crossings]) == (1, [Risk.APPROACHING])
@@ -182,7 +181,7 @@ def test_a_change_at_the_same_instant_as_the_last_tick_is_still_noticed(
     must still look, and warn again."""
     d = ctx.tickets.create(make_draft(), actor=ME)
     ctx.tickets.add_reply(d.id, "On it", actor=ME)
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     tuesday_1300 = clock.now + timedelta(days=1, hours=4)  # resolution at 50 % of 24 h
     first = monitor.tick(tuesday_1300)
     assert [(c.clock, c.level) for c in first.crossings] == \
@@ -201,7 +200,7 @@ def test_a_tick_carries_back_the_watched_tickets_clocks_only(ctx: AppContext,
                                                              clock: FakeClock) -> None:
     watched = ctx.tickets.create(make_draft(title="Shown"), actor=ME)
     other = ctx.tickets.create(make_draft(title="Listed"), actor=ME)
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     monitor.watch(watched.id)
     now = clock.advance(minutes=185)  # both first responses at risk
     result = monitor.tick(now)

@@ -12,11 +12,10 @@ from pytestqt.qtbot import QtBot
 from desk_app.app import AppContext
 from desk_app.domain.risk import Risk
 from desk_app.services.alerts import AlertRules, Scope
-from desk_app.services.monitor import MonitorService
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.sla.alerts_dialog import NotificationsDialog
-from tests.conftest import ME, FakeClock, make_draft
+from tests.conftest import ME, FakeClock, make_draft, monitor_for
 from tests.ui.conftest import when_modal
 
 WindowFactory = Callable[[], MainWindow]
@@ -28,17 +27,18 @@ STEPS = ((2, 5, Risk.APPROACHING), (3, 5, Risk.AT_RISK), (3, 40, Risk.CRITICAL),
 
 
 def _desk(ctx: AppContext, clock: FakeClock) -> dict[str, int]:
-    """Mine, unassigned and someone else's ticket, each notified at every level, as a
-    monitor that ran before this window opened left them."""
+    """Mine, unassigned and someone else's ticket, crossing every level while this
+    technician's monitor (default scope: mine and unassigned) ran before this window
+    opened: mine and the unassigned one were told to them at every level."""
     ids = {"mine": ctx.tickets.create(make_draft(title="Mine", assignee=ME), actor=ME).id,
            "unassigned": ctx.tickets.create(make_draft(title="Nobody's"), actor=ME).id,
            "other": ctx.tickets.create(make_draft(title="Priya's", assignee=OTHER),
                                        actor=ME).id}
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     start = clock.now
     for hours, minutes, _risk in STEPS:
         clock.now = start + timedelta(hours=hours, minutes=minutes)
-        assert len(monitor.sweep(clock.now).crossings) == 3
+        assert len(monitor.sweep(clock.now).crossings) == 2
     return ids
 
 
@@ -91,12 +91,17 @@ def test_the_list_honours_the_scope_and_groups_by_ticket(
     assert "First response approaching" in dialog.tree.topLevelItem(0).toolTip(0)
     assert {e.ticket_id for e in center.entries} == {1, 2} and len(center.entries) == 8
 
-    # Settings: every ticket; then another technician with "my tickets" only.
+    # Settings: every ticket. The list holds what was told to this technician; the
+    # monitor's next sweep tells them what the wider scope holds now (Priya's ticket is
+    # breached: one entry, not the levels it passed while nobody listened for them).
     window.settings.set_alert_rules(AlertRules(scope=Scope.ALL))
     window.watch.apply_settings(me_id=window.me_id)
+    assert window.watch.bell.text() == "Alerts  2"
+    window.watch.on_result(window.watch.monitor_service.sweep(clock.now))
     assert window.watch.bell.text() == "Alerts  3"
     dialog.rebuild()
     assert len(_tree_rows(dialog)) == 3
+    assert _tree_rows(dialog)[0][:3] == ("HD-1003  Priya's", "First response breached", [])
     middle = dialog.tree.topLevelItem(1)
     middle.setExpanded(True)
     dialog.tree.setCurrentItem(middle)
@@ -105,9 +110,13 @@ def test_the_list_honours_the_scope_and_groups_by_ticket(
     assert dialog.current_ticket() == chosen == 2  # HD-1002, Nobody's
     assert [dialog.tree.topLevelItem(i).isExpanded() for i in range(3)] == \
         [False, True, False]
+    # Another technician at this workstation: their own list (nobody told them anything
+    # yet), then what their first sweep tells them in "my tickets".
     window.settings.set_alert_rules(AlertRules(scope=Scope.MINE))
     window.me_id = ctx.directory.technician_id(OTHER)
     window.watch.apply_settings(me_id=window.me_id)
+    assert window.watch.center.entries == [] and window.watch.bell.text() == "Alerts"
+    window.watch.on_result(window.watch.monitor_service.sweep(clock.now))
     assert [g.newest.title for g in center.groups()] == ["Priya's"]
     assert window.watch.bell.text() == "Alerts  1"
     dialog.rebuild()

@@ -25,7 +25,7 @@ from desk_app.ui.sla.notification_center import NotificationCenter
 from desk_app.ui.sla.risk_style import _TINTS, contrast_ratio
 from desk_app.ui.tickets.ticket_table_model import RISK_ROLE, Column
 from desk_app.workers.sla_monitor import SlaMonitor, SlaMonitorWorker
-from tests.conftest import ME, FakeClock, make_draft
+from tests.conftest import ME, FakeClock, make_draft, monitor_for
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -54,7 +54,7 @@ def test_crossings_notify_exactly_once_and_a_burst_as_one_summary(
     for i in range(5):
         ctx.tickets.create(make_draft(title=f"Outage {i}", assignee=ME), actor=ME)
     ctx.tickets.create(make_draft(title="Alone", assignee=ME), actor=ME)
-    monitor = MonitorService(ctx.db, ctx.sla)
+    monitor = monitor_for(ctx)
     banner: list[str] = []
     center = NotificationCenter([PlyerNotifier(), CallbackNotifier(
         "In-app banner", lambda t, b: banner.append(t), lambda: True)])
@@ -67,7 +67,7 @@ def test_crossings_notify_exactly_once_and_a_burst_as_one_summary(
     assert calls == [("6 tickets are approaching on their first response target",
                       "HD-1001, HD-1002, HD-1003, HD-1004, HD-1005, HD-1006")]
     assert banner == []
-    center.set_entries(AlertLog(ctx.db).recent(scope=Scope.ALL, me_id=me))
+    center.set_entries(AlertLog(ctx.db).recent(technician_id=me))
     assert len(center.entries) == 6 and center.unread == 6  # one per ticket, stored
 
 

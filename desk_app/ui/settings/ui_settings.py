@@ -79,15 +79,23 @@ class UiSettings:
             if rules.quiet_from and rules.quiet_to else ""
         self._qs.setValue("alerts/quiet", quiet)
 
-    def alert_reads(self, desk: str) -> ReadMarks:
-        """Which SLA notifications of the desk `desk` (its database URL) were read here.
+    def alert_reads(self, desk: str, technician_id: int | None = None) -> ReadMarks:
+        """Which SLA notifications of the desk `desk` (its database URL) the technician
+        `technician_id` read here.
 
         Kept per workstation and per technician's settings file, not in the database: in
-        team mode each technician reads the list for themself."""
-        return ReadMarks.from_text(str(self._qs.value(_reads_key(desk), "") or ""))
+        team mode each technician reads the list for themself. Each technician's list is
+        their own (issue 12), so the marks are kept per technician too; marks saved before
+        that (per desk only) were this workstation's technician's, and are read as theirs
+        until they save their own."""
+        key = _reads_key(desk, technician_id)
+        if technician_id is not None and not self._qs.contains(key):
+            key = _reads_key(desk)
+        return ReadMarks.from_text(str(self._qs.value(key, "") or ""))
 
-    def set_alert_reads(self, desk: str, marks: ReadMarks) -> None:
-        self._qs.setValue(_reads_key(desk), marks.to_text())
+    def set_alert_reads(self, desk: str, marks: ReadMarks,
+                        technician_id: int | None = None) -> None:
+        self._qs.setValue(_reads_key(desk, technician_id), marks.to_text())
 
     @property
     def tick_seconds(self) -> int:
@@ -122,8 +130,9 @@ class UiSettings:
         self._qs.sync()
 
 
-def _reads_key(desk: str) -> str:
-    return f"alerts/read_{hashlib.sha1(desk.encode('utf-8')).hexdigest()[:12]}"
+def _reads_key(desk: str, technician_id: int | None = None) -> str:
+    whose = f"_t{technician_id}" if technician_id is not None else ""
+    return f"alerts/read_{hashlib.sha1(desk.encode('utf-8')).hexdigest()[:12]}{whose}"
 
 
 E = TypeVar("E", bound=Enum)

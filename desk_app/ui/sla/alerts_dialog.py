@@ -1,4 +1,5 @@
-"""The *Alerts* list: SLA notifications in the technician's scope, one row per ticket.
+"""The *Alerts* list: the SLA notifications told to this technician (their scope, and a
+supervisor's escalations), one row per ticket.
 
 A ticket's newest notice is its row; the earlier ones are folded under it (expand the row,
 or read them in its tooltip). Unread rows are bold; opening a ticket reads its notices,
@@ -159,8 +160,13 @@ class NotificationsDialog(QDialog):
                 _set_bold(child, entry_id in unread_ids)
         tickets = len({e.ticket_id for e in self.center.entries})
         unread = self.center.unread
+        # The list is what was told to this technician: their scope, and (a supervisor's)
+        # escalations, which come whatever the scope.
+        escalated = any(e.escalation for e in self.center.entries)
         self.heading.setText(
-            f"Showing <b>{self._scope.lower()}</b> (change it in Settings) · "
+            f"Alerts for <b>{self._scope.lower()}</b>"
+            + (" and <b>escalations</b> to you as a supervisor" if escalated else "")
+            + " (change the scope in Settings) · "
             f"{tickets:,} ticket{'s' if tickets != 1 else ''}, {unread:,} with unread "
             "alerts (bold). Open a ticket to read its alerts.")
         self.mark_all_button.setEnabled(unread > 0)

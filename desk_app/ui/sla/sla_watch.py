@@ -27,6 +27,7 @@ from desk_app.domain.risk import Risk
 from desk_app.platform.freedesktop import FreedesktopNotifier
 from desk_app.platform.notifier import CallbackNotifier, PlyerNotifier
 from desk_app.services.alerts import KEEP, plan
+from desk_app.services.audience import Listener
 from desk_app.services.monitor import TickResult
 from desk_app.services.ticket_list import QuickFilter
 from desk_app.ui.common.plain import PlainLabel, plain_tooltip, rich_label
@@ -70,6 +71,7 @@ class SlaWatchUi(QObject):
         self._dialog_parent = parent
         self.monitor_service = ctx.monitor
         self.alert_log = ctx.alerts
+        self._listen()
         self.monitor: SlaMonitor | None = None
         self.snoozed_until: datetime | None = None
 
@@ -94,7 +96,7 @@ class SlaWatchUi(QObject):
                              lambda: self.tray is not None and self.tray.supportsMessages()),
             CallbackNotifier(BANNER, self._show_banner, lambda: True),
         ], self)
-        self.center.set_read(settings.alert_reads(ctx.db.url))
+        self.center.set_read(settings.alert_reads(ctx.db.url, me_id))
         self.center.sig_read_changed.connect(self._on_read_changed)
         self.bell = QToolButton()
         self.bell.setObjectName("bell")
@@ -132,6 +134,13 @@ class SlaWatchUi(QObject):
         self.monitor = SlaMonitor(worker, self)
         self.monitor.start()
 
+    def _listen(self) -> None:
+        """The monitor decides notifications for this window's technician and scope (and
+        stores them under their name); with no technician it only keeps the clocks."""
+        scope = self._settings.alert_rules(self._ctx.sla.user_tz).scope
+        self.monitor_service.listen_for(
+            Listener(self._me_id, scope) if self._me_id is not None else None)
+
     def show_stored_state(self) -> None:
         """The status bar's counts and the Alerts list as the database has them now: one
         grouped count over the indexed risk column, one read of the newest notifications;
@@ -148,16 +157,17 @@ class SlaWatchUi(QObject):
         self.reload_alerts()
 
     def reload_alerts(self, *, new_only: bool = False) -> None:
-        """Re-read the in-app list for the technician and scope set now (`new_only`: add
-        what was stored since the newest entry shown, after a tick)."""
+        """Re-read the in-app list: what was told to the technician set now, their
+        escalations included (`new_only`: add what was stored since the newest entry
+        shown, after a tick)."""
         scope = self._settings.alert_rules(self._ctx.sla.user_tz).scope
         shown = self.center.entries
         try:
             if new_only and shown:
-                fresh = self.alert_log.newer(shown[0].id, scope=scope, me_id=self._me_id)
+                fresh = self.alert_log.newer(shown[0].id, technician_id=self._me_id)
                 entries = (fresh + shown)[:KEEP]
             else:
-                entries = self.alert_log.recent(scope=scope, me_id=self._me_id)
+                entries = self.alert_log.recent(technician_id=self._me_id)
         except SQLAlchemyError:
             log.exception("reading SLA notifications failed")
             return
@@ -168,13 +178,20 @@ class SlaWatchUi(QObject):
 
     def apply_settings(self, *, me_id: int | None) -> None:
         """A new tick interval reaches the worker on its own thread (queued); a new
-        technician (`me_id`) or scope re-filters the Alerts list."""
+        technician (`me_id`) reads their own Alerts list; the monitor listens for the
+        technician and scope now set, and sweeps at its next tick so that what the new
+        scope holds and nobody told them yet is decided without waiting five minutes."""
+        if me_id != self._me_id:  # another technician's list, and what they read of it
+            self.center.set_read(self._settings.alert_reads(self._ctx.db.url, me_id))
         self._me_id = me_id
+        self._listen()
         self.reload_alerts()
         if self.monitor is not None:
             QMetaObject.invokeMethod(self.monitor.worker, "set_interval",
                                      Qt.ConnectionType.QueuedConnection,
                                      Q_ARG(int, self._settings.tick_seconds))
+            QMetaObject.invokeMethod(self.monitor.worker, "sweep_next",
+                                     Qt.ConnectionType.QueuedConnection)
 
     def shutdown(self) -> None:
         if self.monitor is not None:
@@ -286,7 +303,7 @@ class SlaWatchUi(QObject):
 
     def _on_read_changed(self) -> None:
         """Save the read marks; the banner goes once what it announced is read."""
-        self._settings.set_alert_reads(self._ctx.db.url, self.center.read)
+        self._settings.set_alert_reads(self._ctx.db.url, self.center.read, self._me_id)
         if self.banner.isVisible() and not (self._banner_tickets
                                             & self.center.unread_tickets()):
             self.banner.hide()

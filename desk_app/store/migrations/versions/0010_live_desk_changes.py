@@ -19,7 +19,7 @@ Note for later migrations: a SQLite batch migration that rebuilds `ticket` or
 them (call `create_triggers` below). tests/store/test_change_log.py checks they exist at head.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
