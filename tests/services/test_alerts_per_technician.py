@@ -168,10 +168,11 @@ def test_a_supervisors_own_breach_and_every_other_supervisor(
 def test_a_deactivated_technician_is_told_nothing(ctx: AppContext, desk_target: str | Path,
                                                   clock: FakeClock) -> None:
     gone = _make_supervisor(ctx, desk_target, "Dana Wells")
-    run_sql(desk_target, "UPDATE technician SET active = FALSE WHERE id = :id", {"id": gone})
     ctx.tickets.create(make_draft(title="Nobody's"), actor=ME)
     d = ctx.tickets.create(make_draft(title="Hers", assignee="Dana Wells"), actor=ME)
     ctx.tickets.add_reply(d.id, "On it", actor=ME)
+    # Deactivated after she was given the ticket (a deactivated technician cannot be given one).
+    run_sql(desk_target, "UPDATE technician SET active = FALSE WHERE id = :id", {"id": gone})
     monitor = monitor_for(ctx, "Dana Wells", scope=Scope.ALL)
     thursday_1000 = clock.now + timedelta(days=3, hours=1)  # breaches of every kind
     result = monitor.sweep(thursday_1000)
