@@ -15,6 +15,7 @@ from desk_app.platform.redact import redact
 from desk_app.platform.timezone import local_zone_name
 from desk_app.services.alerts import AlertLog
 from desk_app.services.clock import Clock, system_clock
+from desk_app.services.connection import ConnectionState
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftService
 from desk_app.services.monitor import MonitorService
@@ -60,6 +61,8 @@ class AppContext:
     drafts: DraftService
     monitor: MonitorService
     alerts: AlertLog
+    # Whether a team desk's server answers (services/connection.py); never lost on SQLite.
+    connection: ConnectionState
     # Why the desk is open read-only ("" when it is writable); the window shows it.
     read_only_reason: str = ""
 
@@ -165,7 +168,8 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
     return AppContext(db=db, tickets=TicketService(db, clock, sla), lists=TicketListService(db),
                       directory=directory, sla=sla, clock=clock, migration=report,
                       drafts=DraftService(db, clock), monitor=MonitorService(db, sla),
-                      alerts=AlertLog(db), read_only_reason=read_only_reason)
+                      alerts=AlertLog(db), connection=ConnectionState(db, clock),
+                      read_only_reason=read_only_reason)
 
 
 def _check_target(path: Path, *, mode: OpenMode, read_only: bool) -> str:

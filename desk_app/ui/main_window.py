@@ -43,6 +43,7 @@ from desk_app.services.monitor import RowUpdate, replayed_clocks
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.services.views import TicketClocks
 from desk_app.ui.common.ask import Ask, ask_with_message_box
+from desk_app.ui.common.connection_banner import ConnectionBanner
 from desk_app.ui.common.errors import plain_reason
 from desk_app.ui.common.flow_layout import FlowLayout
 from desk_app.ui.common.plain import PlainLabel, plain_message, rich_label
@@ -210,6 +211,11 @@ class MainWindow(QMainWindow):
         # would push the window past a 1024-pixel screen.
         self.detail.setMinimumWidth(PANE_MIN_WIDTH)
         self.setCentralWidget(self.splitter)
+        # A team desk's server that goes away: said at the top, retried, caught up on.
+        self.connection_banner = ConnectionBanner(ctx.connection, ctx.clock, self.runner,
+                                                  self)
+        self.connection_banner.sig_reconnected.connect(self._on_reconnected)
+        self._add_top_banner(self.connection_banner)
 
         self.count_label = PlainLabel()
         # A long path would otherwise set the window's minimum width: shorten it in the
@@ -450,8 +456,35 @@ class MainWindow(QMainWindow):
         self.detail.show_ticket(ticket_id)
 
     def _on_ticket_changed(self, ticket_id: int) -> None:
-        self.model.refresh_rows([ticket_id])
+        self._refresh_rows([ticket_id])
         self.schedule_counts()
+
+    def _refresh_rows(self, ticket_ids: list[int]) -> None:
+        """Repaint these rows from the database; a failure (a team desk's server gone)
+        leaves them as they were, and the connection banner says why."""
+        try:
+            self.model.refresh_rows(ticket_ids)
+        except SQLAlchemyError:
+            log.exception("re-reading %d ticket rows failed", len(ticket_ids))
+
+    def _on_reconnected(self) -> None:
+        """The team desk's server answers again: re-read the list (selection and scroll
+        stay where the technician left them), the counts, the shown ticket (its edited
+        fields and the composer stay as typed), store a draft typed meanwhile, and let
+        the monitor catch up."""
+        scroll = self.table.verticalScrollBar().value()
+        self.detail.reload_lists()
+        self._run_query(self.model.query)
+        self.table.verticalScrollBar().setValue(scroll)
+        shown = self.detail.detail
+        selected = self.selected_ticket_id()
+        if shown is not None or selected is not None:
+            self.detail.show_ticket(shown.id if shown is not None else selected)
+        self.detail.flush_draft()
+        self.schedule_counts()
+        self.watch.catch_up()
+        self.statusBar().showMessage("Reconnected to the team desk; the list is up to date.",
+                                     10000)
 
     def _update_counts(self) -> None:
         try:
@@ -611,7 +644,7 @@ class MainWindow(QMainWindow):
     def _on_sla_rows_changed(self, updates: tuple[RowUpdate, ...]) -> None:
         """The monitor changed these tickets' SLA columns: repaint their rows only, and
         show the open ticket's clocks if the tick replayed them (off the GUI thread)."""
-        self.model.refresh_rows([u.ticket_id for u in updates])
+        self._refresh_rows([u.ticket_id for u in updates])
         self.detail_refresh_if_shown(replayed_clocks(updates))
 
     def detail_refresh_if_shown(self, clocks: Mapping[int, TicketClocks]) -> None:

@@ -7,6 +7,7 @@ bounded cache.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app.domain.enums import Priority
 from desk_app.domain.risk import Risk
@@ -32,6 +34,7 @@ from desk_app.ui.common.formatting import full_time, local_time, short_duration
 from desk_app.ui.common.plain import plain_tooltip
 from desk_app.ui.sla.risk_style import risk_icon, tint
 
+log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 _ROOT = QModelIndex()
 CACHE_ROWS = 5000
@@ -285,7 +288,13 @@ class TicketTableModel(QAbstractTableModel):
             return row
         start = max(0, row_index - PAGE_SIZE // 4)
         page = [i for i in self._ids[start:start + PAGE_SIZE] if i not in self._cache]
-        self._cache.update(self._lists.rows(page))
+        try:
+            self._cache.update(self._lists.rows(page))
+        except SQLAlchemyError:
+            # Qt asks from paint: an exception would reach it. The cell stays blank and the
+            # next paint asks again (a team desk's server gone: its banner says so).
+            log.warning("reading a page of ticket rows failed", exc_info=True)
+            return None
         while len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)
         return self._cache.get(ticket_id)
