@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QRect, Qt, QTimer
@@ -268,18 +269,29 @@ class MainWindow(QMainWindow):
 
     # -- menus -----------------------------------------------------------------------------
 
-    def _action(self, menu_name: str, text: str, slot: object, shortcut: str | None = None,
-                *, describe: str | None = None) -> QAction:
+    def _action(self, menu_name: str, text: str, slot: Callable[[], object],
+                shortcut: str | None = None, *, describe: str | None = None) -> QAction:
         menu = self._menus[menu_name]
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
             self.shortcut_list.append((shortcut, describe or text.replace("&", "")
                                        .rstrip(".…")))
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda _checked=False: self._guarded(slot))
         menu.addAction(action)
         self.addAction(action)
         return action
+
+    def _guarded(self, slot: Callable[[], object]) -> None:
+        """Run a menu action; a database failure it did not handle itself (a dialog that
+        reads its data as it opens, on a team desk whose server is gone) is said in the
+        status bar instead of reaching Qt as an exception."""
+        try:
+            slot()
+        except SQLAlchemyError as exc:
+            log.exception("a menu action failed")
+            self.statusBar().showMessage(f"Could not do that: {plain_reason(exc)}. Nothing "
+                                         "was changed.", 15000)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -310,7 +322,7 @@ class MainWindow(QMainWindow):
                      describe="Search tickets")
         self._menus["&View"].addSeparator()
         for qf, keys in FILTER_SHORTCUTS.items():
-            self._action("&View", qf.label, lambda _=False, f=qf: self.set_filter(f), keys,
+            self._action("&View", qf.label, partial(self.set_filter, qf), keys,
                          describe=f"Show: {qf.label}")
         self.shortcut_list += [("Ctrl+S", "Save the ticket's edited fields"),
                                ("Ctrl+Enter", "Send a reply / save the new ticket"),

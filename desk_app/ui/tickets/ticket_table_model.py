@@ -185,7 +185,10 @@ class TicketTableModel(QAbstractTableModel):
         descending = order == Qt.SortOrder.DescendingOrder
         if key is self._query.sort and descending == self._query.descending and self._ids:
             return
-        self.set_query(replace(self._query, sort=key, descending=descending))
+        try:  # Qt calls this from a header click: nothing may raise into it
+            self.set_query(replace(self._query, sort=key, descending=descending))
+        except SQLAlchemyError:
+            log.warning("sorting the ticket list failed", exc_info=True)
 
     # -- our API ---------------------------------------------------------------------------
 
