@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app.app import AppContext, open_context
 from desk_app.services.ticket_list import QuickFilter
+from desk_app.ui.common.formatting import local_time
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
@@ -30,7 +31,7 @@ from tests.helpers.outage import OutageServer
 from tests.ui.conftest import ScriptedAsk, activate
 
 TICKETS = 60
-LOST = "Lost the connection to the team desk at"
+LOST = "⚠ Lost the connection to the team desk at"
 
 
 @pytest.fixture
@@ -82,7 +83,8 @@ def test_the_banner_names_the_desk_counts_down_with_backoff_and_goes_on_reconnec
     _lose(window, outage_server)
     where = team.connection.status.where
     shown = _banner_text(window)
-    assert shown.startswith(f"{LOST} {where} at 09:00 — retrying in 1 s…"), shown
+    lost_at = local_time(clock(), clock())  # 09:00 UTC, in the machine's zone
+    assert shown.startswith(f"{LOST} {where} at {lost_at} — retrying in 1 s…"), shown
     assert "postgres" not in where.split("/")[0]  # host and database only
     assert window.connection_banner.retry_button.isVisible()
     assert "the connection to the team desk's server is lost" in \
@@ -113,8 +115,10 @@ def test_the_banner_names_the_desk_counts_down_with_backoff_and_goes_on_reconnec
     clock.advance(seconds=30)
     window.connection_banner.poll()
     shown = _banner_text(window)
-    assert shown.startswith(f"Reconnected to the team desk at {where} at 09:"), shown
+    back_at = local_time(clock(), clock())
+    assert shown.startswith(f"✓ Reconnected to the team desk at {where} at {back_at}."), shown
     assert not window.connection_banner.retry_button.isVisible()
+    assert window.connection_banner.dismiss_button.isVisible()
     assert "Reconnected to the team desk" in window.statusBar().currentMessage()
     assert window.model.row_of(other.id) is not None  # the list was read again
     assert window.selected_ticket_id() == third  # the selection stayed
@@ -190,7 +194,7 @@ def test_cut_connections_mid_work_are_a_short_outage(
     assert _banner_text(window).startswith(LOST)
     clock.advance(seconds=1)
     window.connection_banner.poll()  # the server never went away: back at once
-    assert _banner_text(window).startswith("Reconnected")
+    assert _banner_text(window).startswith("✓ Reconnected")
 
 
 def test_the_monitor_thread_and_real_probes_come_through_an_outage(
@@ -216,5 +220,5 @@ def test_the_monitor_thread_and_real_probes_come_through_an_outage(
     assert caught_up.args[0] is not None  # the tick the reconnection asked for
     assert win.watch.monitor.worker_thread.isRunning()
     assert worker.failures == 0
-    qtbot.waitUntil(lambda: _banner_text(win).startswith("Reconnected"), timeout=5000)
+    qtbot.waitUntil(lambda: _banner_text(win).startswith("✓ Reconnected"), timeout=5000)
     win.close()

@@ -59,8 +59,15 @@ class ConnectionBanner(QWidget):
         self.retry_button.setObjectName("retryConnection")
         self.retry_button.setToolTip("Try to reach the team desk's server now")
         self.retry_button.clicked.connect(self.retry_now)
+        # Shown once reconnected, in the Retry button's place: the banner keeps its height
+        # (the list does not jump twice) and can be closed before it goes by itself.
+        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button.setObjectName("dismissConnection")
+        self.dismiss_button.clicked.connect(self.hide)
+        self.dismiss_button.hide()
         row.addWidget(self.label, 1)
         row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(self.dismiss_button, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.countdown = QTimer(self)
         self.countdown.setInterval(COUNTDOWN_MS)
@@ -126,10 +133,11 @@ class ConnectionBanner(QWidget):
             return
         self.setStyleSheet(BACK_STYLE)
         when = local_time(status.reconnected_at, self._clock())
-        self.label.setText(f"Reconnected to the team desk at {status.where} at {when}. "
+        self.label.setText(f"✓ Reconnected to the team desk at {status.where} at {when}. "
                            "Anything that was not saved is still on screen: save it now.")
         self.label.setToolTip("")
         self.retry_button.hide()
+        self.dismiss_button.show()
         self.show()
         self._hide_timer.start()
         self.sig_reconnected.emit()
@@ -142,7 +150,7 @@ class ConnectionBanner(QWidget):
         else:
             then = f"retrying in {status.seconds_to_next_try(now)} s…"
         self.setStyleSheet(LOST_STYLE)
-        self.label.setText(f"Lost the connection to the team desk at {status.where} at "
+        self.label.setText(f"⚠ Lost the connection to the team desk at {status.where} at "
                            f"{since} — {then} What you type stays here; save it again once "
                            "the desk is back.")
         self.label.setToolTip(plain_tooltip(
@@ -150,4 +158,5 @@ class ConnectionBanner(QWidget):
             f"{status.failed_tries}. The window keeps trying by itself."))
         self.retry_button.setEnabled(not self.probing)
         self.retry_button.show()
+        self.dismiss_button.hide()
         self.show()
