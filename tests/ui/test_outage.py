@@ -157,7 +157,8 @@ def test_what_is_typed_stays_through_the_outage_and_saves_once_back(
     dialog.requester.setText("Chris Cole")
     dialog.save()
     assert dialog.result() == 0 and dialog.created is None
-    assert "not saved" in dialog.banner.text() and "still here" in dialog.banner.text()
+    assert "not saved: the connection to the team desk's server is lost" in \
+        dialog.banner.text() and "still here" in dialog.banner.text()
     assert (dialog.title.text(), dialog.requester.text()) == ("Phone line dead", "Chris Cole")
     window.table.sortByColumn(Column.TITLE, Qt.SortOrder.AscendingOrder)  # a header click
     window.filter_buttons[QuickFilter.OPEN].click()

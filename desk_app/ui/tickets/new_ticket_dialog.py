@@ -69,6 +69,8 @@ class NewTicketDialog(QDialog):
         # Save on a busy desk tries again (ui/common/busy_retry.py).
         self.busy = BusyRetry(self)
         self._contacts: dict[str, ContactChoice] = {}
+        self._lists_missing = False  # the pick lists could not be read (see _load_lists)
+        self._lists_error = ""
 
         self.banner = PlainLabel()
         self.banner.setObjectName("errorBanner")
@@ -184,6 +186,7 @@ class NewTicketDialog(QDialog):
         except (DeskError, SQLAlchemyError) as exc:
             log.warning("reading the new ticket's pick lists failed: %s", plain_reason(exc))
             self._lists_missing = True
+            self._lists_error = plain_reason(exc)
             self._show_banner(f"The categories and people could not be read: "
                               f"{plain_reason(exc)}. You can type the ticket now; Save "
                               "reads them again first.")
@@ -263,9 +266,8 @@ class NewTicketDialog(QDialog):
         """One try; a busy desk schedules the next (ui/common/busy_retry.py)."""
         self._show_errors({})
         if self._lists_missing and not self._load_lists(self._directory, self._actor):
-            self._show_banner("The ticket was not saved: the categories and people still "
-                              "cannot be read. Everything you typed is still here; try "
-                              "again.")
+            self._show_banner(f"The ticket was not saved: {self._lists_error}. Everything "
+                              "you typed is still here; try again.")
             return
         draft = self.draft()
         if len(draft.description) > DESCRIPTION_MAX:
