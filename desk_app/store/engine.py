@@ -148,7 +148,9 @@ def _server_options(url: str, kwargs: dict[str, Any]) -> None:
     network outage): each checkout pings first, so a connection the server dropped while
     idle in the pool is replaced quietly instead of failing the next save; SQLAlchemy
     invalidates the rest of the pool when it meets a disconnect, so after an outage every
-    connection is a new one. See services/connection.py for what the window does."""
+    connection is a new one (the ping costs about 0.1 ms per checkout on a local server:
+    0.41 ms against 0.31 for a checkout and a SELECT 1). See services/connection.py for
+    what the window does."""
     kwargs.setdefault("pool_pre_ping", True)
     if make_url(url).get_backend_name() == "postgresql":
         connect_args = dict(kwargs.get("connect_args") or {})
