@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from desk_app.store.engine import make_engine
+from tests.helpers.outage import OutageServer
 from tests.ui.conftest import launch_and_read
 
 FUTURE = "0042_from_a_newer_app"
@@ -67,3 +68,15 @@ def test_the_window_refuses_a_newer_team_desk_with_a_message(postgres_url: str,
     assert len(shown) == 1
     assert "newer version of Desk App" in shown[0] and "has not been changed" in shown[0]
     assert _state(postgres_url) == before
+
+
+def test_the_command_line_on_a_stopped_server_says_it_cannot_be_reached(
+        outage_url: str, outage_server: OutageServer) -> None:
+    outage_server.stop("fast")
+    result = subprocess.run([sys.executable, "-m", "desk_app", "tickets", "list", "--db",
+                             outage_url], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "the team desk's server cannot be reached (" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -52,6 +52,8 @@ _CONNECTION_LOST = (
 _LOST_STATES = frozenset({"08000", "08001", "08003", "08004", "08006", "57P01", "57P02",
                           "57P03"})
 CONNECTION_LOST = "the connection to the team desk's server is lost"
+# The same, for the command line and start-up, which may never have been connected.
+UNREACHABLE = "the team desk's server cannot be reached"
 
 
 def is_connection_lost(exc: BaseException) -> bool:
@@ -90,7 +92,7 @@ def describe_failure(exc: BaseException) -> str:
     among the known ones."""
     reason = driver_reason(exc)
     if is_connection_lost(exc):
-        return f"{CONNECTION_LOST} ({reason})"
+        return f"{UNREACHABLE} ({reason})"
     lowered = reason.lower()
     for words, meaning in _MEANINGS:
         if any(word in lowered for word in words):

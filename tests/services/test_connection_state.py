@@ -54,7 +54,7 @@ def test_a_refused_connection_is_a_loss_and_told_as_one(postgres_server: object)
         engine.dispose()
     assert is_connection_lost(caught.value)
     assert describe_failure(caught.value).startswith(
-        "the connection to the team desk's server is lost (")
+        "the team desk's server cannot be reached (connection failed: ")
 
 
 def test_bad_sql_a_refused_password_and_sqlite_failures_are_not_a_loss(
