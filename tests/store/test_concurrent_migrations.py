@@ -14,7 +14,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,43 +75,50 @@ def _connect(server: PostgresServer, url: str) -> Any:
 
 
 @contextmanager
-def _held_on_postgres(server: PostgresServer, url: str) -> Iterator[object]:
+def _held_on_postgres(server: PostgresServer, url: str) -> Iterator[Any]:
     """The migration lock held from a connection to the desk's own database (advisory
     locks are per database: one held on another database would not be contended)."""
     with _connect(server, url) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))  # type: ignore[attr-defined]
+        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
         yield conn
-        conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))  # type: ignore[attr-defined]
+        conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
 
 
-def _waiting_on_migration_lock(admin: object) -> int:
+def _waiting_on_migration_lock(admin: Any) -> int:
     key = MIGRATION_LOCK_KEY
-    row = admin.execute(  # type: ignore[attr-defined]
+    row = admin.execute(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
         "AND ((classid::bigint << 32) | objid::bigint) = %s", (key,)).fetchone()
     return int(row[0])
 
 
-def _wait_for(condition: object, *, seconds: float) -> bool:
+def _wait_for(condition: Callable[[], bool], *, seconds: float) -> bool:
     """Poll `condition` (a callable) until true or `seconds` pass; the processes are real,
     so this waits for them, not for a timer."""
     import time
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return True
         time.sleep(0.05)
     return False
 
 
-def _reports(starters: list[subprocess.Popen[str]]) -> list[tuple[str | None, str]]:
+def _reports(starters: list[subprocess.Popen[str]]) -> list[str]:
+    """Each start-up's report as "from -> to", sorted: which one won the race is chance."""
     reports = []
     for process in starters:
         out, err = process.communicate(timeout=120)
         assert process.returncode == 0, err
-        reports.append(tuple(json.loads(out.splitlines()[-1])))
-    return sorted(reports, key=lambda r: (r[0] is not None, r[0] or ""))  # type: ignore[arg-type]
+        found, head = json.loads(out.splitlines()[-1])
+        reports.append(f"{found} -> {head}")
+    return sorted(reports)
+
+
+def _one_migrated(start_from: str | None) -> list[str]:
+    """What two start-ups report when one migrated and the other found the desk current."""
+    return sorted([f"{start_from} -> {SCHEMA_HEAD}", f"{SCHEMA_HEAD} -> {SCHEMA_HEAD}"])
 
 
 def _read_line(process: subprocess.Popen[str]) -> str:
@@ -131,8 +138,7 @@ def test_two_windows_starting_at_once_on_postgresql_migrate_once(
     reports = _reports(starters)
     assert both_wait, "the two start-ups did not both wait for the migration lock"
     # One migrated from where the desk was; the other found it current after waiting.
-    assert reports == sorted([(start_from, SCHEMA_HEAD), (SCHEMA_HEAD, SCHEMA_HEAD)],
-                             key=lambda r: (r[0] is not None, r[0] or ""))
+    assert reports == _one_migrated(start_from)
     engine = make_engine(postgres_empty_url)
     try:
         with engine.connect() as conn:
@@ -171,8 +177,7 @@ def test_two_windows_starting_at_once_on_sqlite_migrate_once(
         holder.execute("ROLLBACK")
         holder.close()
     reports = _reports(starters)
-    assert reports == sorted([(start_from, SCHEMA_HEAD), (SCHEMA_HEAD, SCHEMA_HEAD)],
-                             key=lambda r: (r[0] is not None, r[0] or ""))
+    assert reports == _one_migrated(start_from)
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == \
         [(SCHEMA_HEAD,)]
