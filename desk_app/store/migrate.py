@@ -187,8 +187,12 @@ def upgrade_database(engine: Engine, *, now: datetime, script_location: str | No
             f"cannot upgrade a read-only desk: {where} ({had}; this version needs {head}); "
             "open a writable copy once to upgrade it")
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
-    if path is None:
+    if path is None and engine.dialect.name == "postgresql":
         return _upgrade_server(engine, script_location=script_location, head=head)
+    if path is None:  # an in-memory SQLite desk (a dry run's scratch desk): no one to race
+        with engine.connect() as conn, conn.begin():
+            _run_upgrade(conn, script_location)
+        return MigrationReport(current, head, None)
     if current is None and state[1]:
         # check_database_version let it through: only empty Desk App tables (see there).
         _migrate_sqlite(path, script_location, recreate=True)
