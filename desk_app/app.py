@@ -15,6 +15,7 @@ from desk_app.platform.redact import redact
 from desk_app.platform.timezone import local_zone_name
 from desk_app.services.alerts import AlertLog
 from desk_app.services.clock import Clock, system_clock
+from desk_app.services.connection import ConnectionState
 from desk_app.services.directory import DirectoryService
 from desk_app.services.drafts import DraftService
 from desk_app.services.live import LiveDeskService
@@ -67,6 +68,8 @@ class AppContext:
     organizations: OrganizationService
     # Which tickets other windows changed (the change log of migration 0010).
     live: LiveDeskService
+    # Whether a team desk's server answers (services/connection.py); never lost on SQLite.
+    connection: ConnectionState
     # Why the desk is open read-only ("" when it is writable); the window shows it.
     read_only_reason: str = ""
 
@@ -174,7 +177,7 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
                       drafts=DraftService(db, clock), monitor=MonitorService(db, sla),
                       alerts=AlertLog(db), people=TechnicianService(db),
                       organizations=OrganizationService(db, sla, clock),
-                      live=LiveDeskService(db),
+                      live=LiveDeskService(db), connection=ConnectionState(db, clock),
                       read_only_reason=read_only_reason)
 
 

@@ -22,6 +22,7 @@ from desk_app.domain.ticket import RequesterInput, TicketDraft
 from desk_app.services.audience import Listener, Scope
 from desk_app.services.monitor import MonitorService
 from desk_app.services.tickets import TicketDetail, TicketEdit
+from tests.helpers.outage import OutageServer
 from tests.helpers.postgres import (
     PostgresServer,
     PostgresUnavailable,
@@ -280,3 +281,32 @@ def monitor_for(ctx: AppContext, name: str = ME, *,
     technician_id = ctx.directory.technician_id(name)
     assert technician_id is not None, f"no technician {name!r} on this desk"
     return MonitorService(ctx.db, ctx.sla, listener=Listener(technician_id, scope))
+
+
+# --- a server that goes away (tests/helpers/outage.py) ------------------------------------
+
+@pytest.fixture(scope="module")
+def outage_server(postgres_server: PostgresServer) -> Iterator[OutageServer]:
+    """A PostgreSQL server of the module's own that its tests stop and start (never the
+    shared `postgres_server`, which only orders the .pgpass files here)."""
+    from tests.helpers.outage import outage_server as start_outage_server
+
+    try:
+        with start_outage_server() as server:
+            yield server
+    except PostgresUnavailable as exc:
+        if _in_ci():
+            pytest.fail(f"no second PostgreSQL server for the outage tests: {exc}")
+        pytest.skip(f"no second PostgreSQL server for the outage tests: {exc}")
+
+
+@pytest.fixture
+def outage_url(outage_server: OutageServer) -> Iterator[str]:
+    """A fresh migrated desk on the outage server; the server is up again afterwards."""
+    url = outage_server.new_desk()
+    yield url
+    if not outage_server.is_running():
+        outage_server.start()
+    from sqlalchemy.engine import make_url
+
+    outage_server.server.drop_database(str(make_url(url).database))

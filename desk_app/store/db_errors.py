@@ -5,6 +5,13 @@ own words ("database is locked", "database or disk is full", "attempt to write a
 database"). The command line and the window both turn those into a sentence that says what
 happened and that nothing was changed (each use case is one transaction, rolled back when
 it fails), and the window asks `is_busy` to decide whether waiting and trying again can help.
+
+A team desk (PostgreSQL) can also lose its server: stopped, restarted, or the network gone.
+`is_connection_lost` tells that apart from bad input or a broken query: the work was not
+done, nothing was changed, and the same work will succeed once the server answers again
+(services/connection.py watches for it and retries). An SQLite file that is deleted or
+unreadable is not an outage in that sense: no retry brings it back, so it keeps its own
+messages above.
 No Qt here: the command line uses it too.
 """
 
@@ -29,6 +36,43 @@ _MEANINGS = (
 )
 
 
+# The server's or libpq's words when the team desk's server is gone (lower case). A refused
+# password or a missing database is not among them: waiting would not help those.
+_CONNECTION_LOST = (
+    "connection refused", "terminating connection", "server closed the connection",
+    "the database system is shutting down", "the database system is starting up",
+    "the database system is in recovery mode", "the database system is not yet accepting",
+    "connection is lost", "connection is closed", "connection not open",
+    "consuming input failed", "could not receive data from server",
+    "could not send data to server", "no route to host", "network is unreachable",
+    "connection timed out", "timeout expired", "could not translate host name",
+    "ssl syscall error", "connection reset by peer", "broken pipe",
+)
+# SQLSTATEs of a connection lost or a server going away (class 08, 57P01-57P03).
+_LOST_STATES = frozenset({"08000", "08001", "08003", "08004", "08006", "57P01", "57P02",
+                          "57P03"})
+CONNECTION_LOST = "the connection to the team desk's server is lost"
+# The same, for the command line and start-up, which may never have been connected.
+UNREACHABLE = "the team desk's server cannot be reached"
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """True when a team desk's server could not be reached or dropped the connection:
+    nothing was done, and trying again once the server is back will work. Never true for
+    SQLite (a local file has no server to come back)."""
+    orig = getattr(exc, "orig", None) or exc
+    if type(orig).__module__.split(".")[0] == "sqlite3":
+        return False
+    if getattr(exc, "connection_invalidated", False):
+        return True  # SQLAlchemy's own disconnect detection
+    if getattr(orig, "sqlstate", None) in _LOST_STATES:
+        return True
+    if not type(orig).__module__.startswith("psycopg") and orig is exc:
+        return False  # only a driver's (or SQLAlchemy's wrapped driver) error
+    reason = driver_reason(exc).lower()
+    return any(words in reason for words in _CONNECTION_LOST)
+
+
 def driver_reason(exc: BaseException) -> str:
     """The driver's own first line, without SQLAlchemy's SQL, parameters and links."""
     orig = getattr(exc, "orig", None)
@@ -47,6 +91,8 @@ def describe_failure(exc: BaseException) -> str:
     """One line for a failed database operation; the driver's words when they are not
     among the known ones."""
     reason = driver_reason(exc)
+    if is_connection_lost(exc):
+        return f"{UNREACHABLE} ({reason})"
     lowered = reason.lower()
     for words, meaning in _MEANINGS:
         if any(word in lowered for word in words):

@@ -126,12 +126,36 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
         # files copy the desk's mode: made 0600 here, all three stay private. (An empty
         # file is a new desk to SQLite and to store.target.classify.)
         create_private_file(path)
+    if path is None and make_url(url).get_backend_name() != "sqlite":
+        _server_options(url, kwargs)
     engine = _create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect",
                      _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
         event.listen(engine, "checkout", _set_lock_wait)
     return engine
+
+
+# How long one attempt to reach a team desk's server may take: a server that is up
+# answers in milliseconds, one that is down refuses at once, but a network that drops the
+# packets would hold a connect (and the probe that looks for the server's return) for the
+# system's TCP timeout, about two minutes here.
+SERVER_CONNECT_TIMEOUT_S = 5
+
+
+def _server_options(url: str, kwargs: dict[str, Any]) -> None:
+    """Pool settings for a database server that can go away and come back (a restart, a
+    network outage): each checkout pings first, so a connection the server dropped while
+    idle in the pool is replaced quietly instead of failing the next save; SQLAlchemy
+    invalidates the rest of the pool when it meets a disconnect, so after an outage every
+    connection is a new one (the ping costs about 0.1 ms per checkout on a local server:
+    0.41 ms against 0.31 for a checkout and a SELECT 1). See services/connection.py for
+    what the window does."""
+    kwargs.setdefault("pool_pre_ping", True)
+    if make_url(url).get_backend_name() == "postgresql":
+        connect_args = dict(kwargs.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", SERVER_CONNECT_TIMEOUT_S)
+        kwargs["connect_args"] = connect_args
 
 
 def _create_engine(url: str, **kwargs: Any) -> Engine:

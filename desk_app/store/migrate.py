@@ -17,10 +17,16 @@ Order of work, and why:
    a crash leftover is restored from its newest pre-migration backup that upgrades
    cleanly (the damaged file is kept next to it). Either way `MigrationReport.note` holds
    the one line that says so.
+6. PostgreSQL (a team desk, many windows on one database): the check-and-upgrade runs
+   under a session-level advisory lock (MIGRATION_LOCK_KEY), and the revision is read
+   again once it is held, so of two windows starting at once one migrates and the other
+   waits, then finds the desk current. The DDL itself is transactional there.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,10 +45,16 @@ from desk_app.store.target import read_only_uri
 if TYPE_CHECKING:
     from alembic.config import Config
 
+log = logging.getLogger(__name__)
+
 # The newest revision in migrations/versions (a test keeps the two equal). Knowing it without
 # Alembic lets an up-to-date database open without importing Alembic and parsing every
 # revision file, which is most of the time start-up would spend here.
 SCHEMA_HEAD = "0010"
+# The advisory lock every PostgreSQL upgrade holds ("deskmig"); distinct from the
+# ticket-number key of store/bulk.py (WRITE_LOCK_KEY, "desknum"), so a migration never
+# waits for, nor blocks, a ticket being logged by a window already on the current schema.
+MIGRATION_LOCK_KEY = 0x6465736B_6D6967
 
 
 class MigrationError(Exception):
@@ -120,11 +132,7 @@ def _read_state(engine: Engine) -> tuple[str | None, bool]:
     if path is not None:
         return _read_sqlite_state(path)
     with engine.connect() as conn:
-        tables = set(inspect(conn).get_table_names())
-        if "alembic_version" not in tables:
-            return None, bool(tables)
-        row = conn.execute(text("SELECT version_num FROM alembic_version")).fetchone()
-        return (row[0] if row else None), True
+        return _read_server_state(conn)
 
 
 def backup_sqlite(path: Path, *, now: datetime, label: str) -> Path:
@@ -179,8 +187,10 @@ def upgrade_database(engine: Engine, *, now: datetime, script_location: str | No
             f"cannot upgrade a read-only desk: {where} ({had}; this version needs {head}); "
             "open a writable copy once to upgrade it")
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
-    if path is None:
-        with engine.connect() as conn, conn.begin():  # PostgreSQL: transactional DDL
+    if path is None and engine.dialect.name == "postgresql":
+        return _upgrade_server(engine, script_location=script_location, head=head)
+    if path is None:  # an in-memory SQLite desk (a dry run's scratch desk): no one to race
+        with engine.connect() as conn, conn.begin():
             _run_upgrade(conn, script_location)
         return MigrationReport(current, head, None)
     if current is None and state[1]:
@@ -191,14 +201,51 @@ def upgrade_database(engine: Engine, *, now: datetime, script_location: str | No
             "it); it was recreated."))
     backup = backup_sqlite(path, now=now, label=f"before-{head}") if current else None
     try:
-        _migrate_sqlite(path, script_location)
+        found = _migrate_sqlite(path, script_location)
     except DBAPIError as exc:
         if current is None or not _is_crash_leftover(exc):
             raise  # busy, disk full, read-only …: nothing is damaged, say it as it is
         return _restore_and_upgrade(path, now=now, head=head, current=current,
                                     just_taken=backup, script_location=script_location,
                                     error=exc)
-    return MigrationReport(current, head, backup)
+    # `found`: the revision under the write lock (another start may have migrated since).
+    return MigrationReport(found, head, backup)
+
+
+def _upgrade_server(engine: Engine, *, script_location: str | None, head: str
+                    ) -> MigrationReport:
+    """PostgreSQL: upgrade under the migration advisory lock (module docstring, 6).
+
+    The revision read before the lock may be stale by the time it is held (another window
+    migrated meanwhile), so it is read again on the locked connection and checked as at
+    first: already at head means nothing to do, and a newer app's schema is refused."""
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                            {"key": MIGRATION_LOCK_KEY}).scalar():
+            log.info("another Desk App is upgrading %s; waiting for it to finish",
+                     engine.url.render_as_string(hide_password=True))
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        conn.commit()  # the lock is the session's: it outlives this transaction
+        try:
+            with conn.begin():  # transactional DDL: every revision or none
+                current = check_database_version(engine, script_location,
+                                                 _read_server_state(conn))
+                if current != head:
+                    _run_upgrade(conn, script_location)
+        finally:
+            with contextlib.suppress(DBAPIError):  # a broken connection has dropped it
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"),
+                             {"key": MIGRATION_LOCK_KEY})
+                conn.commit()
+    return MigrationReport(current, head, None)
+
+
+def _read_server_state(conn: Connection) -> tuple[str | None, bool]:
+    tables = set(inspect(conn).get_table_names())
+    if "alembic_version" not in tables:
+        return None, bool(tables)
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).fetchone()
+    return (row[0] if row else None), True
 
 
 def _run_upgrade(conn: Connection, script_location: str | None) -> None:
@@ -245,12 +292,15 @@ def _migration_engine(path: Path) -> Engine:
 
 
 def _migrate_sqlite(path: Path, script_location: str | None, *,
-                    recreate: bool = False) -> None:
+                    recreate: bool = False) -> str | None:
     """The whole upgrade in one transaction; `recreate` first drops the tables of a
-    half-created desk, in the same transaction."""
+    half-created desk, in the same transaction. Returns the revision the desk had once
+    the write lock was held: a window that started at the same instant as another finds
+    the head there, and Alembic has nothing to do."""
     engine = _migration_engine(path)
     try:
         with engine.connect() as conn, conn.begin():
+            found = _stored_revision(conn)
             # Checked again under the write lock: another first start may have
             # recreated the desk and stored work in it since this one looked.
             names = _table_names(conn) if recreate else []
@@ -261,6 +311,14 @@ def _migrate_sqlite(path: Path, script_location: str | None, *,
             _run_upgrade(conn, script_location)
     finally:
         engine.dispose()
+    return found
+
+
+def _stored_revision(conn: Connection) -> str | None:
+    if "alembic_version" not in _table_names(conn):
+        return None
+    row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchone()
+    return row[0] if row else None
 
 
 def _table_names(conn: Connection) -> list[str]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QRect, Qt, QTimer
@@ -44,6 +45,7 @@ from desk_app.services.monitor import RowUpdate, replayed_clocks
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.services.views import TicketClocks
 from desk_app.ui.common.ask import Ask, ask_with_message_box
+from desk_app.ui.common.connection_banner import ConnectionBanner
 from desk_app.ui.common.errors import plain_reason
 from desk_app.ui.common.flow_layout import FlowLayout
 from desk_app.ui.common.plain import PlainLabel, plain_message, rich_label
@@ -213,6 +215,11 @@ class MainWindow(QMainWindow):
         # would push the window past a 1024-pixel screen.
         self.detail.setMinimumWidth(PANE_MIN_WIDTH)
         self.setCentralWidget(self.splitter)
+        # A team desk's server that goes away: said at the top, retried, caught up on.
+        self.connection_banner = ConnectionBanner(ctx.connection, ctx.clock, self.runner,
+                                                  self)
+        self.connection_banner.sig_reconnected.connect(self._on_reconnected)
+        self._add_top_banner(self.connection_banner)
 
         self.count_label = PlainLabel()
         # A long path would otherwise set the window's minimum width: shorten it in the
@@ -272,18 +279,29 @@ class MainWindow(QMainWindow):
 
     # -- menus -----------------------------------------------------------------------------
 
-    def _action(self, menu_name: str, text: str, slot: object, shortcut: str | None = None,
-                *, describe: str | None = None) -> QAction:
+    def _action(self, menu_name: str, text: str, slot: Callable[[], object],
+                shortcut: str | None = None, *, describe: str | None = None) -> QAction:
         menu = self._menus[menu_name]
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
             self.shortcut_list.append((shortcut, describe or text.replace("&", "")
                                        .rstrip(".…")))
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda _checked=False: self._guarded(slot))
         menu.addAction(action)
         self.addAction(action)
         return action
+
+    def _guarded(self, slot: Callable[[], object]) -> None:
+        """Run a menu action; a database failure it did not handle itself (a dialog that
+        reads its data as it opens, on a team desk whose server is gone) is said in the
+        status bar instead of reaching Qt as an exception."""
+        try:
+            slot()
+        except SQLAlchemyError as exc:
+            log.exception("a menu action failed")
+            self.statusBar().showMessage(f"Could not do that: {plain_reason(exc)}. Nothing "
+                                         "was changed.", 15000)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -315,7 +333,7 @@ class MainWindow(QMainWindow):
                      describe="Search tickets")
         self._menus["&View"].addSeparator()
         for qf, keys in FILTER_SHORTCUTS.items():
-            self._action("&View", qf.label, lambda _=False, f=qf: self.set_filter(f), keys,
+            self._action("&View", qf.label, partial(self.set_filter, qf), keys,
                          describe=f"Show: {qf.label}")
         self.shortcut_list += [("Ctrl+S", "Save the ticket's edited fields"),
                                ("Ctrl+Enter", "Send a reply / save the new ticket"),
@@ -466,8 +484,35 @@ class MainWindow(QMainWindow):
         self.detail.show_ticket(ticket_id)
 
     def _on_ticket_changed(self, ticket_id: int) -> None:
-        self.model.refresh_rows([ticket_id])
+        self._refresh_rows([ticket_id])
         self.schedule_counts()
+
+    def _refresh_rows(self, ticket_ids: list[int]) -> None:
+        """Repaint these rows from the database; a failure (a team desk's server gone)
+        leaves them as they were, and the connection banner says why."""
+        try:
+            self.model.refresh_rows(ticket_ids)
+        except SQLAlchemyError:
+            log.exception("re-reading %d ticket rows failed", len(ticket_ids))
+
+    def _on_reconnected(self) -> None:
+        """The team desk's server answers again: re-read the list (selection and scroll
+        stay where the technician left them), the counts, the shown ticket (its edited
+        fields and the composer stay as typed), store a draft typed meanwhile, and let
+        the monitor catch up."""
+        scroll = self.table.verticalScrollBar().value()
+        self.detail.reload_lists()
+        self._run_query(self.model.query)
+        self.table.verticalScrollBar().setValue(scroll)
+        shown = self.detail.detail
+        selected = self.selected_ticket_id()
+        if shown is not None or selected is not None:
+            self.detail.show_ticket(shown.id if shown is not None else selected)
+        self.detail.flush_draft()
+        self.schedule_counts()
+        self.watch.catch_up()
+        self.statusBar().showMessage("Reconnected to the team desk; the list is up to date.",
+                                     10000)
 
     def _update_counts(self) -> None:
         try:
@@ -666,7 +711,7 @@ class MainWindow(QMainWindow):
     def _on_sla_rows_changed(self, updates: tuple[RowUpdate, ...]) -> None:
         """The monitor changed these tickets' SLA columns: repaint their rows only, and
         show the open ticket's clocks if the tick replayed them (off the GUI thread)."""
-        self.model.refresh_rows([u.ticket_id for u in updates])
+        self._refresh_rows([u.ticket_id for u in updates])
         self.detail_refresh_if_shown(replayed_clocks(updates))
 
     def detail_refresh_if_shown(self, clocks: Mapping[int, TicketClocks]) -> None:

@@ -5,6 +5,11 @@ thread. Each tick is one short MonitorService call (its own session); only froze
 cross to the GUI thread, by queued signals, and they carry the changed tickets' replayed
 clocks so the GUI renders them without replaying. Failures are caught, logged and counted; the
 next tick runs normally.
+
+A team desk whose server went away (services/connection.py) is not a failure to count: the
+tick that meets the loss marks it, the ticks while it lasts skip the database (the timer
+keeps running; the window probes for the server), and the first tick after it is a sweep,
+which catches up on every clock that came due and every change made elsewhere meanwhile.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from datetime import datetime
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from desk_app.services.clock import Clock
+from desk_app.services.connection import ConnectionState
 from desk_app.services.gc_pause import gc_paused
 from desk_app.services.monitor import MonitorService, TickResult
 
@@ -31,8 +37,11 @@ class SlaMonitorWorker(QObject):
 
     def __init__(self, monitor: MonitorService, clock: Clock, *,
                  tick_s: int = DEFAULT_TICK_S, sweep_every_s: int = SWEEP_EVERY_S,
-                 full_first_sweep: bool = False) -> None:
+                 full_first_sweep: bool = False,
+                 connection: ConnectionState | None = None) -> None:
         super().__init__()
+        self._connection = connection
+        self._catch_up = False  # the server was lost: the next tick that runs sweeps
         self._monitor = monitor
         self._clock = clock
         self._tick_ms = tick_s * 1000
@@ -72,21 +81,30 @@ class SlaMonitorWorker(QObject):
     def run_once(self) -> TickResult | None:
         """One tick (a sweep when one is due). Never raises."""
         now = self._clock()
+        if self._connection is not None and self._connection.lost:
+            self._catch_up = True
+            return None  # nothing to read while the server is gone; the window probes
         # A sweep allocates hundreds of thousands of short-lived objects; the collector's
         # full passes over them would hold the GIL long enough to stall the window.
         # Pause automatic collection for the tick (counted, so a report running at the
         # same time keeps its own pause) and collect young objects after.
         try:
             with gc_paused():
-                if self._last_sweep is None or \
+                if self._catch_up or self._last_sweep is None or \
                         (now - self._last_sweep).total_seconds() >= self._sweep_every_s:
                     result = self._monitor.sweep(now, full=self._full_next)
                     self._full_next = False
+                    self._catch_up = False
                     self._last_sweep = now
                 else:
                     result = self._monitor.tick(now, since=self._since)
             self._since = now
         except Exception as exc:  # a bad row, a locked database: log, count, go on
+            if self._connection is not None and self._connection.report(exc):
+                self._catch_up = True
+                log.warning("SLA monitor: the team desk's server is gone; the first tick "
+                            "after it is back catches up")
+                return None
             self.failures += 1
             log.exception("SLA monitor tick failed (%d so far)", self.failures)
             self.sig_failed.emit(f"{type(exc).__name__}: {exc}", self.failures)

@@ -12,15 +12,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.platform.redact import redact
-
-# What went wrong, for a message a technician reads: the driver's own first line without
-# SQL, parameters or links; a DeskError's message as it is. One implementation, shared with
-# the command line, in store/db_errors.
-from desk_app.store.db_errors import driver_reason as plain_reason
+from desk_app.store.db_errors import CONNECTION_LOST, driver_reason, is_connection_lost
 
 __all__ = ["install_excepthook", "plain_reason"]
 
 log = logging.getLogger(__name__)
+# Where a message about a lost team desk sends the technician: the connection banner.
+LOST_HINT = f"{CONNECTION_LOST} (the banner at the top says when it is back; then try again)"
+
+
+def plain_reason(exc: BaseException) -> str:
+    """What went wrong, for a message a technician reads: the driver's own first line
+    without SQL, parameters or links (one implementation, shared with the command line, in
+    store/db_errors); a DeskError's message as it is; a team desk whose server is gone
+    said as such, since trying again later is then the answer."""
+    if is_connection_lost(exc):
+        return LOST_HINT
+    return driver_reason(exc)
 
 
 def install_excepthook(log_path: Path) -> None:

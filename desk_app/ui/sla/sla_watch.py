@@ -128,7 +128,8 @@ class SlaWatchUi(QObject):
         # recompute is not needed: every writer recomputes in its own transaction, and a
         # release that changes the clock rules clears the stored results in a migration.
         worker = SlaMonitorWorker(self.monitor_service, self._ctx.clock,
-                                  tick_s=self._settings.tick_seconds)
+                                  tick_s=self._settings.tick_seconds,
+                                  connection=self._ctx.connection)
         worker.sig_result.connect(self.on_result)
         worker.sig_failed.connect(self.on_failed)
         self.monitor = SlaMonitor(worker, self)
@@ -192,6 +193,14 @@ class SlaWatchUi(QObject):
                                      Q_ARG(int, self._settings.tick_seconds))
             QMetaObject.invokeMethod(self.monitor.worker, "sweep_next",
                                      Qt.ConnectionType.QueuedConnection)
+
+    def catch_up(self) -> None:
+        """The team desk's server is back: tick now (a sweep, see workers/sla_monitor.py)
+        rather than at the next timer, and show the stored counts and alerts meanwhile."""
+        if self.monitor is not None:
+            QMetaObject.invokeMethod(self.monitor.worker, "run_once",
+                                     Qt.ConnectionType.QueuedConnection)
+        self.show_stored_state()
 
     def shutdown(self) -> None:
         if self.monitor is not None:

@@ -318,17 +318,25 @@ class TicketDetailPane(QWidget):
         category = self.category.currentText()
         assignee = self.assignee.currentData()
         organization = self.organization.currentText()
+        try:
+            categories = self._directory.categories()
+            technicians = self._directory.technicians()
+            organizations = self._directory.organizations()
+        except (DeskError, SQLAlchemyError) as exc:
+            # The choices shown stay (a team desk's server gone: the banner says so).
+            log.warning("reloading the pick lists failed: %s", plain_reason(exc))
+            return
         loading, self._loading = self._loading, True
         try:
             self.category.clear()
-            self.category.addItems(self._directory.categories())
+            self.category.addItems(categories)
             self.assignee.clear()
             self.assignee.addItem("Unassigned", "")
-            for name in self._directory.technicians():
+            for name in technicians:
                 self.assignee.addItem(name, name)
             self.organization.clear()
             self.organization.addItem("")
-            self.organization.addItems(self._directory.organizations())
+            self.organization.addItems(organizations)
             self._offer_inactive_assignee()
             if self.detail is not None:
                 select_text(self.category, category)

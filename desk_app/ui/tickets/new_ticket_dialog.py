@@ -69,6 +69,8 @@ class NewTicketDialog(QDialog):
         # Save on a busy desk tries again (ui/common/busy_retry.py).
         self.busy = BusyRetry(self)
         self._contacts: dict[str, ContactChoice] = {}
+        self._lists_missing = False  # the pick lists could not be read (see _load_lists)
+        self._lists_error = ""
 
         self.banner = PlainLabel()
         self.banner.setObjectName("errorBanner")
@@ -171,15 +173,39 @@ class NewTicketDialog(QDialog):
 
     # -- set-up ----------------------------------------------------------------------------
 
-    def _load_lists(self, directory: DirectoryService, actor: str) -> None:
-        self.category.addItems(directory.categories())
+    def _load_lists(self, directory: DirectoryService, actor: str) -> bool:
+        """Fill the choices; False (said in the banner) when they cannot be read, as on a
+        team desk whose server is gone: the dialog still opens, everything can be typed,
+        and Save reads them again first (`_lists_missing`)."""
+        self._directory = directory
+        try:
+            categories = directory.categories()
+            organizations = directory.organizations()
+            technicians = directory.technicians()
+            contacts = directory.contacts()
+        except (DeskError, SQLAlchemyError) as exc:
+            log.warning("reading the new ticket's pick lists failed: %s", plain_reason(exc))
+            self._lists_missing = True
+            self._lists_error = plain_reason(exc)
+            self._show_banner(f"The categories and people could not be read: "
+                              f"{plain_reason(exc)}. You can type the ticket now; Save "
+                              "reads them again first.")
+            return False
+        self._lists_missing = False
+        organization = self.organization.currentText()
+        assignee = self.assignee.currentData()
+        self.category.clear()
+        self.category.addItems(categories)
         select_text(self.category, "Other")
+        self.organization.clear()
         self.organization.addItem("")
-        self.organization.addItems(directory.organizations())
+        self.organization.addItems(organizations)
+        select_text(self.organization, organization)
+        self.assignee.clear()
         self.assignee.addItem("Unassigned", "")
-        for name in directory.technicians():
+        for name in technicians:
             self.assignee.addItem(name, name)
-        contacts = directory.contacts()
+        select_data(self.assignee, assignee)
         self._contacts = {c.display: c for c in contacts}
         completer = QCompleter(QStringListModel(list(self._contacts), self), self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -188,6 +214,7 @@ class NewTicketDialog(QDialog):
         # every signal as a SignalInstance that cannot be indexed, which is wrong at run time.
         completer.activated[str].connect(self._on_contact_chosen)  # type: ignore[index]
         self.requester.setCompleter(completer)
+        return True
 
     def _on_contact_chosen(self, display: str) -> None:
         contact = self._contacts.get(display)
@@ -238,6 +265,10 @@ class NewTicketDialog(QDialog):
     def _save_attempt(self) -> None:
         """One try; a busy desk schedules the next (ui/common/busy_retry.py)."""
         self._show_errors({})
+        if self._lists_missing and not self._load_lists(self._directory, self._actor):
+            self._show_banner(f"The ticket was not saved: {self._lists_error}. Everything "
+                              "you typed is still here; try again.")
+            return
         draft = self.draft()
         if len(draft.description) > DESCRIPTION_MAX:
             self._show_errors({"Description": f"at most {DESCRIPTION_MAX:,} characters"})

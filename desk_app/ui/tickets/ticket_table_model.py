@@ -7,6 +7,7 @@ bounded cache.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -16,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app.domain.enums import Priority
 from desk_app.domain.risk import Risk
@@ -33,6 +35,7 @@ from desk_app.ui.common.formatting import full_time, local_time, short_duration
 from desk_app.ui.common.plain import plain_tooltip
 from desk_app.ui.sla.risk_style import risk_icon, tint
 
+log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 _ROOT = QModelIndex()
 CACHE_ROWS = 5000
@@ -192,7 +195,10 @@ class TicketTableModel(QAbstractTableModel):
         descending = order == Qt.SortOrder.DescendingOrder
         if key is self._query.sort and descending == self._query.descending and self._ids:
             return
-        self.set_query(replace(self._query, sort=key, descending=descending))
+        try:  # Qt calls this from a header click: nothing may raise into it
+            self.set_query(replace(self._query, sort=key, descending=descending))
+        except SQLAlchemyError:
+            log.warning("sorting the ticket list failed", exc_info=True)
 
     # -- our API ---------------------------------------------------------------------------
 
@@ -313,7 +319,13 @@ class TicketTableModel(QAbstractTableModel):
             return row
         start = max(0, row_index - PAGE_SIZE // 4)
         page = [i for i in self._ids[start:start + PAGE_SIZE] if i not in self._cache]
-        self._cache.update(self._lists.rows(page))
+        try:
+            self._cache.update(self._lists.rows(page))
+        except SQLAlchemyError:
+            # Qt asks from paint: an exception would reach it. The cell stays blank and the
+            # next paint asks again (a team desk's server gone: its banner says so).
+            log.warning("reading a page of ticket rows failed", exc_info=True)
+            return None
         while len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)
         return self._cache.get(ticket_id)
