@@ -12,7 +12,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    any_,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -147,11 +156,16 @@ def _apply_filters(stmt: Select, query: TicketListQuery) -> Select:
     return stmt
 
 
-def _search_matches(search: str) -> Select:
+def _search_matches(search: str, *, dialect: str) -> Select:
     """Ids of tickets matching every word (number, title, description, requester).
 
     Run as an `id IN (...)` subquery: SQLite then scans the ticket table once and sorts the
     few matches, instead of walking a sort index and fetching every row it passes.
+
+    PostgreSQL reads the matching requesters into an array first (`= ANY(ARRAY(...))`):
+    then every branch of the OR is an index condition (the trigram indexes of migration
+    0011, the requester and number B-trees) and the server ORs bitmaps, 2-20 ms at 100,000
+    tickets; with `IN (subquery)` in the OR it scanned the whole table (85-115 ms).
     """
     stmt = select(col(Ticket.id))
     for word in search.split():
@@ -160,10 +174,15 @@ def _search_matches(search: str) -> Select:
             col(Contact.name).ilike(pattern, escape="\\"),
             col(Contact.email).ilike(pattern, escape="\\"),
         ))
+        # ARRAY((SELECT ...)) is PostgreSQL's array-of-a-subquery syntax.
+        by_requester = (col(Ticket.requester_id)
+                        == any_(func.array(requesters.scalar_subquery()))
+                        if dialect == "postgresql"
+                        else col(Ticket.requester_id).in_(requesters))
         conditions: list[ColumnElement[bool]] = [
             col(Ticket.title).ilike(pattern, escape="\\"),
             col(Ticket.description).ilike(pattern, escape="\\"),
-            col(Ticket.requester_id).in_(requesters),
+            by_requester,
         ]
         number = parse_number(word)
         if number is not None:
@@ -203,7 +222,8 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
         stmt = stmt.outerjoin(tech, col(tech.id) == Ticket.assignee_id)
     stmt = _apply_filters(stmt, query)
     if query.search.strip():
-        stmt = stmt.where(col(Ticket.id).in_(_search_matches(query.search)))
+        dialect = session.get_bind().dialect.name
+        stmt = stmt.where(col(Ticket.id).in_(_search_matches(query.search, dialect=dialect)))
     # "Age" ascending means youngest first, i.e. created_at descending.
     descending = query.descending != (query.sort is SortKey.AGE)
     id_order = col(Ticket.id).desc() if descending else col(Ticket.id).asc()
