@@ -31,6 +31,7 @@ from desk_app.domain.sla_clock import ClockState, over_target
 from desk_app.domain.ticket import parse_number
 from desk_app.store.bulk import raw_rows
 from desk_app.store.models import Contact, Organization, Technician, Ticket
+from desk_app.store.pg_sort_ranges import ids_by_ranges
 
 
 class QuickFilter(StrEnum):
@@ -195,7 +196,9 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
     """The ids of the tickets in the view, in display order (ties broken by id).
 
     The tie-break is the id (the rowid every SQLite index carries), so sorting by an indexed
-    column is a covering index scan with no table reads.
+    column is a covering index scan with no table reads. PostgreSQL reads the sorts that
+    would otherwise sort every row as index ranges (store/pg_sort_ranges.py); read them
+    within `read_in_one_snapshot`.
     """
     requester = aliased(Contact)
     org = aliased(Organization)
@@ -213,19 +216,22 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
         SortKey.RESOLUTION_DUE: col(Ticket.resolution_due_at),
         SortKey.SLA: col(Ticket.sla_urgent_due_at),
     }
-    stmt = select(_TICKET_ID)
+    stmt = _apply_filters(select(_TICKET_ID), query)
+    dialect = session.get_bind().dialect.name
+    if query.search.strip():
+        stmt = stmt.where(col(Ticket.id).in_(_search_matches(query.search, dialect=dialect)))
+    # "Age" ascending means youngest first, i.e. created_at descending.
+    descending = query.descending != (query.sort is SortKey.AGE)
+    if dialect == "postgresql":
+        ranged = ids_by_ranges(session, stmt, query.sort.value, descending=descending)
+        if ranged is not None:
+            return ranged
     if query.sort is SortKey.REQUESTER:
         stmt = stmt.join(requester, col(requester.id) == Ticket.requester_id)
     if query.sort is SortKey.ORGANIZATION:
         stmt = stmt.outerjoin(org, col(org.id) == Ticket.organization_id)
     if query.sort is SortKey.ASSIGNEE:
         stmt = stmt.outerjoin(tech, col(tech.id) == Ticket.assignee_id)
-    stmt = _apply_filters(stmt, query)
-    if query.search.strip():
-        dialect = session.get_bind().dialect.name
-        stmt = stmt.where(col(Ticket.id).in_(_search_matches(query.search, dialect=dialect)))
-    # "Age" ascending means youngest first, i.e. created_at descending.
-    descending = query.descending != (query.sort is SortKey.AGE)
     id_order = col(Ticket.id).desc() if descending else col(Ticket.id).asc()
     if query.sort is SortKey.STATUS:
         # Workflow order is not alphabetical, and sorting on a CASE expression sorts every

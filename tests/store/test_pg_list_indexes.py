@@ -34,6 +34,7 @@ SORT_INDEXES = {
     "ix_pg_ticket_status_id", "ix_pg_ticket_created_id", "ix_pg_ticket_updated_id",
     "ix_pg_ticket_response_due_id", "ix_pg_ticket_resolution_due_id",
     "ix_pg_ticket_urgent_due_id", "ix_pg_ticket_requester_id", "ix_pg_contact_name_lower_id",
+    "ix_pg_ticket_organization_id", "ix_pg_ticket_assignee_id",
 }
 TRIGRAM_INDEXES = {"ix_pg_ticket_title_trgm", "ix_pg_ticket_description_trgm",
                    "ix_pg_contact_name_trgm", "ix_pg_contact_email_trgm"}

@@ -43,6 +43,9 @@ SORT_INDEXES: tuple[tuple[str, str, str], ...] = (
     ("ix_pg_ticket_response_due_id", "ticket", "(response_due_at, id)"),
     ("ix_pg_ticket_resolution_due_id", "ticket", "(resolution_due_at, id)"),
     ("ix_pg_ticket_urgent_due_id", "ticket", "(sla_urgent_due_at, id)"),
+    # Sorting by organization or assignee: one range per name (store/pg_sort_ranges.py).
+    ("ix_pg_ticket_organization_id", "ticket", "(organization_id, id)"),
+    ("ix_pg_ticket_assignee_id", "ticket", "(assignee_id, id)"),
     # Sorting by requester: contacts in name order, each one's tickets in id order, then an
     # incremental sort within equal names, instead of sorting 100,000 joined rows.
     ("ix_pg_ticket_requester_id", "ticket", "(requester_id, id)"),
