@@ -1,6 +1,7 @@
 """The ticket list finds the same tickets, in the same order, on both engines: every sort,
-and search for the substrings that are easy to get wrong: LIKE's own wildcards (% and _) and the escape character typed as text, non-ASCII
-letters (case folded for ASCII only, as SQLite's LIKE does), numbers and requesters.
+and search for the substrings that are easy to get wrong: LIKE's own wildcards (% and _)
+and the escape character typed as text, non-ASCII letters (case folded for ASCII only, as
+SQLite's LIKE does), numbers and requesters.
 
 PostgreSQL answers search through other indexes and another query shape than SQLite
 (migration 0011's trigram indexes, `= ANY(ARRAY(...))` for requesters): the same desk is
