@@ -78,7 +78,7 @@ def socket_url(server: PostgresServer, database: str) -> str:
 
 
 @contextlib.contextmanager
-def _socket_pgpass(server: PostgresServer) -> Iterator[None]:
+def socket_pgpass(server: PostgresServer) -> Iterator[None]:
     """A PGPASSFILE matching the socket folder as host (libpq matches a socket connection
     on the folder's path), removed when the benchmark ends."""
     folder = Path(tempfile.mkdtemp(prefix="desk-bench-pgpass-"))
@@ -144,7 +144,7 @@ def bench_desk(engine: str, *, name: str, tickets: int, days: int | None, seed: 
         return
     server = start_server()
     try:
-        with _socket_pgpass(server):
+        with socket_pgpass(server):
             database = server.create_database(prefix=name.replace("-", "_"))
             url = socket_url(server, database)
             dump = cache / f"{name}.pgdump"
