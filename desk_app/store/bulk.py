@@ -193,8 +193,9 @@ def raw_rows(s: Session, stmt: Any, chunk: int = 2000) -> Iterator[tuple[Any, ..
         yield from batch
 
 
-# Rows a PostgreSQL server-side cursor brings per round trip when streaming (`raw_batches`).
-SERVER_FETCH_ROWS = 5000
+# Rows a PostgreSQL server-side cursor brings per round trip when streaming (`raw_batches`):
+# at 5,000 the export held 16.5 MB of rows at its peak (tracemalloc), at 1,000 about 3 MB.
+SERVER_FETCH_ROWS = 1000
 
 
 def raw_batches(s: Session, stmt: Any, chunk: int = 2000, *, stream: bool = False
