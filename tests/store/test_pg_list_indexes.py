@@ -175,3 +175,30 @@ def test_search_on_postgresql_is_answered_from_the_trigram_indexes(postgres_url:
     assert "ix_pg_ticket_description_trgm" in plan
     assert "BitmapOr" in plan
     assert "Seq Scan on ticket" not in plan
+
+
+def test_the_list_reads_a_view_in_one_snapshot(postgres_url: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some sorts are several statements on PostgreSQL (store/pg_sort_ranges.py); under
+    READ COMMITTED each would see the data as of its own start. The list's sessions are
+    REPEATABLE READ, and the setting ends with them."""
+    from desk_app.services import ticket_list
+
+    ctx = open_context(postgres_url, clock=FakeClock(), user_tz="UTC")
+    seen: list[str] = []
+    real_ticket_ids = ticket_list.ticket_ids
+
+    def spy(s: Any, query: TicketListQuery) -> list[int]:
+        seen.append(str(s.execute(text("SHOW transaction_isolation")).scalar()))
+        return real_ticket_ids(s, query)
+
+    monkeypatch.setattr(ticket_list, "ticket_ids", spy)
+    try:
+        ctx.lists.ids(TicketListQuery())
+        ctx.lists.list_rows(TicketListQuery())
+        with ctx.db.session_scope() as s:
+            after = s.execute(text("SHOW transaction_isolation")).scalar()
+    finally:
+        ctx.close()
+    assert seen == ["repeatable read", "repeatable read"]
+    assert after == "read committed"
