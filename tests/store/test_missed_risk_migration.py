@@ -30,6 +30,15 @@ def test_stored_risk_of_stopped_breached_clocks_becomes_missed(db_path: Path) ->
     ids = [ctx.tickets.create(make_draft(title=f"t{i}"), actor="Alex Morgan").id
            for i in range(len(CASES))]
     ctx.close()
+    # Back to the schema before 0007 the way Alembic goes there, so the revisions after it
+    # (0008 adds a column) can run again; stamping '0006' on a head desk re-ran them on
+    # their own results ("duplicate column name: supervisor").
+    engine = make_engine(f"sqlite:///{db_path}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    engine.dispose()
     raw = sqlite3.connect(db_path)
     for ticket_id, (response, resolution, risk, _after) in zip(ids, CASES, strict=True):
         clock_risk = {"breached_stopped": "met", "met": "met", "running": "on_track"}
@@ -37,7 +46,6 @@ def test_stored_risk_of_stopped_breached_clocks_becomes_missed(db_path: Path) ->
                     "response_risk=?, resolution_risk=? WHERE id=?",
                     (response, resolution, risk, clock_risk[response],
                      clock_risk[resolution], ticket_id))
-    raw.execute("UPDATE alembic_version SET version_num='0006'")  # as stored before 0007
     raw.commit()
     raw.close()
 
