@@ -3,8 +3,9 @@
 Every SQLite index carries the rowid (the ticket id), so the list's `ORDER BY column, id` is
 a covering index scan there. A PostgreSQL index on `column` alone is not: the server read
 the whole table and sorted 100,000 rows on disk (work_mem 4 MB) for each column sort,
-110-220 ms against the 150 ms target. An index on `(column, id)` makes it an index-only
-scan of about 5 ms (measured on the benchmark desk, docs/performance.md).
+56-214 ms of server time (EXPLAIN ANALYZE at a load average of 3). An index on
+`(column, id)` makes it an index-only scan of about 5 ms (measured on the benchmark desk,
+docs/performance.md).
 
 Search is `ILIKE '%word%'`, which no B-tree helps; PostgreSQL scanned the ticket table
 (85-115 ms a search). pg_trgm's GIN indexes answer it from the index (2-20 ms). pg_trgm is
