@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from desk_app.store.engine import Database
+from desk_app.store.pg_sort_ranges import read_in_one_snapshot
 from desk_app.store.ticket_queries import (
     QuickFilter,
     SortKey,
@@ -27,6 +28,7 @@ class TicketListService:
 
     def ids(self, query: TicketListQuery) -> list[int]:
         with self._db.session_scope() as s:
+            read_in_one_snapshot(s)  # a view may be read in several statements
             return ticket_ids(s, query)
 
     def rows(self, ids: Sequence[int]) -> dict[int, TicketRow]:
@@ -45,6 +47,7 @@ class TicketListService:
     def list_rows(self, query: TicketListQuery) -> list[TicketRow]:
         """Every row of a view, in order (for the command line and exports)."""
         with self._db.session_scope() as s:
+            read_in_one_snapshot(s)
             ids = ticket_ids(s, query)
             out: list[TicketRow] = []
             for start in range(0, len(ids), 500):

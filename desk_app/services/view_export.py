@@ -115,7 +115,7 @@ class ViewExportService:
             conn.execute(insert(order), [{"position": i, "ticket_id": ticket_id}
                                          for i, ticket_id in enumerate(ids)])
             try:
-                for rows in raw_batches(s, stmt, chunk=_CHUNK):
+                for rows in raw_batches(s, stmt, chunk=_CHUNK, stream=True):
                     cells = ticket_cells([r[_LEAD:] for r in rows], instant_text, target)
                     if with_time_left:
                         for row, line in zip(rows, cells, strict=True):

@@ -9,11 +9,12 @@ ticket list and the SLA replay of many tickets.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from desk_app.domain.enums import Channel, EventKind, Impact, Priority, Status, Urgency
@@ -215,13 +216,56 @@ def raw_rows(s: Session, stmt: Any, chunk: int = 2000) -> Iterator[tuple[Any, ..
         yield from batch
 
 
-def raw_batches(s: Session, stmt: Any, chunk: int = 2000) -> Iterator[Sequence[Any]]:
+# Rows a PostgreSQL server-side cursor brings per round trip when streaming (`raw_batches`):
+# at 5,000 the export held 16.5 MB of rows at its peak (tracemalloc), at 1,000 4.3 MB.
+SERVER_FETCH_ROWS = 1000
+
+
+def raw_batches(s: Session, stmt: Any, chunk: int = 2000, *, stream: bool = False
+                ) -> Iterator[Sequence[Any]]:
     """`raw_rows` a chunk at a time, for callers that work on whole batches (CSV exports hand
-    each one to `csv.writer.writerows`); memory stays at one chunk whatever the row count."""
-    result = s.connection().execute(stmt)
+    each one to `csv.writer.writerows`).
+
+    `stream`: keep memory at one chunk whatever the row count on PostgreSQL too. psycopg's
+    ordinary cursor receives the whole result at execute (SQLite's steps through it), so
+    exporting 10,000 of 100,000 tickets took 177 MB RSS there, all 100,000 rows in libpq's
+    buffer; streaming reads them through a server-side cursor, SERVER_FETCH_ROWS at a
+    time. Not for the ticket list's ids: those are wanted whole, in one round trip."""
+    connection = s.connection()
+    if stream and connection.dialect.name == "postgresql":
+        yield from _server_side_batches(connection, stmt, chunk)
+        return
+    result = connection.execute(stmt)
     cursor = result.cursor
     try:
         while rows := cursor.fetchmany(chunk):
             yield rows
     finally:
         result.close()
+
+
+def _server_side_batches(connection: Connection, stmt: Any, chunk: int
+                         ) -> Iterator[Sequence[Any]]:
+    """`stmt` through a psycopg server-side (named) cursor, in this transaction, with no
+    SQLAlchemy row processing. SQLAlchemy's own `stream_results` reads the first row ahead
+    into its result, so taking rows from its cursor lost that row: the statement is
+    compiled here and its parameters converted by their types' bind processors (as
+    `update_tickets` does), then handed to the driver."""
+    dialect = connection.dialect
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    processors = compiled._bind_processors
+    params = {name: processors[name](value) if name in processors and value is not None
+              else value for name, value in compiled.construct_params().items()}
+    driver = connection.connection.dbapi_connection
+    assert driver is not None  # a connection in use has its driver connection
+    cursor = driver.cursor(name=f"desk_stream_{next(_stream_names)}")
+    try:
+        cursor.execute(compiled.string, params)
+        while fetched := cursor.fetchmany(max(chunk, SERVER_FETCH_ROWS)):
+            for start in range(0, len(fetched), chunk):
+                yield fetched[start:start + chunk]
+    finally:
+        cursor.close()
+
+
+_stream_names = itertools.count(1)

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 # The newest revision in migrations/versions (a test keeps the two equal). Knowing it without
 # Alembic lets an up-to-date database open without importing Alembic and parsing every
 # revision file, which is most of the time start-up would spend here.
-SCHEMA_HEAD = "0010"
+SCHEMA_HEAD = "0011"
 # The advisory lock every PostgreSQL upgrade holds ("deskmig"); distinct from the
 # ticket-number key of store/bulk.py (WRITE_LOCK_KEY, "desknum"), so a migration never
 # waits for, nor blocks, a ticket being logged by a window already on the current schema.

@@ -12,7 +12,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    any_,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -22,6 +31,7 @@ from desk_app.domain.sla_clock import ClockState, over_target
 from desk_app.domain.ticket import parse_number
 from desk_app.store.bulk import raw_rows
 from desk_app.store.models import Contact, Organization, Technician, Ticket
+from desk_app.store.pg_sort_ranges import ids_by_ranges
 
 
 class QuickFilter(StrEnum):
@@ -148,11 +158,16 @@ def _apply_filters(stmt: Select, query: TicketListQuery) -> Select:
     return stmt
 
 
-def _search_matches(search: str) -> Select:
+def _search_matches(search: str, *, dialect: str) -> Select:
     """Ids of tickets matching every word (number, title, description, requester).
 
     Run as an `id IN (...)` subquery: SQLite then scans the ticket table once and sorts the
     few matches, instead of walking a sort index and fetching every row it passes.
+
+    PostgreSQL reads the matching requesters into an array first (`= ANY(ARRAY(...))`):
+    then every branch of the OR is an index condition (the trigram indexes of migration
+    0011, the requester and number B-trees) and the server ORs bitmaps, 2-20 ms at 100,000
+    tickets; with `IN (subquery)` in the OR it scanned the whole table (85-115 ms).
     """
     stmt = select(col(Ticket.id))
     for word in search.split():
@@ -161,10 +176,15 @@ def _search_matches(search: str) -> Select:
             col(Contact.name).ilike(pattern, escape="\\"),
             col(Contact.email).ilike(pattern, escape="\\"),
         ))
+        # ARRAY((SELECT ...)) is PostgreSQL's array-of-a-subquery syntax.
+        by_requester = (col(Ticket.requester_id)
+                        == any_(func.array(requesters.scalar_subquery()))
+                        if dialect == "postgresql"
+                        else col(Ticket.requester_id).in_(requesters))
         conditions: list[ColumnElement[bool]] = [
             col(Ticket.title).ilike(pattern, escape="\\"),
             col(Ticket.description).ilike(pattern, escape="\\"),
-            col(Ticket.requester_id).in_(requesters),
+            by_requester,
         ]
         number = parse_number(word)
         if number is not None:
@@ -177,7 +197,9 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
     """The ids of the tickets in the view, in display order (ties broken by id).
 
     The tie-break is the id (the rowid every SQLite index carries), so sorting by an indexed
-    column is a covering index scan with no table reads.
+    column is a covering index scan with no table reads. PostgreSQL reads the sorts that
+    would otherwise sort every row as index ranges (store/pg_sort_ranges.py); read them
+    within `read_in_one_snapshot`.
     """
     requester = aliased(Contact)
     org = aliased(Organization)
@@ -195,18 +217,22 @@ def ticket_ids(session: Session, query: TicketListQuery) -> list[int]:
         SortKey.RESOLUTION_DUE: col(Ticket.resolution_due_at),
         SortKey.SLA: col(Ticket.sla_urgent_due_at),
     }
-    stmt = select(_TICKET_ID)
+    stmt = _apply_filters(select(_TICKET_ID), query)
+    dialect = session.get_bind().dialect.name
+    if query.search.strip():
+        stmt = stmt.where(col(Ticket.id).in_(_search_matches(query.search, dialect=dialect)))
+    # "Age" ascending means youngest first, i.e. created_at descending.
+    descending = query.descending != (query.sort is SortKey.AGE)
+    if dialect == "postgresql":
+        ranged = ids_by_ranges(session, stmt, query.sort.value, descending=descending)
+        if ranged is not None:
+            return ranged
     if query.sort is SortKey.REQUESTER:
         stmt = stmt.join(requester, col(requester.id) == Ticket.requester_id)
     if query.sort is SortKey.ORGANIZATION:
         stmt = stmt.outerjoin(org, col(org.id) == Ticket.organization_id)
     if query.sort is SortKey.ASSIGNEE:
         stmt = stmt.outerjoin(tech, col(tech.id) == Ticket.assignee_id)
-    stmt = _apply_filters(stmt, query)
-    if query.search.strip():
-        stmt = stmt.where(col(Ticket.id).in_(_search_matches(query.search)))
-    # "Age" ascending means youngest first, i.e. created_at descending.
-    descending = query.descending != (query.sort is SortKey.AGE)
     id_order = col(Ticket.id).desc() if descending else col(Ticket.id).asc()
     if query.sort is SortKey.STATUS:
         # Workflow order is not alphabetical, and sorting on a CASE expression sorts every

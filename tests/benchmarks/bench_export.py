@@ -1,6 +1,7 @@
 """Benchmark: exporting 100,000 tickets to CSV (issue 5: under 3 s, memory flat).
 
     python tests/benchmarks/bench_export.py [--runs 5] [--breach-runs 3]
+        [--engine sqlite|postgresql]   (or DESK_BENCH_DB=URL; see engines.py)
 
 Uses the desk seeded by bench_table.py (seeds one if missing). Reports the median (and the
 spread) of several timed exports of all tickets and of the breach list, then the memory of
@@ -24,7 +25,10 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-DB = Path(tempfile.gettempdir()) / "desk-bench-100000.sqlite3"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project's own `tests`
+
+from tests.benchmarks.engines import add_engine_option, bench_desk, engine_of, load_average
+
 OUT = Path(tempfile.gettempdir()) / "desk-bench-export.csv"
 TZ = "Europe/Berlin"
 
@@ -60,7 +64,7 @@ def _summary(took: tuple[list[float], list[float]]) -> str:
             + f"; CPU median {statistics.median(cpu):.2f} s)")
 
 
-def measure_memory(rows: int) -> int:
+def measure_memory(db: str, rows: int) -> int:
     """Child process: export the first `rows` tickets; print the peaks as JSON."""
     from desk_app.app import open_context
     from desk_app.services.export import (
@@ -79,7 +83,7 @@ def measure_memory(rows: int) -> int:
             yield batch
             taken += len(batch)
 
-    ctx = open_context(DB)
+    ctx = open_context(db)
     before = peak_rss_mb()
     tracemalloc.start()
     batches = ticket_batches(ctx.db, tz=TZ)
@@ -100,18 +104,24 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--breach-runs", type=int, default=3)
     parser.add_argument("--memory", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    add_engine_option(parser)
     args = parser.parse_args()
-    if not DB.exists():
-        subprocess.run([sys.executable, "-m", "desk_app", "seed", "--db", str(DB),
-                        "--tickets", "100000", "--seed", "2026"], check=True)
     if args.memory:
-        return measure_memory(args.memory)
+        return measure_memory(args.db, args.memory)
+    # The desk of bench_table.py.
+    with bench_desk(engine_of(args), name="desk-bench-100000", tickets=100_000, days=None,
+                    seed=2026) as desk:
+        print(f"desk: {desk.describe()}; {load_average()}")
+        return measure(str(desk.target), args.runs, args.breach_runs)
 
+
+def measure(db: str, runs: int, breach_runs: int) -> int:
     from desk_app.app import open_context
     from desk_app.services.export import CsvOptions
     from desk_app.services.period_export import ExportKind, ExportRequest
 
-    ctx = open_context(DB)
+    ctx = open_context(db)
     counts: dict[str, int] = {}
 
     def tickets() -> None:
@@ -122,18 +132,18 @@ def main() -> int:
         counts["breaches"] = ctx.exports.export(ExportRequest(ExportKind.BREACHES), OUT,
                                                 CsvOptions(tz=TZ)).rows
 
-    took = _timings(args.runs, tickets)
+    took = _timings(runs, tickets)
     print(f"tickets: {counts['tickets']:,} rows ({OUT.stat().st_size / 1e6:.1f} MB), "
-          f"{_summary(took)}, target < 3 s")
-    if args.breach_runs:
-        took = _timings(args.breach_runs, breaches)
+          f"{_summary(took)}, target < 3 s; {load_average()}")
+    if breach_runs:
+        took = _timings(breach_runs, breaches)
         print(f"breaches: {counts['breaches']:,} breached clocks of all tickets, "
               f"{_summary(took)}")
     ctx.close()
 
     for rows in (10_000, 100_000):
-        done = subprocess.run([sys.executable, __file__, "--memory", str(rows)], check=True,
-                              capture_output=True, text=True)
+        done = subprocess.run([sys.executable, __file__, "--memory", str(rows), "--db", db],
+                              check=True, capture_output=True, text=True)
         m = json.loads(done.stdout)
         print(f"memory, {m['rows']:,} tickets: tracemalloc peak {m['traced_peak_mb']:.1f} MB, "
               f"peak RSS {m['rss_peak_mb']:.0f} MB ({m['rss_before_mb']:.0f} MB before the "

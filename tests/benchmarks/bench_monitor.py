@@ -1,6 +1,7 @@
 """Benchmark: the SLA monitor on 100,000 open tickets (issue 4).
 
     python tests/benchmarks/bench_monitor.py [--tickets 100000]
+        [--engine sqlite|postgresql]   (or DESK_BENCH_DB=URL; see engines.py)
 
 Seeds a desk whose tickets were all created in the last two days (so most are open), then
 measures, in this process:
@@ -22,28 +23,30 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project's own `tests`
+
+from tests.benchmarks.engines import add_engine_option, bench_desk, engine_of, load_average
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=100_000)
+    add_engine_option(parser)
     args = parser.parse_args()
-    db = Path(tempfile.gettempdir()) / f"desk-bench-open-{args.tickets}.sqlite3"
-    if not db.exists():
-        import subprocess
+    with bench_desk(engine_of(args), name=f"desk-bench-open-{args.tickets}",
+                    tickets=args.tickets, days=2, seed=4) as desk:
+        print(f"desk: {desk.describe()}; {load_average()}")
+        if desk.seeded_s is not None:
+            print(f"seed: {desk.seeded_s:.1f} s")
+        return measure(desk.target)
 
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "desk_app", "seed", "--db", str(db),
-                        "--tickets", str(args.tickets), "--days", "2", "--seed", "4"],
-                       check=True)
-        print(f"seed: {time.perf_counter() - t:.1f} s")
 
+def measure(db: Path | str) -> int:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -69,14 +72,15 @@ def main() -> int:
         result = monitor.tick(later, since=later)
         quiet.append((time.perf_counter() - t) * 1000)
     print(f"quiet tick: median {statistics.median(quiet):.1f} ms, max {max(quiet):.1f} ms "
-          f"(examined {result.examined}; target < 20 ms)")
+          f"(examined {result.examined}; target < 20 ms; {load_average()})")
 
     routine = []
     for _ in range(5):
         t = time.perf_counter()
         monitor.sweep(now)
         routine.append((time.perf_counter() - t) * 1000)
-    print(f"routine sweep (setup unchanged): median {statistics.median(routine):.0f} ms")
+    print(f"routine sweep (setup unchanged): median {statistics.median(routine):.0f} ms "
+          f"({load_average()})")
     sweeps = []
     for _ in range(3):
         t = time.perf_counter()

@@ -3,6 +3,7 @@
 Not part of the default test run. Run it with
 
     python tests/benchmarks/bench_table.py [--tickets 100000] [--db PATH]
+        [--engine sqlite|postgresql]   (or DESK_BENCH_DB=URL; see engines.py)
 
 It seeds the database once (timing `desk-app seed`), then, in a fresh process each time,
 measures what a technician feels: start to the first page of the table on screen, every
@@ -19,8 +20,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project's own `tests`
+
+from tests.benchmarks.engines import add_engine_option, bench_desk, engine_of, load_average
 
 PROBE = r'''
 import os, sys, time, json
@@ -89,14 +93,7 @@ print(json.dumps({"first_page_s": first_page, "rss_mb": rss, "rows": rows_at_sta
 '''
 
 
-def seed(db: Path, tickets: int) -> float:
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "desk_app", "seed", "--db", str(db), "--tickets",
-                    str(tickets), "--seed", "2026"], check=True)
-    return time.perf_counter() - started
-
-
-def probe(db: Path, home: Path, view: str) -> dict:
+def probe(db: Path | str, home: Path, view: str) -> dict:
     env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"),
            "XDG_STATE_HOME": str(home / "state"), "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run([sys.executable, "-c", PROBE, str(db), view], check=True,
@@ -109,20 +106,26 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=3)
+    add_engine_option(parser)
     args = parser.parse_args()
-    db = args.db or Path(tempfile.gettempdir()) / f"desk-bench-{args.tickets}.sqlite3"
-    if not db.exists():
-        took = seed(db, args.tickets)
-        print(f"seed: {args.tickets:,} tickets in {took:.1f} s (target < 60 s)")
+    with bench_desk(engine_of(args), name=f"desk-bench-{args.tickets}", tickets=args.tickets,
+                    days=None, seed=2026, sqlite_path=args.db) as desk:
+        print(f"desk: {desk.describe()}; {load_average()}")
+        if desk.seeded_s is not None:
+            print(f"seed: {args.tickets:,} tickets in {desk.seeded_s:.1f} s (target < 60 s)")
+        return measure(desk.target, args.runs)
+
+
+def measure(db: Path | str, runs_each: int) -> int:
     med = statistics.median
     with tempfile.TemporaryDirectory() as home:
         # The default view (open tickets) and the worst case (every ticket in the view).
         for view in ("OPEN", "ALL"):
-            runs = [probe(db, Path(home), view) for _ in range(args.runs)]
+            runs = [probe(db, Path(home), view) for _ in range(runs_each)]
             each = ", ".join(f"{r['first_page_s']:.2f}" for r in runs)
             print(f"start to first page, view {view} ({runs[0]['rows']:,} rows): median "
                   f"{med(r['first_page_s'] for r in runs):.2f} s (runs: {each}; "
-                  "target < 1.0 s)")
+                  f"target < 1.0 s; {load_average()})")
     print(f"RSS after opening: median {med(r['rss_mb'] for r in runs):.0f} MB, after all "
           f"sorts/searches {med(r['rss_after_mb'] for r in runs):.0f} MB (target < 300 MB)")
     print("sort (ms, median of runs, target < 150):")
@@ -133,7 +136,8 @@ def main() -> int:
         print(f"  {name:20} {med(r['search_ms'][name] for r in runs):6.0f}")
     worst_sort = max(med(r["sort_ms"][n] for r in runs) for n in runs[0]["sort_ms"])
     worst_search = max(med(r["search_ms"][n] for r in runs) for n in runs[0]["search_ms"])
-    print(f"worst sort {worst_sort:.0f} ms, worst search {worst_search:.0f} ms")
+    print(f"worst sort {worst_sort:.0f} ms, worst search {worst_search:.0f} ms "
+          f"({load_average()})")
     return 0
 
 

@@ -133,7 +133,7 @@ def stored_revision(path: Path) -> str | None:
         conn.close()
 
 
-def open_and_count(path: Path) -> tuple[list[int], str]:
+def open_and_count(path: Path | str) -> tuple[list[int], str]:
     """Open the desk as the app does (migrating or repairing it); its ticket numbers and
     the repair note. Raises whatever the app raises when it cannot open the desk."""
     from desk_app.app import open_context
@@ -291,14 +291,16 @@ class WriterFigures:
         return self.numbers == list(range(1001, 1001 + len(self.numbers)))
 
 
-def concurrent_writers(folder: Path, *, writers: int, each: int) -> WriterFigures:
-    """`writers` processes adding `each` tickets at the same time to one desk."""
-    path = folder / "shared.db"
-    open_and_count(path)  # created at head before the race, as a desk in use would be
+def concurrent_writers(folder: Path, *, writers: int, each: int,
+                       target: str | None = None) -> WriterFigures:
+    """`writers` processes adding `each` tickets at the same time to one desk: an SQLite
+    file in `folder`, or the database at `target` (a PostgreSQL URL)."""
+    desk: Path | str = target or folder / "shared.db"
+    open_and_count(desk)  # created at head before the race, as a desk in use would be
     with zygote(folder) as z:
         jobs: list[dict[str, object]] = [
-            {"writer": {"db": str(path), "count": each, "name": f"writer {w}"}}
+            {"writer": {"db": str(desk), "count": each, "name": f"writer {w}"}}
             for w in range(writers)]
         codes, _ = z.run(jobs)
-    numbers, _ = open_and_count(path)
+    numbers, _ = open_and_count(desk)
     return WriterFigures(writers, each, sum(codes), numbers)

@@ -33,6 +33,39 @@ def test_raw_rows_are_raw_batches_one_row_at_a_time(ctx: AppContext) -> None:
         assert [tuple(r) for r in raw_rows(s, stmt, chunk=2)] == expected
 
 
+def test_streamed_batches_are_the_same_rows_read_through_a_server_side_cursor(
+        ctx: AppContext) -> None:
+    """`stream=True` (the CSV exports) gives the same chunks; on PostgreSQL it reads them
+    through a server-side cursor (memory stays at a chunk, not the whole result, which
+    psycopg's ordinary cursor receives at once). The list's ids are read the ordinary way."""
+    stmt = select(col(Category.id), col(Category.name)).order_by(col(Category.id))
+    on_postgresql = ctx.db.engine.dialect.name == "postgresql"
+    with ctx.db.session_scope() as s:
+        expected = [tuple(r) for r in s.execute(stmt)]
+        assert len(expected) > 2
+
+        def open_cursors() -> int:
+            if not on_postgresql:
+                return 0
+            return int(s.connection().exec_driver_sql(
+                "SELECT count(*) FROM pg_cursors WHERE starts_with(name, 'desk_stream_')"
+            ).scalar() or 0)
+
+        streamed, cursors_while_streaming = [], []
+        for batch in raw_batches(s, stmt, chunk=2, stream=True):
+            streamed.append([tuple(r) for r in batch])
+            cursors_while_streaming.append(open_cursors())
+        assert [len(b) for b in streamed][:-1] == [2] * (len(streamed) - 1)
+        assert [r for b in streamed for r in b] == expected
+        ordinary = []
+        for _batch in raw_batches(s, stmt, chunk=2):
+            ordinary.append(open_cursors())
+        assert open_cursors() == 0  # closed when the iteration ended
+    if on_postgresql:
+        assert set(cursors_while_streaming) == {1}
+    assert set(ordinary) <= {0}
+
+
 def test_update_tickets_stores_exactly_what_the_orm_stores(ctx: AppContext) -> None:
     """The bulk update hands the driver pre-converted values: each must be the text the
     ORM writes for it (SQLite instants with their six microsecond digits, enums as their

@@ -22,6 +22,7 @@ from desk_app.store.migrate import (
     head_revision,
     upgrade_database,
 )
+from desk_app.store.pg_indexes import include_in_comparison
 from desk_app.store.target import DatabaseUnusable
 from tests.conftest import FakeClock, make_draft
 
@@ -178,7 +179,8 @@ def test_an_empty_postgresql_database_is_migrated_to_exactly_the_models(
             (None, head_revision(), None)
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), SQLModel.metadata)
+                conn, opts={"compare_type": True, "include_object": include_in_comparison}),
+                SQLModel.metadata)
         assert diff == []
         assert not upgrade_database(engine, now=NOW).changed  # again: nothing to do
     finally:

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, engine_from_config, pool
 from sqlmodel import SQLModel
 
 import desk_app.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from desk_app.store.pg_indexes import include_in_comparison
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite can only ALTER by rebuilding a table
         compare_type=True,
+        include_object=include_in_comparison,  # PostgreSQL-only indexes are in no model
     )
     with context.begin_transaction():
         context.run_migrations()
