@@ -260,7 +260,8 @@ def ids_in_view(session: Session, query: TicketListQuery, ids: Sequence[int]) ->
         return set()
     stmt = _apply_filters(select(_TICKET_ID), query).where(_TICKET_ID.in_(list(ids)))
     if query.search.strip():
-        stmt = stmt.where(col(Ticket.id).in_(_search_matches(query.search)))
+        dialect = session.get_bind().dialect.name
+        stmt = stmt.where(col(Ticket.id).in_(_search_matches(query.search, dialect=dialect)))
     return set(_fetch_ids(session, stmt))
 
 
