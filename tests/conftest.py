@@ -26,6 +26,7 @@ from tests.helpers.postgres import (
     pgpass_for,
     start_server,
 )
+from tests.helpers.secret_service import SecretServiceUnavailable, start_secret_service
 
 # The technician the tests act as; the `ctx` fixture creates them (and a colleague).
 ME = "Alex Morgan"
@@ -44,6 +45,46 @@ def private_session_bus() -> Iterator[str | None]:
         return
     with PrivateDBus(BusType.SESSION) as bus:
         yield bus.address
+
+
+@pytest.fixture(scope="session")
+def secret_service_daemon(private_session_bus: str | None,
+                          tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """gnome-keyring-daemon (secrets only, unlocked) on the private session bus for the
+    rest of the run (tests/helpers/secret_service.py); yields the bus address. Cannot
+    start: the test skips with the reason, or fails under CI=true."""
+    try:
+        if private_session_bus is None:
+            raise SecretServiceUnavailable("python-dbusmock is not installed: no private "
+                                           "session bus to run a Secret Service on")
+        daemon = start_secret_service(private_session_bus,
+                                      tmp_path_factory.mktemp("secret-service"))
+    except SecretServiceUnavailable as exc:
+        reason = f"no Secret Service for the tests: {exc}"
+        if _in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield private_session_bus
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture
+def secret_service(secret_service_daemon: str) -> Iterator[object]:
+    """keyring's SecretStorage backend, talking to the real daemon, installed as this
+    process's keyring for the test (and the one a subprocess picks by itself, as the
+    daemon is on its session bus); the previous keyring comes back after."""
+    import keyring
+    from keyring.backends import SecretService
+
+    backend = SecretService.Keyring()
+    saved = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(saved)
 
 
 @pytest.fixture
@@ -133,12 +174,21 @@ def _on_postgresql(item: pytest.Item) -> bool:
             or "postgres_server" in getattr(item, "fixturenames", ()))
 
 
+def _on_secret_service(item: pytest.Item) -> bool:
+    return "secret_service" in getattr(item, "fixturenames", ())
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Iterator[None]:
     """Under CI=true a PostgreSQL test that skips is a failure: a CI run that silently
     tested one engine would claim what it did not check."""
     report = yield
+    if _on_secret_service(item) and report.skipped and _in_ci() \
+            and not hasattr(report, "wasxfail"):
+        # The same rule for the keyring tests that need the real Secret Service.
+        report.outcome = "failed"
+        report.longrepr = f"Secret Service test skipped under CI=true: {report.longrepr}"
     if not _on_postgresql(item):
         return report
     report.keywords["postgresql"] = 1  # for the summary line below
