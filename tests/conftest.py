@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -254,6 +254,31 @@ def postgres_url(postgres_server: PostgresServer, postgres_desk_template: str
     name = postgres_server.create_database(template=postgres_desk_template)
     yield postgres_server.url(name)
     postgres_server.drop_database(name)
+
+
+@dataclass(frozen=True)
+class TeamLogin:
+    """An empty team desk owned by a role of its own, whose password only the test knows
+    (the .pgpass file covers the superuser alone): `url` has no password in it."""
+
+    url: str
+    role: str
+    password: str
+    database: str
+    port: int
+
+
+@pytest.fixture
+def team_login(postgres_server: PostgresServer) -> Iterator[TeamLogin]:
+    role, password = postgres_server.create_login()
+    name = postgres_server.create_database(prefix="team")
+    with postgres_server.admin() as conn:
+        conn.execute(f"ALTER DATABASE {name} OWNER TO {role}")  # type: ignore[attr-defined]
+    yield TeamLogin(url=f"postgresql+psycopg://{role}@127.0.0.1:{postgres_server.port}/{name}",
+                    role=role, password=password, database=name, port=postgres_server.port)
+    postgres_server.drop_database(name)
+    with postgres_server.admin() as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")  # type: ignore[attr-defined]
 
 
 @pytest.fixture
