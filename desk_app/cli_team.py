@@ -28,9 +28,8 @@ from desk_app.platform.secrets import (
     SecretStoreError,
     keyring_user,
     unusable_note,
-    url_password,
 )
-from desk_app.store.db_errors import ConnectFailure, connect_failure, describe_failure
+from desk_app.store.db_errors import ConnectFailure, asks_for_password, describe_failure
 from desk_app.store.target import DatabaseUnusable
 
 T = TypeVar("T")
@@ -152,9 +151,8 @@ def open_with_password(open_desk: Callable[[Callable[[str], str | None]], T], ta
         try:
             result = open_desk(passwords.lookup)
         except SQLAlchemyError as exc:
-            failure = connect_failure(exc)
-            if failure not in (ConnectFailure.NO_PASSWORD, ConnectFailure.AUTH_FAILED) \
-                    or "://" not in target or url_password(target) is not None:
+            failure = asks_for_password(exc, target)
+            if failure is None:
                 raise
             url = keyring_user(target)
             passwords.drop_from_session(url)

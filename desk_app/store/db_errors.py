@@ -113,3 +113,17 @@ def describe_failure(exc: BaseException) -> str:
         if any(word in lowered for word in words):
             return meaning
     return f"the database failed: {reason}"
+
+
+def asks_for_password(exc: BaseException, target: str) -> ConnectFailure | None:
+    """NO_PASSWORD or AUTH_FAILED when opening the team desk `target` failed for want of
+    the right password and asking for one can help (its URL does not carry one: a wrong
+    password typed into --db is reported, not asked again); else None."""
+    failure = connect_failure(exc)
+    if failure not in (ConnectFailure.NO_PASSWORD, ConnectFailure.AUTH_FAILED):
+        return None
+    if "://" not in target:
+        return None
+    from sqlalchemy.engine import make_url  # the URL parsed only on this rare path
+
+    return None if make_url(target).password is not None else failure

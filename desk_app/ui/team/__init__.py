@@ -1,0 +1,1 @@
+"""Team desks: connecting to a shared PostgreSQL desk, its password, switching desks."""
