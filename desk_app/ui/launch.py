@@ -90,11 +90,12 @@ class DeskWindows:
     def show(self, ctx: AppContext, target: str, technician: str | None = None
              ) -> MainWindow:
         actor = technician or self.actor_for(target)
+        if is_team_desk(target):  # first: the new window's menu lists it
+            self.settings.add_recent_desk(target)
         window = MainWindow(ctx, self.settings, actor=actor, start_monitor=self.start_monitor,
                             desks=self)
         if is_team_desk(target):
             window.setWindowTitle(f"Desk App — {redact(keyring_user(target))}")
-            self.settings.add_recent_desk(target)
         window.show()
         app = QApplication.instance()
         if app is not None:
