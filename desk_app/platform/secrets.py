@@ -96,6 +96,8 @@ class KeyringSecretStore:
     @property
     def name(self) -> str:
         backend = self.backend
+        if isinstance(backend, fail.Keyring):  # its own name, "fail Keyring", says little
+            return "no keyring service found"
         return str(getattr(backend, "name", None) or type(backend).__name__)
 
     @cached_property
@@ -169,6 +171,13 @@ def unusable_note(store: SecretStore) -> str:
     """The one line that says why no password is stored here."""
     return (f"no secure keyring is available here ({store.name}): the password is not "
             "stored, Desk App asks for it each time")
+
+
+def unusable_note_for_window(store: SecretStore) -> str:
+    """The same, as a dialog says it (in sentences, with what happens instead)."""
+    return (f"No secure keyring is available on this computer ({store.name}), so the "
+            "password is not stored: Desk App keeps it until it closes and asks for it "
+            "again next time.")
 
 
 class DeskPasswords:

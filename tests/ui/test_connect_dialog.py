@@ -143,9 +143,10 @@ def test_without_a_secure_keyring_remember_is_not_offered(
     dialog.show()
     assert not dialog.remember.isVisible()
     assert dialog.keyring_note.isVisible()
-    assert "No secure keyring is available here" in dialog.keyring_note.text()
+    assert dialog.keyring_note.text().startswith("No secure keyring is available on this "
+                                                 "computer (")
     prompt = PasswordDialog("postgresql+psycopg://anna@db/desk", can_remember=False,
-                            keyring_note="no secure keyring is available here (x)")
+                            keyring_note="No secure keyring is available here (x).")
     qtbot.addWidget(prompt)
     prompt.show()
     assert not prompt.remember.isVisible() and not prompt.wants_keyring()
@@ -172,8 +173,8 @@ def test_the_window_asks_for_a_password_the_keyring_does_not_have(
         assert opened.db.url == team_login.url
     assert len(asked) == 2
     assert not hasattr(asked[0], "problem")  # none stored: just asked
-    assert asked[1].problem.text() == ("⚠ The server refused the password: the server "
-                                       "refused this user name and password. Type it again.")
+    assert asked[1].problem.text() == ("⚠ The server refused that password (authentication "
+                                       "failed). Type it again.")
     assert not asked[0].remember.isVisibleTo(asked[0])  # not a secure keyring
     assert PlaintextLike.stored == {}
 

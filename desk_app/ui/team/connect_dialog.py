@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -32,7 +33,7 @@ from sqlalchemy.engine import URL
 
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.redact import MASK, redact
-from desk_app.platform.secrets import DeskPasswords, unusable_note
+from desk_app.platform.secrets import DeskPasswords, unusable_note_for_window
 from desk_app.store.db_errors import describe_failure
 from desk_app.store.team_probe import DeskProbe
 from desk_app.ui.common.plain import PlainLabel
@@ -69,7 +70,7 @@ class ConnectDialog(QDialog):
                  probe: Probe, open_desk: OpenDesk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connect to a team desk")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         self._passwords = passwords
         self._settings = settings
         self._runner = runner
@@ -85,6 +86,8 @@ class ConnectDialog(QDialog):
         self.port.setObjectName("port")
         self.port.setRange(1, 65535)
         self.port.setValue(DEFAULT_PORT)
+        self.port.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.port.setMinimumWidth(self.port.fontMetrics().horizontalAdvance("655350") + 40)
         self.database = QLineEdit()
         self.database.setObjectName("database")
         self.database.setPlaceholderText("desk")
@@ -98,9 +101,7 @@ class ConnectDialog(QDialog):
         self.remember.setObjectName("rememberPassword")
         self.remember.setChecked(passwords.can_remember)
         self.remember.setVisible(passwords.can_remember)
-        self.keyring_note = PlainLabel(
-            f"{unusable_note(passwords.keyring).capitalize()}; this session keeps it until "
-            "Desk App closes.")
+        self.keyring_note = PlainLabel(unusable_note_for_window(passwords.keyring))
         self.keyring_note.setObjectName("hint")
         self.keyring_note.setWordWrap(True)
         self.keyring_note.setVisible(not passwords.can_remember)
@@ -121,16 +122,14 @@ class ConnectDialog(QDialog):
         self.outcome.setWordWrap(True)
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
-        test_row.addWidget(self.outcome, 1)
+        test_row.addWidget(self.test_button)
+        test_row.addStretch(1)
 
         self.technician = QComboBox()
         self.technician.setObjectName("technician")
         self.technician.setEditable(True)
         self.technician.setEnabled(False)
         self.technician.setMinimumContentsLength(24)
-        who = QFormLayout()
-        who.addRow("You &are:", self.technician)
         self.who_hint = PlainLabel("Test the connection to choose who you are on that desk.")
         self.who_hint.setObjectName("hint")
         self.who_hint.setWordWrap(True)
@@ -144,15 +143,17 @@ class ConnectDialog(QDialog):
         buttons.accepted.connect(self.connect_desk)
         buttons.rejected.connect(self.reject)
 
+        # One form, so "You are:" lines up with the fields above it.
+        form.addRow("", self.remember)
+        form.addRow("", self.keyring_note)
+        form.addRow("", test_row)
+        # Its own row: a wrapped label beside a button in a nested row got clipped.
+        form.addRow("", self.outcome)
+        form.addRow("You &are:", self.technician)
+        form.addRow("", self.who_hint)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.remember)
-        layout.addWidget(self.keyring_note)
-        layout.addLayout(test_row)
         layout.addSpacing(6)
-        layout.addLayout(who)
-        layout.addWidget(self.who_hint)
-        layout.addStretch(1)
         layout.addWidget(buttons)
         for field in (self.host, self.database, self.user, self.password):
             field.textChanged.connect(self._on_edited)

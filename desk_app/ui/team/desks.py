@@ -14,7 +14,7 @@ from typing import Protocol, TypeVar
 from PySide6.QtWidgets import QDialog, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
-from desk_app.platform.secrets import DeskPasswords, keyring_user, unusable_note
+from desk_app.platform.secrets import DeskPasswords, keyring_user, unusable_note_for_window
 from desk_app.store.db_errors import ConnectFailure, asks_for_password
 from desk_app.ui.team.password_dialog import PasswordDialog
 
@@ -61,11 +61,11 @@ def open_asking_password(open_desk: Callable[[Callable[[str], str | None]], T], 
                 raise
             url = keyring_user(target)
             passwords.drop_from_session(url)
-            problem = ("The server refused the password: " + failure.value.split(": ", 1)[-1]
-                       + ". Type it again.") if failure is ConnectFailure.AUTH_FAILED else ""
+            problem = "The server refused that password (authentication failed). Type it " \
+                "again." if failure is ConnectFailure.AUTH_FAILED else ""
             dialog = PasswordDialog(url, can_remember=passwords.can_remember,
                                     keyring_note="" if passwords.can_remember
-                                    else unusable_note(passwords.keyring),
+                                    else unusable_note_for_window(passwords.keyring),
                                     problem=problem, parent=parent)
             if not ask(dialog):
                 raise PasswordCancelled() from None

@@ -25,6 +25,8 @@ class PasswordDialog(QDialog):
 
     def __init__(self, url: str, *, can_remember: bool, keyring_note: str = "",
                  problem: str = "", parent: QWidget | None = None) -> None:
+        """`keyring_note`: why nothing can be stored (secrets.unusable_note_for_window),
+        shown when `can_remember` is False."""
         super().__init__(parent)
         self._can_remember = can_remember
         self.setWindowTitle("Password for the team desk")
@@ -51,9 +53,8 @@ class PasswordDialog(QDialog):
         self.remember.setVisible(can_remember)
         layout.addWidget(self.remember)
         if not can_remember:
-            note = PlainLabel(f"{keyring_note[:1].upper()}{keyring_note[1:]}. Desk App keeps "
-                              "the password only until it closes." if keyring_note else
-                              "The password is kept only until Desk App closes.")
+            note = PlainLabel(keyring_note or "The password is kept only until Desk App "
+                                              "closes.")
             note.setObjectName("hint")
             note.setWordWrap(True)
             layout.addWidget(note)
