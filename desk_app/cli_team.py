@@ -164,6 +164,8 @@ def open_with_password(open_desk: Callable[[Callable[[str], str | None]], T], ta
                                          ) from None
             if failure is ConnectFailure.AUTH_FAILED and attempt:
                 print("desk-app: the server refused that password", file=sys.stderr)
+            elif not attempt and not passwords.can_remember:
+                _note(unusable_note(passwords.keyring))  # why it asks, said once
             passwords.remember(url, prompt(f"Password for {url}: "), in_keyring=False)
             continue
         finally:

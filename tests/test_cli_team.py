@@ -138,8 +138,8 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_a_terminal_is_asked_and_a_refused_password_asked_again(team_login: TeamLogin
-                                                                ) -> None:
+def test_a_terminal_is_asked_and_a_refused_password_asked_again(
+        team_login: TeamLogin, capsys: pytest.CaptureFixture[str]) -> None:
     from desk_app.app import open_context
 
     typed = [team_login.password + "-typo", team_login.password]
@@ -158,6 +158,10 @@ def test_a_terminal_is_asked_and_a_refused_password_asked_again(team_login: Team
     finally:
         ctx.close()
     assert prompts == [f"Password for {team_login.url}: "] * 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["desk-app: note: no secure keyring is available here (keyrings PlaintextLike): "
+                   "the password is not stored, Desk App asks for it each time",
+                   "desk-app: the server refused that password"]
 
 
 def test_no_terminal_no_password_is_one_clear_refusal(team_login: TeamLogin) -> None:

@@ -11,7 +11,6 @@ import keyring
 import keyring.backend
 import pytest
 from keyring.backends import fail
-from keyring.errors import KeyringLocked
 
 from desk_app.platform.secrets import (
     SERVICE,
@@ -21,7 +20,7 @@ from desk_app.platform.secrets import (
     SecretStoreError,
     keyring_user,
 )
-from tests.helpers.keyrings import PlaintextLike
+from tests.helpers.keyrings import LockedKeyring, PlaintextLike
 
 URL = "postgresql+psycopg://anna@db.example:5432/desk"
 PASSWORD = "k3yr1ng-Pw!"
@@ -73,22 +72,6 @@ def test_without_a_secure_keyring_nothing_is_stored(backend: keyring.backend.Key
     with pytest.raises(SecretStoreError, match="no secure keyring"):
         store.put(URL, PASSWORD)
     assert PlaintextLike.stored == {}
-
-
-class LockedKeyring(keyring.backend.KeyringBackend):
-    """A secure-looking backend whose every call fails, as a locked collection does; its
-    messages quote the password, so masking it is tested too."""
-
-    priority = 5  # type: ignore[assignment]
-
-    def get_password(self, service: str, username: str) -> str | None:
-        raise KeyringLocked("the collection is locked")
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise KeyringLocked(f"cannot store {password!r}: the collection is locked")
-
-    def delete_password(self, service: str, username: str) -> None:
-        raise KeyringLocked("the collection is locked")
 
 
 def test_a_keyring_failing_at_call_time_is_one_line_without_the_password() -> None:

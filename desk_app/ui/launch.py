@@ -97,6 +97,9 @@ class DeskWindows:
         if is_team_desk(target):
             window.setWindowTitle(f"Desk App — {redact(keyring_user(target))}")
         window.show()
+        if self.passwords.problems:  # a keyring that failed at call time: one line, shown
+            window.statusBar().showMessage(self.passwords.problems[-1], 20000)
+            self.passwords.problems.clear()
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(window.watch.shutdown)

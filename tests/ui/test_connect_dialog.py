@@ -22,7 +22,7 @@ from desk_app.ui.team.desks import PasswordCancelled
 from desk_app.ui.team.password_dialog import PasswordDialog
 from desk_app.workers.task_runner import SyncRunner
 from tests.conftest import ME, TeamLogin
-from tests.helpers.keyrings import PlaintextLike
+from tests.helpers.keyrings import LockedKeyring, PlaintextLike
 
 
 @pytest.fixture
@@ -204,3 +204,28 @@ def test_settings_change_who_i_am_on_this_team_desk_only(ui_settings: UiSettings
     assert ui_settings.recent_desks() == [url, "postgresql+psycopg://bob@db.example:5432/desk"]
     ui_settings.sync()
     assert "pw" not in Path(ui_settings._qs.fileName()).read_text(encoding="utf-8")
+
+
+def test_a_keyring_failing_at_connect_time_is_one_line_in_the_window(
+        qtbot: QtBot, ui_settings: UiSettings, team_login: TeamLogin) -> None:
+    """The keyring looked secure but its read failed: the password is asked for, the desk
+    opens, and the status bar says in one line what the keyring did."""
+    def answer(dialog: PasswordDialog) -> bool:
+        qtbot.addWidget(dialog)
+        dialog.password.setText(team_login.password)
+        return True
+
+    desks = DeskWindows(ui_settings, DeskPasswords(KeyringSecretStore(LockedKeyring())),
+                        ask_password=answer, start_monitor=False)
+    window = desks.show(desks.open_context(team_login.url), team_login.url)
+    qtbot.addWidget(window)
+    try:
+        shown = window.statusBar().currentMessage()
+        # The read failed (no password: asked), then storing the typed one failed: the
+        # latest failure is shown, the password masked in the backend's own words.
+        assert shown == ("the keyring (keyrings LockedKeyring) could not store the "
+                         "password: cannot store '***': the collection is locked")
+        assert "\n" not in shown and team_login.password not in shown
+    finally:
+        window.close_for_switch()
+        desks.close()
