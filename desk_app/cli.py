@@ -34,7 +34,6 @@ from desk_app.domain.ticket import (
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import chosen_database
 from desk_app.platform.redact import one_line, redact
-from desk_app.platform.secrets import SecretStoreError
 from desk_app.platform.timezone import local_zone_name
 from desk_app.store.db_errors import describe_failure
 from desk_app.store.migrate import MigrationError
@@ -176,7 +175,7 @@ def _build_parser() -> _Parser:
     imp.add_argument("--delimiter", help="the separator (default: guessed)")
     imp.add_argument("--as", dest="actor", default=None,
                      help="who imports (default: the operating-system user)")
-    from desk_app.cli_team import add_team_parser  # light: argparse and the secrets module
+    from desk_app.cli_team import add_team_parser  # light: keyring is imported when used
 
     add_team_parser(sub, [], _Parser)
     return parser
@@ -249,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_gui(args)
     except (ValidationError, ValidationErrors) as exc:
         return _fail(str(exc), EXIT_USAGE)  # bad input, like a bad argument
-    except (DeskError, MigrationError, DatabaseUnusable, SecretStoreError) as exc:
+    except (DeskError, MigrationError, DatabaseUnusable) as exc:
         return _fail(str(exc))
     except SQLAlchemyError as exc:  # what the checks at open cannot foresee (disk full …)
         # Each use case is one transaction, rolled back when it fails.

@@ -16,21 +16,21 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from desk_app.domain.errors import ValidationError
 from desk_app.platform.redact import MASK, one_line, redact
-from desk_app.platform.secrets import (
-    DeskPasswords,
-    SecretStoreError,
-    keyring_user,
-    unusable_note,
-)
 from desk_app.store.db_errors import ConnectFailure, asks_for_password, describe_failure
 from desk_app.store.target import DatabaseUnusable
+
+if TYPE_CHECKING:
+    from desk_app.platform.secrets import DeskPasswords
+
+# platform.secrets (keyring: about 0.1 s of imports) is imported by the functions that use
+# it, so `desk-app --version` and a bad argument stay as quick as before.
 
 T = TypeVar("T")
 PROMPT_ATTEMPTS = 3
@@ -79,6 +79,8 @@ def server_url(text: str, *, field: str = "URL") -> str:
         raise ValidationError(field, "leave the password out of the URL (it would stay in "
                                      "the shell's history): it is asked for, or read with "
                                      "--password-stdin")
+    from desk_app.platform.secrets import keyring_user
+
     return keyring_user(text)
 
 
@@ -127,6 +129,8 @@ def cmd_team(args: argparse.Namespace, passwords: DeskPasswords, *,
 
 
 def _forget(url: str, passwords: DeskPasswords) -> int:
+    from desk_app.platform.secrets import SecretStoreError, unusable_note
+
     if not passwords.can_remember:
         print(f"Nothing to forget: {unusable_note(passwords.keyring)}.")
         return 0
@@ -146,6 +150,8 @@ def open_with_password(open_desk: Callable[[Callable[[str], str | None]], T], ta
     """`open_desk(lookup)`, asking for the password on a terminal when the server wants
     one that is not stored (a refused password is dropped and asked again, up to
     PROMPT_ATTEMPTS times). With no terminal: TeamPasswordNeeded, in one line."""
+    from desk_app.platform.secrets import keyring_user, unusable_note
+
     stdin = stdin or sys.stdin
     for attempt in range(PROMPT_ATTEMPTS + 1):
         try:
