@@ -37,6 +37,7 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+@pytest.mark.timeout(300)  # six command lines in subprocesses
 def test_connect_stores_the_password_then_the_bare_url_works_everywhere(
         team_login: TeamLogin, secret_service: object) -> None:
     url, password = team_login.url, team_login.password

@@ -28,6 +28,10 @@ from tests.helpers.postgres import free_port
 REPO = Path(__file__).parents[2]
 
 
+# Nine command lines in subprocesses (about 4 s each on a loaded 2-core machine) and the
+# window: more than the default 120 s per test when the machine is busy.
+@pytest.mark.slow
+@pytest.mark.timeout(400)
 def test_the_password_is_in_no_output_log_setting_or_message(
         team_login: TeamLogin, secret_service: object, tmp_path: Path, qtbot: QtBot) -> None:
     secret = team_login.password

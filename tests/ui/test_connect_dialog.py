@@ -229,3 +229,19 @@ def test_a_keyring_failing_at_connect_time_is_one_line_in_the_window(
     finally:
         window.close_for_switch()
         desks.close()
+
+
+def test_the_test_runs_off_the_gui_thread_and_reports_back(
+        qtbot: QtBot, desks: DeskWindows, team_login: TeamLogin) -> None:
+    """With the window's real task runner: the result arrives on the GUI thread."""
+    from desk_app.workers.task_runner import TaskRunner
+
+    runner = TaskRunner()
+    dialog = ConnectDialog(passwords=desks.passwords, settings=desks.settings, runner=runner,
+                           probe=probe_desk, open_desk=lambda _u, _w: None)
+    qtbot.addWidget(dialog)
+    _fill(dialog, team_login, team_login.password)
+    dialog.test_button.click()
+    assert not dialog.test_button.isEnabled()  # while it runs
+    qtbot.waitUntil(lambda: dialog.outcome.text().startswith("✓ Connected"), timeout=20000)
+    assert dialog.test_button.isEnabled() and dialog.connect_button.isEnabled()
