@@ -234,12 +234,17 @@ def test_a_keyring_failing_at_connect_time_is_one_line_in_the_window(
 def test_the_test_runs_off_the_gui_thread_and_reports_back(
         qtbot: QtBot, desks: DeskWindows, team_login: TeamLogin) -> None:
     """With the window's real task runner: the result arrives on the GUI thread."""
+    from PySide6.QtWidgets import QWidget
+
     from desk_app.workers.task_runner import TaskRunner
 
-    runner = TaskRunner()
+    # Owned by a widget that outlives the test body, as the window owns its runner: a
+    # runner collected on return while its relay's deleteLater was pending crashed Qt.
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    runner = TaskRunner(owner)
     dialog = ConnectDialog(passwords=desks.passwords, settings=desks.settings, runner=runner,
-                           probe=probe_desk, open_desk=lambda _u, _w: None)
-    qtbot.addWidget(dialog)
+                           probe=probe_desk, open_desk=lambda _u, _w: None, parent=owner)
     _fill(dialog, team_login, team_login.password)
     dialog.test_button.click()
     assert not dialog.test_button.isEnabled()  # while it runs
