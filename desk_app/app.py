@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from desk_app.platform.paths import data_dir
 from desk_app.platform.private import make_private_dir
 from desk_app.platform.redact import redact
+from desk_app.platform.secrets import DeskPasswords, KeyringSecretStore
 from desk_app.platform.timezone import local_zone_name
 from desk_app.services.alerts import AlertLog
 from desk_app.services.clock import Clock, system_clock
@@ -25,7 +26,13 @@ from desk_app.services.people import TechnicianService
 from desk_app.services.sla import SlaService
 from desk_app.services.ticket_list import TicketListService
 from desk_app.services.tickets import TicketService
-from desk_app.store.engine import Database, database_url, make_engine, sqlite_path
+from desk_app.store.engine import (
+    Database,
+    PasswordLookup,
+    database_url,
+    make_engine,
+    sqlite_path,
+)
 from desk_app.store.migrate import MigrationReport, upgrade_database
 from desk_app.store.target import (
     DatabaseMissing,
@@ -133,9 +140,11 @@ class AppContext:
 
 def open_context(target: str | Path, *, clock: Clock = system_clock,
                  user_tz: str | None = None, mode: OpenMode = OpenMode.WINDOW,
-                 read_only: bool = False) -> AppContext:
+                 read_only: bool = False, password: PasswordLookup | None = None
+                 ) -> AppContext:
     """Open (creating if `mode` allows) and migrate the database at `target`, then wire
     services. `read_only` opens an existing desk read-only even when it could be written.
+    `password` finds a team desk's password at connect time (`desk_passwords().lookup`).
 
     Raises DatabaseUnusable (the path cannot be used, or cannot be used for `mode`) and
     MigrationError (including DatabaseTooNew, ReadOnlyUpgrade), each with one line fit
@@ -151,8 +160,8 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
         elif not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     elif read_only:
-        raise DatabaseUnusable(f"cannot open {url} read-only: only an SQLite file can be")
-    engine = make_engine(url, read_only=bool(read_only_reason))
+        raise DatabaseUnusable(f"cannot open {redact(url)} read-only: only an SQLite file can be")
+    engine = make_engine(url, read_only=bool(read_only_reason), password=password)
     try:
         report = upgrade_database(engine, now=clock(), read_only=bool(read_only_reason))
     except Exception:
@@ -179,6 +188,12 @@ def open_context(target: str | Path, *, clock: Clock = system_clock,
                       organizations=OrganizationService(db, sla, clock),
                       live=LiveDeskService(db), connection=ConnectionState(db, clock),
                       read_only_reason=read_only_reason)
+
+
+def desk_passwords() -> DeskPasswords:
+    """The process's one password book: this session's memory, then the OS keyring
+    (refused when it is not a secure one: platform/secrets.py)."""
+    return DeskPasswords(KeyringSecretStore())
 
 
 def _check_target(path: Path, *, mode: OpenMode, read_only: bool) -> str:

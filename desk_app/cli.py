@@ -175,6 +175,9 @@ def _build_parser() -> _Parser:
     imp.add_argument("--delimiter", help="the separator (default: guessed)")
     imp.add_argument("--as", dest="actor", default=None,
                      help="who imports (default: the operating-system user)")
+    from desk_app.cli_team import add_team_parser  # light: keyring is imported when used
+
+    add_team_parser(sub, [], _Parser)
     return parser
 
 
@@ -234,6 +237,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_import(args, lambda mode: _open(args, mode))
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "team":
+            from desk_app.app import desk_passwords
+            from desk_app.cli_team import cmd_team
+
+            return cmd_team(args, desk_passwords())
         if args.command == "tickets":
             return _cmd_tickets_list(args) if args.tickets_command == "list" \
                 else _cmd_tickets_add(args)
@@ -267,11 +275,16 @@ def _database_arg(args: argparse.Namespace) -> str | None:
 
 
 def _open(args: argparse.Namespace, mode: OpenMode) -> AppContext:
-    """The desk the arguments name (--db, else $DESK_APP_DB, else the default file)."""
-    from desk_app.app import open_context  # deferred: every service, see above
+    """The desk the arguments name (--db, else $DESK_APP_DB, else the default file); a team
+    desk's password comes from the keyring, or a prompt (cli_team.open_with_password)."""
+    from desk_app.app import desk_passwords, open_context  # deferred: every service
+    from desk_app.cli_team import open_with_password
 
-    ctx = open_context(chosen_database(_database_arg(args)), mode=mode,
-                       read_only=getattr(args, "read_only", False))
+    target = chosen_database(_database_arg(args))
+    read_only = getattr(args, "read_only", False)
+    ctx = open_with_password(
+        lambda lookup: open_context(target, mode=mode, read_only=read_only, password=lookup),
+        target, desk_passwords())
     if ctx.migration.note:  # the desk was repaired at open: say so, in one line
         print(f"desk-app: note: {ctx.migration.note}", file=sys.stderr)
     return ctx

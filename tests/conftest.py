@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from tests.helpers.postgres import (
     pgpass_for,
     start_server,
 )
+from tests.helpers.secret_service import SecretServiceUnavailable, start_secret_service
 
 # The technician the tests act as; the `ctx` fixture creates them (and a colleague).
 ME = "Alex Morgan"
@@ -47,6 +48,46 @@ def private_session_bus() -> Iterator[str | None]:
         return
     with PrivateDBus(BusType.SESSION) as bus:
         yield bus.address
+
+
+@pytest.fixture(scope="session")
+def secret_service_daemon(private_session_bus: str | None,
+                          tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """gnome-keyring-daemon (secrets only, unlocked) on the private session bus for the
+    rest of the run (tests/helpers/secret_service.py); yields the bus address. Cannot
+    start: the test skips with the reason, or fails under CI=true."""
+    try:
+        if private_session_bus is None:
+            raise SecretServiceUnavailable("python-dbusmock is not installed: no private "
+                                           "session bus to run a Secret Service on")
+        daemon = start_secret_service(private_session_bus,
+                                      tmp_path_factory.mktemp("secret-service"))
+    except SecretServiceUnavailable as exc:
+        reason = f"no Secret Service for the tests: {exc}"
+        if _in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield private_session_bus
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture
+def secret_service(secret_service_daemon: str) -> Iterator[object]:
+    """keyring's SecretStorage backend, talking to the real daemon, installed as this
+    process's keyring for the test (and the one a subprocess picks by itself, as the
+    daemon is on its session bus); the previous keyring comes back after."""
+    import keyring
+    from keyring.backends import SecretService
+
+    backend = SecretService.Keyring()
+    saved = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(saved)
 
 
 @pytest.fixture
@@ -136,12 +177,21 @@ def _on_postgresql(item: pytest.Item) -> bool:
             or "postgres_server" in getattr(item, "fixturenames", ()))
 
 
+def _on_secret_service(item: pytest.Item) -> bool:
+    return "secret_service" in getattr(item, "fixturenames", ())
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Iterator[None]:
     """Under CI=true a PostgreSQL test that skips is a failure: a CI run that silently
     tested one engine would claim what it did not check."""
     report = yield
+    if _on_secret_service(item) and report.skipped and _in_ci() \
+            and not hasattr(report, "wasxfail"):
+        # The same rule for the keyring tests that need the real Secret Service.
+        report.outcome = "failed"
+        report.longrepr = f"Secret Service test skipped under CI=true: {report.longrepr}"
     if not _on_postgresql(item):
         return report
     report.keywords["postgresql"] = 1  # for the summary line below
@@ -207,6 +257,31 @@ def postgres_url(postgres_server: PostgresServer, postgres_desk_template: str
     name = postgres_server.create_database(template=postgres_desk_template)
     yield postgres_server.url(name)
     postgres_server.drop_database(name)
+
+
+@dataclass(frozen=True)
+class TeamLogin:
+    """An empty team desk owned by a role of its own, whose password only the test knows
+    (the .pgpass file covers the superuser alone): `url` has no password in it."""
+
+    url: str
+    role: str
+    password: str
+    database: str
+    port: int
+
+
+@pytest.fixture
+def team_login(postgres_server: PostgresServer) -> Iterator[TeamLogin]:
+    role, password = postgres_server.create_login()
+    name = postgres_server.create_database(prefix="team")
+    with postgres_server.admin() as conn:
+        conn.execute(f"ALTER DATABASE {name} OWNER TO {role}")  # type: ignore[attr-defined]
+    yield TeamLogin(url=f"postgresql+psycopg://{role}@127.0.0.1:{postgres_server.port}/{name}",
+                    role=role, password=password, database=name, port=postgres_server.port)
+    postgres_server.drop_database(name)
+    with postgres_server.admin() as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import re
 
+from sqlalchemy.engine import URL, make_url
+
 MASK = "***"
 
 # scheme://user:PASSWORD@host — the password runs to the last "@" before the path, so an
@@ -27,6 +29,19 @@ def redact(text: object) -> str:
     ***: "postgresql+psycopg://u:pw@h/db" -> "postgresql+psycopg://u:***@h/db"."""
     out = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, str(text))
     return _KEY_PASSWORD.sub(lambda m: m.group("head") + MASK, out)
+
+
+def without_password(url: str) -> str:
+    """`url` with any password taken out, in SQLAlchemy's normal form: the name a team
+    desk is known by (keyring, recent desks, settings keys). Raises ArgumentError or
+    ValueError for a text that is no URL.
+
+    Built anew with URL.create: `make_url(url).set(password=None)` keeps the password
+    (None there means "leave it as it is"; checked with SQLAlchemy 2.1)."""
+    parsed = make_url(url)
+    return URL.create(parsed.drivername, username=parsed.username, host=parsed.host,
+                      port=parsed.port, database=parsed.database, query=parsed.query
+                      ).render_as_string(hide_password=False)
 
 
 class RedactingFormatter(logging.Formatter):

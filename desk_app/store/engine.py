@@ -2,13 +2,17 @@
 
 SQLite gets WAL (readers never block the writer), foreign keys (off by default in SQLite!)
 and a busy timeout, set on every new connection. Any other SQLAlchemy URL is used as given,
-so a shared PostgreSQL server needs no code change.
+so a shared PostgreSQL server needs no code change, except for its password: the engine is
+made from the URL without it, and a `do_connect` hook puts it into each new connection's
+parameters (from the URL as typed, else from the lookup the caller passes: this session's
+memory, then the OS keyring, platform/secrets.py). So `engine.url`, and everything that
+prints it, never holds a password.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -20,10 +24,15 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk_app.platform.private import create_private_file
-from desk_app.platform.redact import redact
+from desk_app.platform.redact import redact, without_password
 from desk_app.store.target import DatabaseUnusable, read_only_uri
 
 BUSY_TIMEOUT_MS = 5000
+# libpq waits for an unreachable server as long as TCP does (about two minutes here); a
+# team desk that cannot be reached is said after this many seconds instead.
+CONNECT_TIMEOUT_S = 10
+# The password of a desk (its URL without a password), or None to connect without one.
+PasswordLookup = Callable[[str], str | None]
 # How long a session opened in this context waits for another writer's lock (SQLite's
 # busy_timeout, set at each checkout): BUSY_TIMEOUT_MS unless `waiting_for_lock_at_most`
 # says less. A new thread starts with the default, whatever the thread that started it set.
@@ -108,19 +117,47 @@ def _set_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+def _password_hook(typed: str | None, bare_url: str, lookup: PasswordLookup | None
+                   ) -> Callable[..., None]:
+    """The `do_connect` listener: at each new connection, the password typed in the URL,
+    else the lookup's; none leaves libpq to find one (.pgpass) or to need none (trust)."""
+    postgresql = make_url(bare_url).get_backend_name() == "postgresql"
+
+    def add_password(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]
+                     ) -> None:
+        if postgresql:
+            cparams.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        if cparams.get("password"):
+            return
+        password = typed if typed is not None else lookup(bare_url) if lookup else None
+        if password:
+            cparams["password"] = password
+
+    return add_password
+
+
+def make_engine(url: str, *, read_only: bool = False, password: PasswordLookup | None = None,
+                **kwargs: Any) -> Engine:
     """Create the process's engine; SQLite connections get the pragmas above.
 
     `read_only` opens an SQLite file through `read_only_uri` (see store/target.py); the
     engine's URL stays the plain file URL, so every reader of it sees the same path.
+    `password` finds a server's password at connect time (see the module docstring).
     """
     path = sqlite_path(url)
     if read_only:
         if path is None:
-            raise ValueError(f"only an SQLite file can be opened read-only, not {url}")
+            raise ValueError(f"only an SQLite file can be opened read-only, not {redact(url)}")
 
         uri = read_only_uri(path)
         kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+    elif path is None and make_url(url).get_backend_name() != "sqlite":
+        typed = make_url(url).password
+        bare = without_password(url)
+        server = _create_engine(bare, **kwargs)
+        event.listen(server, "do_connect", _password_hook(
+            None if typed is None else str(typed), bare, password))
+        return server
     elif path is not None and not path.exists() and path.parent.is_dir():
         # SQLite would create the file 0644 under the usual umask, and its -wal and -shm
         # files copy the desk's mode: made 0600 here, all three stay private. (An empty

@@ -41,9 +41,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from desk_app import __version__
 from desk_app.app import AppContext
+from desk_app.platform.redact import redact
 from desk_app.services.monitor import RowUpdate, replayed_clocks
 from desk_app.services.ticket_list import QuickFilter, TicketListQuery
 from desk_app.services.views import TicketClocks
+from desk_app.store.engine import sqlite_path
 from desk_app.ui.common.ask import Ask, ask_with_message_box
 from desk_app.ui.common.connection_banner import ConnectionBanner
 from desk_app.ui.common.errors import plain_reason
@@ -54,6 +56,7 @@ from desk_app.ui.settings.ui_settings import UiSettings
 from desk_app.ui.sla.sla_legend import SlaLegendDialog
 from desk_app.ui.sla.sla_settings_dialog import SlaSettingsDialog
 from desk_app.ui.sla.sla_watch import SlaWatchUi
+from desk_app.ui.team.desks import TeamDesks
 from desk_app.ui.tickets.detail_pane import TicketDetailPane
 from desk_app.ui.tickets.live_updates import LiveUpdates
 from desk_app.ui.tickets.new_ticket_dialog import NewTicketDialog
@@ -100,9 +103,12 @@ class MainWindow(QMainWindow):
 
     def __init__(self, ctx: AppContext, settings: UiSettings, *, actor: str,
                  start_monitor: bool = False, start_live: bool = False,
-                 ask: Ask = ask_with_message_box) -> None:
+                 ask: Ask = ask_with_message_box, desks: TeamDesks | None = None) -> None:
         super().__init__()
+        # Connect to a team desk / recent desks: given by ui/launch.py, which makes windows.
+        self.desks = desks
         self._quitting = False
+        self._switched = False
         self._banner_column: QVBoxLayout | None = None  # made by the first top banner
         self.ask = ask  # Save / Discard / Cancel questions (tests answer them directly)
         self._restoring_selection = False
@@ -224,7 +230,7 @@ class MainWindow(QMainWindow):
         self.count_label = PlainLabel()
         # A long path would otherwise set the window's minimum width: shorten it in the
         # middle (the file name stays) and keep the whole path in the tooltip.
-        db_path = ctx.db.url.removeprefix('sqlite:///')
+        db_path = redact(ctx.db.url).removeprefix('sqlite:///')
         shown_path = self.fontMetrics().elidedText(db_path, Qt.TextElideMode.ElideMiddle,
                                                    DB_LABEL_WIDTH)
         self.db_label = PlainLabel(f"Database: {shown_path}  ")
@@ -327,6 +333,14 @@ class MainWindow(QMainWindow):
         self._action("Export", "&Breach list…", lambda: self.export_report("breaches"))
         self._action("Export", "Service &credits…", lambda: self.export_report("credits"))
         self._menus["&File"].addSeparator()
+        if self.desks is not None:
+            self._action("&File", "Connect to a &team desk…", self.connect_team_desk,
+                         describe="Connect to a shared PostgreSQL desk")
+            self.recent_menu = self._menus["&File"].addMenu("&Recent team desks")
+            self.recent_menu.setObjectName("recentDesks")
+            self.recent_menu.aboutToShow.connect(self._fill_recent_desks)
+            self._fill_recent_desks()
+            self._menus["&File"].addSeparator()
         self._action("&File", "&Quit", self.close, "Ctrl+Q")
         self._action("&View", "&Refresh", self.refresh, "F5")
         self._action("&View", "&Find…", self.focus_search, "Ctrl+F",
@@ -351,6 +365,62 @@ class MainWindow(QMainWindow):
                      describe="Organizations: tier, contacts and contract")
         self._action("&Help", "&Keyboard shortcuts", self.show_shortcuts, "F1")
         self._action("&Help", "&About Desk App", self.show_about)
+
+    # -- team desks ------------------------------------------------------------------------
+
+    def _fill_recent_desks(self) -> None:
+        """The recent-desks list (URLs without a password) from the workstation settings."""
+        menu = self.recent_menu
+        menu.clear()
+        desks = self.desks.recent() if self.desks is not None else []
+        for url in desks:
+            action = menu.addAction(redact(url))
+            action.triggered.connect(lambda _=False, u=url: self.open_team_desk(u))
+        if not desks:
+            menu.addAction("No team desk yet").setEnabled(False)
+
+    def connect_team_desk(self) -> None:
+        """File → Connect to a team desk…: the dialog tests, then opens the desk in a new
+        window that replaces this one."""
+        if self.desks is None:
+            return
+        from desk_app.store.team_probe import probe_desk
+        from desk_app.ui.team.connect_dialog import ConnectDialog
+
+        desks = self.desks
+        dialog = ConnectDialog(passwords=desks.passwords, settings=self.settings,
+                               runner=self.runner, probe=probe_desk,
+                               open_desk=lambda url, who: desks.switch_to(url, who,
+                                                                          parent=dialog),
+                               parent=self)
+        dialog.exec()
+
+    def open_team_desk(self, url: str) -> None:
+        """A recent desk: opened as the technician remembered for it."""
+        if self.desks is None:
+            return
+        problem = self.desks.switch_to(url, None, parent=self)
+        if problem:
+            plain_message(self, QMessageBox.Icon.Warning, "Cannot open the team desk",
+                          f"Cannot open {redact(url)}: {problem}").exec()
+
+    def may_leave(self) -> bool:
+        """Before this window gives way to another desk's: edited fields ask Save /
+        Discard / Cancel, the draft is kept."""
+        return self.detail.confirm_leave(closing=True)
+
+    def close_for_switch(self) -> None:
+        """Close for good (not to the tray), the question already asked by may_leave."""
+        self.detail.flush_draft()
+        self.save_layout()
+        self.watch.shutdown()
+        self._switched = True
+        self._quitting = True
+        self.close()
+
+    @property
+    def on_team_desk(self) -> bool:
+        return sqlite_path(self.ctx.db.url) is None
 
     # -- the view --------------------------------------------------------------------------
 
@@ -569,7 +639,10 @@ class MainWindow(QMainWindow):
             return
         self.detail.flush_draft()  # drafts are per author: store it under the old name
         self.actor = dialog.chosen_technician
-        self.settings.technician = self.actor
+        if self.on_team_desk:  # who I am on this team desk, remembered for it alone
+            self.settings.set_technician_for(self.ctx.db.url, self.actor)
+        else:
+            self.settings.technician = self.actor
         self.detail.actor = self.actor
         self.me_id = dialog.chosen_technician_id
         self.watch.apply_settings(me_id=self.me_id)
@@ -769,7 +842,7 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(self, "About Desk App",
                           f"<b>Desk App {__version__}</b><br>An offline-first help desk."
-                          f"<br><br>Database: {html.escape(self.ctx.db.url)}")
+                          f"<br><br>Database: {html.escape(redact(self.ctx.db.url))}")
 
     # -- read-only desks -------------------------------------------------------------------
 
@@ -902,6 +975,9 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._switched:  # close_for_switch asked and saved already
+            super().closeEvent(event)
+            return
         if not self._quitting and self.watch.tray is not None and \
                 self.settings.close_to_tray:
             # Keep watching from the tray; the tray menu's Quit really quits.

@@ -101,6 +101,16 @@ class PostgresServer:
             conn.execute(f"CREATE DATABASE {name}{source}")  # type: ignore[attr-defined]
         return name
 
+    def create_login(self, *, prefix: str = "tech") -> tuple[str, str]:
+        """A new role that logs in with a password of its own (generated, returned to the
+        test, never in the .pgpass file): (role, password)."""
+        self._counter += 1
+        role = f"{prefix}_{os.getpid()}_{self._counter}"
+        password = secrets.token_urlsafe(18)
+        with self.admin() as conn:
+            conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")  # type: ignore[attr-defined]
+        return role, password
+
     def drop_database(self, name: str) -> None:
         with self.admin() as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[attr-defined]

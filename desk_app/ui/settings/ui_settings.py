@@ -12,13 +12,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
+from sqlalchemy.exc import ArgumentError
 
 from desk_app.domain.risk import Risk
 from desk_app.platform.identity import os_user_name
 from desk_app.platform.paths import settings_file
 from desk_app.platform.private import create_private_file, make_private_dir, make_private_file
+from desk_app.platform.redact import redact, without_password
 from desk_app.services.alerts import AlertRules, ReadMarks, Scope
 from desk_app.store.ticket_queries import QuickFilter
+
+MAX_RECENT_DESKS = 8
 
 
 class UiSettings:
@@ -41,6 +45,42 @@ class UiSettings:
     @technician.setter
     def technician(self, name: str) -> None:
         self._qs.setValue("identity/technician", name.strip())
+
+    # -- team desks ---------------------------------------------------------------------
+
+    def technician_for(self, desk: str) -> str | None:
+        """Who uses this window on the team desk `desk` (its URL), as chosen when it was
+        connected; None when it never was (the workstation's technician is then used)."""
+        value = str(self._qs.value(_desk_key("team/technician", desk), "") or "").strip()
+        return value or None
+
+    def set_technician_for(self, desk: str, name: str) -> None:
+        self._qs.setValue(_desk_key("team/technician", desk), name.strip())
+
+    def recent_desks(self) -> list[str]:
+        """The team desks connected to from here, newest first: URLs without a password
+        (one given with a password is stored without it)."""
+        raw = self._qs.value("team/recent", [])
+        # QSettings gives a one-item list back as a plain string.
+        items = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
+        desks: list[str] = []
+        for item in items:
+            try:
+                url = without_password(str(item))
+            except (ArgumentError, ValueError):
+                continue
+            if url not in desks:
+                desks.append(url)
+        return desks[:MAX_RECENT_DESKS]
+
+    def add_recent_desk(self, desk: str) -> None:
+        url = without_password(desk)
+        rest = [d for d in self.recent_desks() if d != url]
+        self._qs.setValue("team/recent", [url, *rest][:MAX_RECENT_DESKS])
+
+    def forget_recent_desk(self, desk: str) -> None:
+        url = without_password(desk)
+        self._qs.setValue("team/recent", [d for d in self.recent_desks() if d != url])
 
     @property
     def last_filter(self) -> QuickFilter:
@@ -128,6 +168,13 @@ class UiSettings:
 
     def sync(self) -> None:
         self._qs.sync()
+
+
+def _desk_key(prefix: str, desk: str) -> str:
+    """A settings key per desk: a hash of its redacted URL (a URL's slashes and colons
+    would be read as groups by QSettings, and a password must never reach the file)."""
+    name = without_password(desk) if "://" in desk else desk
+    return f"{prefix}_{hashlib.sha1(redact(name).encode('utf-8')).hexdigest()[:12]}"
 
 
 def _reads_key(desk: str, technician_id: int | None = None) -> str:

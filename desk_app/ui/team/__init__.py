@@ -1,1 +1,2 @@
-"""The team screens: technicians and organizations (and, in team mode, connecting)."""
+"""The team screens: technicians and organizations, and team desks (connecting to a shared
+PostgreSQL desk, its password, switching desks)."""
