@@ -43,22 +43,37 @@ class _Task(QRunnable):
         self._relay.sig_done.emit(result)
 
 
+# Relays of tasks still running, held here rather than by their runner: a runner is usually
+# the child of a dialog or page, and when that widget is deleted while a task runs, a relay
+# it owned would be deleted with it and the pool thread's emit would reach freed memory (a
+# segmentation fault seen in full test runs: a page closed while its tier preview ran).
+_RUNNING: set[_Relay] = set()
+
+
 class TaskRunner(QObject):
-    """Runs callables on the thread pool; callbacks arrive on the GUI thread."""
+    """Runs callables on the thread pool; callbacks arrive on the GUI thread, unless the
+    runner (with the widget that owns it) is gone by then: such a result is dropped."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._relays: set[_Relay] = set()
+        # Shared with the callbacks, not read through `self` (whose C++ side may be gone).
+        alive = self._alive = [True]
+        self.destroyed.connect(lambda *_: alive.__setitem__(0, False))
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
             on_error: Callable[[BaseException], None]) -> None:
-        relay = _Relay(self)
-        self._relays.add(relay)
+        relay = _Relay()  # no parent: it lives until its task reported, whatever happens
+        _RUNNING.add(relay)
+        alive = self._alive
 
         def finish(callback: Callable[[Any], None], value: Any) -> None:
-            self._relays.discard(relay)
+            _RUNNING.discard(relay)
             relay.deleteLater()
-            callback(value)
+            if alive[0]:
+                callback(value)
+            else:
+                log.info("a background task finished after its window closed; "
+                         "its result was dropped")
 
         relay.sig_done.connect(lambda value: finish(on_done, value))
         relay.sig_failed.connect(lambda exc: finish(on_error, exc))
