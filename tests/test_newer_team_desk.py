@@ -78,5 +78,5 @@ def test_the_command_line_on_a_stopped_server_says_it_cannot_be_reached(
                             env=dict(os.environ))
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1, result.stderr
-    assert "the team desk's server cannot be reached (" in result.stderr
+    assert "the server is not reachable (Connection refused)" in result.stderr
     assert "Traceback" not in result.stderr

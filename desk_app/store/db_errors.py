@@ -55,7 +55,9 @@ _LOST_STATES = frozenset({"08000", "08001", "08003", "08004", "08006", "57P01", 
                           "57P03"})
 CONNECTION_LOST = "the connection to the team desk's server is lost"
 # The same, for the command line and start-up, which may never have been connected.
-UNREACHABLE = "the team desk's server cannot be reached"
+# The same words as ConnectFailure.UNREACHABLE below: a server gone is said one way,
+# whether the desk was being opened or was already open.
+UNREACHABLE = "the server is not reachable"
 
 
 def is_connection_lost(exc: BaseException) -> bool:

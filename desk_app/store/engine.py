@@ -154,6 +154,7 @@ def make_engine(url: str, *, read_only: bool = False, password: PasswordLookup |
     elif path is None and make_url(url).get_backend_name() != "sqlite":
         typed = make_url(url).password
         bare = without_password(url)
+        _server_options(bare, kwargs)
         server = _create_engine(bare, **kwargs)
         event.listen(server, "do_connect", _password_hook(
             None if typed is None else str(typed), bare, password))
@@ -163,8 +164,6 @@ def make_engine(url: str, *, read_only: bool = False, password: PasswordLookup |
         # files copy the desk's mode: made 0600 here, all three stay private. (An empty
         # file is a new desk to SQLite and to store.target.classify.)
         create_private_file(path)
-    if path is None and make_url(url).get_backend_name() != "sqlite":
-        _server_options(url, kwargs)
     engine = _create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect",

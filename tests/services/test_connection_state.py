@@ -53,8 +53,7 @@ def test_a_refused_connection_is_a_loss_and_told_as_one(postgres_server: object)
     finally:
         engine.dispose()
     assert is_connection_lost(caught.value)
-    assert describe_failure(caught.value).startswith(
-        "the team desk's server cannot be reached (connection failed: ")
+    assert describe_failure(caught.value) == "the server is not reachable (Connection refused)"
 
 
 def test_bad_sql_a_refused_password_and_sqlite_failures_are_not_a_loss(
