@@ -107,3 +107,18 @@ def test_keyrings_alt_is_neither_installed_nor_declared() -> None:
     declared = [*project["dependencies"],
                 *(d for deps in project["optional-dependencies"].values() for d in deps)]
     assert not any("keyrings.alt" in d or "keyrings-alt" in d for d in declared)
+
+
+def test_opening_the_app_on_an_sqlite_desk_does_not_import_keyring(tmp_path: Path) -> None:
+    """keyring and its backends cost about 60 ms of the window's start; an SQLite desk
+    never needs them, so they are imported when a password is first looked up."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from desk_app.app import open_context; "
+            "import desk_app.ui.main_window; "
+            f"open_context({str(tmp_path / 'desk.sqlite3')!r}).close(); "
+            "print('keyring' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "False"

@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import keyring
-import keyring.core
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
-from keyring.errors import KeyringError, PasswordDeleteError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from desk_app.platform.redact import MASK, one_line, redact, without_password
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+# `keyring` (with its backends, about 60 ms of imports) is imported where a password is
+# first needed, not when this module is: every window start imports this module, and an
+# SQLite desk never needs a keyring.
 
 SERVICE = "Desk App"
 
@@ -90,11 +92,15 @@ class KeyringSecretStore:
     @property
     def backend(self) -> KeyringBackend:
         if self._backend is None:
+            import keyring
+
             self._backend = keyring.get_keyring()
         return self._backend
 
     @property
     def name(self) -> str:
+        from keyring.backends import fail
+
         backend = self.backend
         if isinstance(backend, fail.Keyring):  # its own name, "fail Keyring", says little
             return "no keyring service found"
@@ -106,6 +112,9 @@ class KeyringSecretStore:
         plaintext or otherwise unrecommended backend is refused). Decided once per store:
         SecretStorage's priority is a D-Bus round trip, and the engine asks at every new
         connection."""
+        import keyring.core
+        from keyring.backends import fail
+
         backend = self.backend
         if isinstance(backend, fail.Keyring):
             return False
@@ -117,6 +126,8 @@ class KeyringSecretStore:
     def get(self, url: str) -> str | None:
         if not self.usable:
             return None
+        from keyring.errors import KeyringError
+
         try:
             return self.backend.get_password(SERVICE, keyring_user(url))
         except KeyringError as exc:
@@ -125,6 +136,8 @@ class KeyringSecretStore:
     def put(self, url: str, password: str) -> None:
         if not self.usable:
             raise SecretStoreError(unusable_note(self))
+        from keyring.errors import KeyringError
+
         try:
             self.backend.set_password(SERVICE, keyring_user(url), password)
         except KeyringError as exc:
@@ -135,6 +148,8 @@ class KeyringSecretStore:
         """Remove the desk's password; False when none was stored."""
         if not self.usable:
             return False
+        from keyring.errors import KeyringError, PasswordDeleteError
+
         try:
             self.backend.delete_password(SERVICE, keyring_user(url))
         except PasswordDeleteError:
