@@ -55,9 +55,6 @@ _LOST_STATES = frozenset({"08000", "08001", "08003", "08004", "08006", "57P01", 
                           "57P03"})
 CONNECTION_LOST = "the connection to the team desk's server is lost"
 # The same, for the command line and start-up, which may never have been connected.
-# The same words as ConnectFailure.UNREACHABLE below: a server gone is said one way,
-# whether the desk was being opened or was already open.
-UNREACHABLE = "the server is not reachable"
 
 
 def is_connection_lost(exc: BaseException) -> bool:
@@ -102,6 +99,10 @@ class ConnectFailure(Enum):
     AUTH_FAILED = "authentication failed: the server refused this user name and password"
     UNREACHABLE = "the server is not reachable"
     NO_DATABASE = "the server has no database of that name"
+
+
+# A server gone is said in the same words whether the desk was being opened or was open.
+UNREACHABLE = ConnectFailure.UNREACHABLE.value
 
 
 # libpq's words (lower case), anywhere in its message, -> what they mean.

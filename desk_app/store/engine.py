@@ -28,9 +28,6 @@ from desk_app.platform.redact import redact, without_password
 from desk_app.store.target import DatabaseUnusable, read_only_uri
 
 BUSY_TIMEOUT_MS = 5000
-# libpq waits for an unreachable server as long as TCP does (about two minutes here); a
-# team desk that cannot be reached is said after this many seconds instead.
-CONNECT_TIMEOUT_S = 10
 # The password of a desk (its URL without a password), or None to connect without one.
 PasswordLookup = Callable[[str], str | None]
 # How long a session opened in this context waits for another writer's lock (SQLite's
@@ -121,12 +118,9 @@ def _password_hook(typed: str | None, bare_url: str, lookup: PasswordLookup | No
                    ) -> Callable[..., None]:
     """The `do_connect` listener: at each new connection, the password typed in the URL,
     else the lookup's; none leaves libpq to find one (.pgpass) or to need none (trust)."""
-    postgresql = make_url(bare_url).get_backend_name() == "postgresql"
-
     def add_password(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]
                      ) -> None:
-        if postgresql:
-            cparams.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        # (The connect timeout comes with the engine's connect_args: _server_options.)
         if cparams.get("password"):
             return
         password = typed if typed is not None else lookup(bare_url) if lookup else None
